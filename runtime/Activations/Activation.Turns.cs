@@ -1,0 +1,288 @@
+using System.Diagnostics;
+using AgentGrains.Runtime.Diagnostics;
+using AgentGrains.Runtime.Messaging;
+using AgentGrains.Runtime.Persistence;
+using AgentGrains.Runtime.Proxies;
+using AgentGrains.Runtime.Storage;
+
+namespace AgentGrains.Runtime.Activations;
+
+internal sealed partial class Activation
+{
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+
+    private async Task RunAsync()
+    {
+        var backoff = TimeSpan.Zero;
+        while (true)
+        {
+            if (backoff > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(backoff, silo.TimeProvider, silo.StoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    StopWorker();
+                    return;
+                }
+            }
+
+            try
+            {
+                await EnsureInitializedAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                FailActivation(ex);
+                return;
+            }
+
+            if (!TryTakeNext(out var record, out var envelope))
+            {
+                return;
+            }
+
+            if (envelope is not null)
+            {
+                record = await AcceptAsync(envelope).ConfigureAwait(false);
+                if (record is null)
+                {
+                    continue;
+                }
+            }
+
+            bool failed;
+            try
+            {
+                failed = await ProcessAsync(record!).ConfigureAwait(false);
+                backoff = TimeSpan.Zero;
+            }
+            catch (Exception ex)
+            {
+                // The commit did not happen: the message is still pending in the inbox. Start over
+                // from storage (new instance, re-read state and pending messages) after a pause.
+                silo.LogCommitFailed(GrainId, record!.Id, ex);
+                Reset();
+                backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(50) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+                if (silo.StoppingToken.IsCancellationRequested)
+                {
+                    StopWorker();
+                    return;
+                }
+
+                continue;
+            }
+
+            if (failed)
+            {
+                // The grain threw: nothing it staged was written, so its in-memory state may be
+                // ahead of storage. Drop the instance; the next message re-reads what is stored.
+                Reset();
+            }
+
+            if (deactivationRequested)
+            {
+                deactivationRequested = false;
+                silo.Deactivate(this);
+            }
+        }
+    }
+
+    private bool TryTakeNext(out InboxRecord? record, out Envelope? envelope)
+    {
+        record = null;
+        envelope = null;
+        lock (gate)
+        {
+            if (!closed)
+            {
+                if (recovered.TryDequeue(out record))
+                {
+                    return true;
+                }
+
+                if (queue.TryDequeue(out envelope))
+                {
+                    return true;
+                }
+
+                running = false;
+                Volatile.Write(ref lastActive, silo.TimeProvider.GetTimestamp());
+                return false;
+            }
+        }
+
+        StopWorker();
+        return false;
+    }
+
+    private void StopWorker()
+    {
+        Envelope[] leftovers;
+        lock (gate)
+        {
+            running = false;
+            leftovers = [.. queue];
+            queue.Clear();
+            stopped?.TrySetResult();
+        }
+
+        // Queued messages are durable already; hand their callers to the next activation.
+        silo.Repost(GrainId, leftovers);
+    }
+
+    private void FailActivation(Exception error)
+    {
+        silo.LogActivationFailed(GrainId, error);
+        Envelope[] leftovers;
+        lock (gate)
+        {
+            closed = true;
+            running = false;
+            silo.Directory.Remove(this);
+            leftovers = [.. queue];
+            queue.Clear();
+            stopped?.TrySetResult();
+        }
+
+        // The messages stay pending in the inbox; the silo's recovery scan retries the grain later.
+        var failure = error as AgentGrainsException
+            ?? new StorageException($"Grain {GrainId} could not be activated: {error.Message}", isTransient: true, error);
+        foreach (var envelope in leftovers)
+        {
+            silo.Completions.Complete(GrainId, envelope.IdempotencyKey, new Completion(InboxStatus.Pending, null, null, failure));
+        }
+    }
+
+    private async Task<InboxRecord?> AcceptAsync(Envelope envelope)
+    {
+        EnqueueResult accepted;
+        try
+        {
+            accepted = await envelope.Accepted.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            silo.Completions.Complete(GrainId, envelope.IdempotencyKey, new Completion(InboxStatus.Pending, null, null, ex));
+            return null;
+        }
+
+        if (accepted.Duplicate)
+        {
+            // Completed: answer from the stored outcome. Pending: the original is ahead of this
+            // envelope (queued or recovered) and completes every caller of the key.
+            if (accepted.Record.Status != InboxStatus.Pending)
+            {
+                silo.Completions.Complete(accepted.Record);
+            }
+
+            return null;
+        }
+
+        lock (gate)
+        {
+            // Read from the inbox at activation and processed from there already.
+            return recoveredIds.Contains(accepted.Record.Id) ? null : accepted.Record;
+        }
+    }
+
+    /// <summary>Runs one durable message and commits its outcome; returns whether the grain threw.</summary>
+    private async Task<bool> ProcessAsync(InboxRecord record)
+    {
+        var known = registration.Interface.TryGetMethod(record.Method, out var method);
+        using var activity = StartTurnActivity(record, known ? method : null);
+        if (silo.TurnHook is { } hook)
+        {
+            await hook(GrainId, silo.StoppingToken).ConfigureAwait(false);
+        }
+
+        string? result = null;
+        Exception? thrown = null;
+        InTurn = true;
+        staged.Clear();
+        try
+        {
+            if (!known)
+            {
+                throw new NotSupportedException($"Grain type {GrainId.Type} has no method {record.Method}.");
+            }
+
+            var arguments = MessageCodec.DecodeArguments(record.Arguments, method, silo.StoppingToken);
+            var value = await RunOnSchedulerAsync(g => method.Invoke(g, arguments)).ConfigureAwait(false);
+            result = MessageCodec.EncodeResult(value, method.ResultType);
+        }
+        catch (Exception ex)
+        {
+            thrown = ex;
+            staged.Clear();
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            activity?.AddException(ex);
+        }
+        finally
+        {
+            InTurn = false;
+        }
+
+        var completion = thrown is null
+            ? new MessageCompletion(record.Id, InboxStatus.Succeeded, result, null)
+            : new MessageCompletion(record.Id, InboxStatus.Failed, null, ExceptionCodec.Encode(thrown));
+        await CommitAsync(completion, silo.StoppingToken).ConfigureAwait(false);
+        silo.Completions.Complete(GrainId, record.IdempotencyKey, new Completion(completion.Status, completion.Result, completion.Error, null));
+        return thrown is not null;
+    }
+
+    private async Task CommitAsync(MessageCompletion? completion, CancellationToken cancellationToken)
+    {
+        var states = new List<StateWrite>();
+        var appends = new List<LogAppend>();
+        foreach (var storage in staged)
+        {
+            storage.Collect(states, appends);
+        }
+
+        if (completion is null && states.Count == 0 && appends.Count == 0)
+        {
+            return;
+        }
+
+        var commit = new TurnCommit(GrainId, Epoch, completion, states, appends, silo.TimeProvider.GetUtcNow());
+        var outcome = await Storage.CommitAsync(commit, cancellationToken).ConfigureAwait(false);
+        using var versions = outcome.Versions.GetEnumerator();
+        foreach (var storage in staged)
+        {
+            storage.Committed(versions);
+        }
+
+        staged.Clear();
+    }
+
+    private void Reset()
+    {
+        lock (gate)
+        {
+            grain = null;
+            initialization = null;
+            staged.Clear();
+        }
+    }
+
+    private Activity? StartTurnActivity(InboxRecord record, GrainMethod? method)
+    {
+        if (!RuntimeDiagnostics.Source.HasListeners())
+        {
+            return null;
+        }
+
+        ActivityContext.TryParse(record.TraceParent, null, out var parent);
+        var name = method?.Method.Name ?? record.Method;
+        var activity = RuntimeDiagnostics.Source.StartActivity($"process {GrainId.Type}.{name}", ActivityKind.Server, parent);
+        activity?.SetTag("rpc.system", "agentgrains");
+        activity?.SetTag("rpc.method", name);
+        activity?.SetTag("agentgrains.grain.id", GrainId.ToString());
+        activity?.SetTag("agentgrains.message.id", record.Id);
+        activity?.SetTag("agentgrains.silo.id", silo.SiloId);
+        return activity;
+    }
+}

@@ -1,0 +1,276 @@
+using AgentGrains.Runtime.Messaging;
+using AgentGrains.Runtime.Persistence;
+using AgentGrains.Runtime.Storage;
+
+namespace AgentGrains.Runtime.Activations;
+
+/// <summary>One grain alive in this silo: its instance, its mailbox and its turn scheduler.</summary>
+/// <remarks>
+/// <para>Durable messages run one at a time in queue order on a worker that exists only while
+/// there is work (an idle activation holds no task or thread). Grain code runs on the
+/// activation's exclusive scheduler, so it is single-threaded even when a read-only call
+/// interleaves with a turn at an await.</para>
+/// <para>Before its first message the activation claims ownership (a new epoch), reads its
+/// states and logs, runs <see cref="Grain.OnActivateAsync"/> and reads the messages left
+/// pending in its inbox (by a crash or a failed commit), which it processes first.</para>
+/// </remarks>
+internal sealed partial class Activation
+{
+    [ThreadStatic]
+    private static Activation? constructing;
+
+    private readonly Silo silo;
+    private readonly GrainRegistration registration;
+    private readonly object gate = new();
+    private readonly Queue<Envelope> queue = new();
+    private readonly Queue<InboxRecord> recovered = new();
+    private readonly HashSet<long> recoveredIds = [];
+    private readonly List<IStagedStorage> storages = [];
+    private readonly List<IStagedStorage> staged = [];
+    private TaskScheduler? scheduler;
+    private Grain? grain;
+    private Task? initialization;
+    private TaskCompletionSource? stopped;
+    private bool running;
+    private bool closed;
+    private bool deactivationRequested;
+    private int transientCalls;
+    private long lastActive;
+
+    public Activation(Silo silo, GrainId grainId, GrainRegistration registration)
+    {
+        this.silo = silo;
+        this.registration = registration;
+        GrainId = grainId;
+        lastActive = silo.TimeProvider.GetTimestamp();
+    }
+
+    /// <summary>The activation whose grain is being constructed on this thread.</summary>
+    public static Activation? Constructing => constructing;
+
+    public GrainId GrainId { get; }
+
+    public IGrainFactory GrainFactory => silo.GrainFactory;
+
+    public IGrainStorage Storage => silo.Storage;
+
+    /// <summary>The ownership epoch every write of this activation is conditioned on.</summary>
+    public long Epoch { get; private set; }
+
+    /// <summary>Whether a durable turn is running (writes are staged, not committed at once).</summary>
+    public bool InTurn { get; private set; }
+
+    /// <summary>Monotonic timestamp of the last call or turn.</summary>
+    public long LastActive => Volatile.Read(ref lastActive);
+
+    private TaskScheduler Scheduler => scheduler ??= new ConcurrentExclusiveSchedulerPair(TaskScheduler.Default, 1).ExclusiveScheduler;
+
+    /// <summary>Queues a durable message; false if the activation has closed (get a new one and retry).</summary>
+    public bool TryPost(Envelope envelope)
+    {
+        lock (gate)
+        {
+            if (closed)
+            {
+                return false;
+            }
+
+            queue.Enqueue(envelope);
+            StartWorkerIfIdle();
+            return true;
+        }
+    }
+
+    /// <summary>Starts the worker without a message, to process what is pending in the inbox.</summary>
+    public void Poke()
+    {
+        lock (gate)
+        {
+            if (!closed)
+            {
+                StartWorkerIfIdle();
+            }
+        }
+    }
+
+    /// <summary>Enters a transient (read-only) call; false if the activation has closed.</summary>
+    public bool TryEnterTransient()
+    {
+        lock (gate)
+        {
+            if (closed)
+            {
+                return false;
+            }
+
+            transientCalls++;
+            return true;
+        }
+    }
+
+    /// <summary>Runs a read-only call entered with <see cref="TryEnterTransient"/>.</summary>
+    public async Task<object?> InvokeTransientAsync(Proxies.GrainMethod method, object?[] arguments)
+    {
+        try
+        {
+            await EnsureInitializedAsync().ConfigureAwait(false);
+            return await RunOnSchedulerAsync(g => method.Invoke(g, arguments)).ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (gate)
+            {
+                transientCalls--;
+                Volatile.Write(ref lastActive, silo.TimeProvider.GetTimestamp());
+            }
+        }
+    }
+
+    /// <summary>Asks for deactivation after the current turn (<see cref="Grain"/>.DeactivateOnIdle).</summary>
+    public void RequestDeactivation() => deactivationRequested = true;
+
+    /// <summary>Closes the activation if it has been idle since <paramref name="idleBefore"/> (or unconditionally when null).</summary>
+    /// <returns>Whether this call closed it; the caller then runs <see cref="DeactivateAsync"/>.</returns>
+    public bool TryClose(long? idleBefore)
+    {
+        lock (gate)
+        {
+            if (closed)
+            {
+                return false;
+            }
+
+            if (idleBefore is { } cutoff && (running || queue.Count > 0 || transientCalls > 0 || LastActive > cutoff))
+            {
+                return false;
+            }
+
+            closed = true;
+            silo.Directory.Remove(this);
+            if (running)
+            {
+                stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>After <see cref="TryClose"/>: waits for the turn in flight, runs OnDeactivateAsync and releases ownership.</summary>
+    /// <remarks>Messages still queued stay pending in the inbox; their callers get <see cref="SiloUnavailableException"/> only if the silo stops.</remarks>
+    public async Task DeactivateAsync(CancellationToken cancellationToken)
+    {
+        if (stopped is { } worker)
+        {
+            await worker.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (initialization is not { IsCompletedSuccessfully: true } || grain is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await RunOnSchedulerAsync(async g =>
+            {
+                await g.OnDeactivateAsync(cancellationToken);
+                return null;
+            }).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            silo.LogDeactivationFailed(GrainId, ex);
+        }
+
+        if (!silo.IsKilled)
+        {
+            await Storage.ReleaseAsync(GrainId, Epoch, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Remembers a state or log with staged writes for the next commit.</summary>
+    public void Stage(IStagedStorage storage)
+    {
+        if (!staged.Contains(storage))
+        {
+            staged.Add(storage);
+        }
+    }
+
+    /// <summary>Commits staged writes outside a turn (from OnActivateAsync or a read-only call).</summary>
+    public async Task CommitOutsideTurnAsync(CancellationToken cancellationToken)
+    {
+        await CommitAsync(completion: null, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void StartWorkerIfIdle()
+    {
+        Volatile.Write(ref lastActive, silo.TimeProvider.GetTimestamp());
+        if (running)
+        {
+            return;
+        }
+
+        running = true;
+        // No ExecutionContext flows from the caller: the worker is the grain's, not the caller's
+        // (the caller's ambient idempotency key or trace must not leak into other turns).
+        ThreadPool.UnsafeQueueUserWorkItem(static a => _ = a.RunAsync(), this, preferLocal: false);
+    }
+
+    private Task EnsureInitializedAsync()
+    {
+        lock (gate)
+        {
+            return initialization ??= InitializeAsync();
+        }
+    }
+
+    private async Task InitializeAsync()
+    {
+        // Yield so a caller holding the gate never runs initialization inline.
+        await Task.Yield();
+        await silo.WaitForPreviousDeactivationAsync(GrainId).ConfigureAwait(false);
+        Epoch = await Storage.ClaimAsync(GrainId, silo.SiloId, silo.StoppingToken).ConfigureAwait(false);
+        storages.Clear();
+        staged.Clear();
+        constructing = this;
+        try
+        {
+            grain = registration.Create(silo.Services, this, storages);
+        }
+        finally
+        {
+            constructing = null;
+        }
+
+        foreach (var storage in storages)
+        {
+            await storage.LoadAsync(silo.StoppingToken).ConfigureAwait(false);
+        }
+
+        await RunOnSchedulerAsync(async g =>
+        {
+            await g.OnActivateAsync(silo.StoppingToken);
+            return null;
+        }).ConfigureAwait(false);
+
+        var pending = await Storage.ReadPendingAsync(GrainId, silo.StoppingToken).ConfigureAwait(false);
+        lock (gate)
+        {
+            recovered.Clear();
+            recoveredIds.Clear();
+            foreach (var record in pending)
+            {
+                recovered.Enqueue(record);
+                recoveredIds.Add(record.Id);
+            }
+        }
+    }
+
+    private Task<object?> RunOnSchedulerAsync(Func<Grain, Task<object?>> body)
+    {
+        var instance = grain!;
+        return Task.Factory.StartNew(() => body(instance), CancellationToken.None, TaskCreationOptions.DenyChildAttach, Scheduler).Unwrap();
+    }
+}

@@ -1,0 +1,33 @@
+using System.Collections.Concurrent;
+
+namespace AgentGrains.Runtime.Activations;
+
+/// <summary>The activations alive in one silo, by grain id.</summary>
+internal sealed class ActivationDirectory(Silo silo, IReadOnlyDictionary<string, GrainRegistration> registrations)
+{
+    private readonly ConcurrentDictionary<GrainId, Activation> activations = new();
+
+    public int Count => activations.Count;
+
+    public IEnumerable<Activation> All => activations.Values;
+
+    public Activation GetOrCreate(GrainId grain)
+    {
+        if (activations.TryGetValue(grain, out var existing))
+        {
+            return existing;
+        }
+
+        if (!registrations.TryGetValue(grain.Type, out var registration))
+        {
+            throw new ArgumentException($"No grain implementation is registered for grain type '{grain.Type}' (grain {grain}).", nameof(grain));
+        }
+
+        // GetOrAdd may build an Activation it then drops; construction is cheap and has no side effects.
+        return activations.GetOrAdd(grain, static (id, state) => new Activation(state.silo, id, state.registration), (silo, registration));
+    }
+
+    public bool TryGet(GrainId grain, out Activation activation) => activations.TryGetValue(grain, out activation!);
+
+    public void Remove(Activation activation) => activations.TryRemove(new KeyValuePair<GrainId, Activation>(activation.GrainId, activation));
+}

@@ -1,0 +1,22 @@
+namespace AgentGrains.Runtime.Hosting;
+
+/// <summary>Settings of one silo, bound from the <c>Silo</c> configuration section.</summary>
+public sealed class SiloOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "Silo";
+
+    /// <summary>This silo's id; default: host name plus a random suffix, new on every start.</summary>
+    public string? SiloId { get; set; }
+
+    /// <summary>How long an activation may stay idle before it is deactivated; default 15 minutes.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How long a caller waits for a grain call's result; default 60 seconds.</summary>
+    /// <remarks>A durable call that times out stays in the inbox and is still processed.</remarks>
+    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often the silo looks for pending messages that no activation is processing; default 30 seconds.</summary>
+    /// <remarks>A silo also does this once at start, which is what resumes work after a crash.</remarks>
+    public TimeSpan RecoveryInterval { get; set; } = TimeSpan.FromSeconds(30);
+}

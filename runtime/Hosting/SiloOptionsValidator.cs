@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Options;
+
+namespace AgentGrains.Runtime.Hosting;
+
+/// <summary>Checks <see cref="SiloOptions"/> at start-up and says how to fix each problem.</summary>
+internal sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SiloOptions options)
+    {
+        var failures = new List<string>();
+        if (options.IdleTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"Silo:IdleTimeout is {options.IdleTimeout}; set it to a positive duration such as 00:15:00.");
+        }
+
+        if (options.ResponseTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"Silo:ResponseTimeout is {options.ResponseTimeout}; set it to a positive duration such as 00:01:00.");
+        }
+
+        if (options.RecoveryInterval <= TimeSpan.Zero)
+        {
+            failures.Add($"Silo:RecoveryInterval is {options.RecoveryInterval}; set it to a positive duration such as 00:00:30.");
+        }
+
+        if (options.SiloId is { } id && id.Length > 0 && string.IsNullOrWhiteSpace(id))
+        {
+            failures.Add("Silo:SiloId is blank; remove it (a unique id is generated) or set a name.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

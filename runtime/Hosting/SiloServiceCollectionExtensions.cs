@@ -1,0 +1,59 @@
+using AgentGrains.Runtime.Activations;
+using AgentGrains.Runtime.Storage;
+using AgentGrains.Runtime.Storage.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AgentGrains.Runtime.Hosting;
+
+/// <summary>Adds a silo to a host.</summary>
+public static class SiloServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds a silo (a hosted service), its storage provider and <see cref="IGrainFactory"/>, configured
+    /// from the <c>Silo</c> and <c>Storage</c> configuration sections.
+    /// </summary>
+    public static ISiloBuilder AddAgentGrainsSilo(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<SiloOptions>().BindConfiguration(SiloOptions.SectionName).ValidateOnStart();
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IGrainStorage>(static sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+            return options.Provider switch
+            {
+                StorageProvider.Sqlite => new SqliteGrainStorage(options, sp.GetRequiredService<ILogger<SqliteGrainStorage>>()),
+                _ => throw new InvalidOperationException($"Storage:Provider '{options.Provider}' is not supported."),
+            };
+        });
+        services.TryAddSingleton(static sp => new Silo(
+            sp,
+            sp.GetRequiredService<IOptions<SiloOptions>>(),
+            sp.GetRequiredService<IGrainStorage>(),
+            sp.GetServices<GrainRegistration>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<Silo>>()));
+        services.AddHostedService(static sp => sp.GetRequiredService<Silo>());
+        services.TryAddSingleton(static sp => sp.GetRequiredService<Silo>().GrainFactory);
+        return new SiloBuilder(services);
+    }
+
+    private sealed class SiloBuilder(IServiceCollection services) : ISiloBuilder
+    {
+        public IServiceCollection Services { get; } = services;
+
+        public ISiloBuilder AddGrain<TInterface, TGrain>()
+            where TInterface : IGrainWithStringKey
+            where TGrain : Grain, TInterface
+        {
+            Services.AddSingleton(new GrainRegistration(typeof(TInterface), typeof(TGrain)));
+            return this;
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using System.Collections.Concurrent;
+using AgentGrains.Runtime.Storage;
+
+namespace AgentGrains.Runtime.Messaging;
+
+/// <summary>Callers waiting for durable messages, keyed by grain and idempotency key.</summary>
+/// <remarks>
+/// Waiting by idempotency key rather than by call is what makes duplicates cheap and exact: a
+/// caller registers before its message is queued, so whichever processing completes the key
+/// (the original, a recovery after restart) completes every caller with the one stored result.
+/// </remarks>
+internal sealed class CompletionRegistry
+{
+    private readonly ConcurrentDictionary<(GrainId Grain, string Key), TaskCompletionSource<Completion>> waiters = new();
+
+    /// <summary>Returns the task that completes when the message with this key completes.</summary>
+    public Task<Completion> Register(GrainId grain, string key) =>
+        waiters.GetOrAdd((grain, key), static _ => new TaskCompletionSource<Completion>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    /// <summary>Completes every caller waiting on the key.</summary>
+    public void Complete(GrainId grain, string key, Completion completion)
+    {
+        if (waiters.TryRemove((grain, key), out var waiter))
+        {
+            waiter.TrySetResult(completion);
+        }
+    }
+
+    /// <summary>Completes the callers of a stored message from its row.</summary>
+    public void Complete(InboxRecord record) =>
+        Complete(record.Grain, record.IdempotencyKey, new Completion(record.Status, record.Result, record.Error, null));
+
+    /// <summary>Fails every waiting caller (silo stopping); their messages stay in the inbox.</summary>
+    public void FailAll(Exception error)
+    {
+        foreach (var key in waiters.Keys)
+        {
+            Complete(key.Grain, key.Key, new Completion(InboxStatus.Pending, null, null, error));
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using Microsoft.Extensions.Logging;
+
+namespace AgentGrains.Runtime;
+
+public sealed partial class Silo
+{
+    /// <summary>How often the silo looks for pending messages nobody is processing and for idle grains.</summary>
+    private TimeSpan MaintenancePeriod => TimeSpan.FromTicks(Math.Max(
+        TimeSpan.FromMilliseconds(100).Ticks,
+        Math.Min(options.RecoveryInterval.Ticks, options.IdleTimeout.Ticks / 2)));
+
+    private async Task MaintainAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(MaintenancePeriod, TimeProvider);
+        try
+        {
+            do
+            {
+                await RecoverPendingAsync(cancellationToken).ConfigureAwait(false);
+                CollectIdle();
+            }
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Activates every grain with messages left pending (by a crash, a stop, a failed commit).</summary>
+    private async Task RecoverPendingAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<GrainId> grains;
+        try
+        {
+            grains = await Storage.ReadGrainsWithPendingAsync(10_000, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogRecoveryFailed(logger, SiloId, ex);
+            return;
+        }
+
+        foreach (var grain in grains)
+        {
+            if (Directory.TryGet(grain, out _))
+            {
+                continue;
+            }
+
+            try
+            {
+                Directory.GetOrCreate(grain).Poke();
+                LogRecovering(logger, grain);
+            }
+            catch (ArgumentException ex)
+            {
+                LogRecoveryFailed(logger, SiloId, ex);
+            }
+        }
+    }
+
+    private void CollectIdle()
+    {
+        var cutoff = TimeProvider.GetTimestamp() - (long)(options.IdleTimeout.TotalSeconds * TimeProvider.TimestampFrequency);
+        foreach (var activation in Directory.All)
+        {
+            if (activation.TryClose(cutoff))
+            {
+                TrackDeactivation(activation);
+            }
+        }
+    }
+}

@@ -1,0 +1,223 @@
+using System.Collections.Concurrent;
+using AgentGrains.Runtime.Activations;
+using AgentGrains.Runtime.Hosting;
+using AgentGrains.Runtime.Messaging;
+using AgentGrains.Runtime.Proxies;
+using AgentGrains.Runtime.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AgentGrains.Runtime;
+
+/// <summary>A runtime node: it activates grains, runs their turns and delivers calls to them.</summary>
+/// <remarks>
+/// The silo is a hosted service. Starting it migrates the schema and begins the maintenance
+/// loop (recovery of pending messages, idle deactivation). Stopping it lets each turn in flight
+/// finish and commit, deactivates every grain and releases its ownership; messages still queued
+/// stay pending in the inbox and are processed after the next start.
+/// </remarks>
+public sealed partial class Silo : IHostedService, IAsyncDisposable
+{
+    private readonly SiloOptions options;
+    private readonly ILogger<Silo> logger;
+    private readonly CancellationTokenSource stopping = new();
+    private readonly ConcurrentDictionary<GrainId, Task> deactivations = new();
+    private Task? maintenance;
+    private volatile SiloStatus status = SiloStatus.Created;
+
+    internal Silo(
+        IServiceProvider services,
+        IOptions<SiloOptions> options,
+        IGrainStorage storage,
+        IEnumerable<GrainRegistration> registrations,
+        TimeProvider timeProvider,
+        ILogger<Silo> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        this.options = options.Value;
+        this.logger = logger;
+        Services = services;
+        Storage = storage;
+        TimeProvider = timeProvider;
+        SiloId = string.IsNullOrWhiteSpace(this.options.SiloId)
+            ? $"{Environment.MachineName.ToLowerInvariant()}-{Guid.NewGuid().ToString("N")[..8]}"
+            : this.options.SiloId;
+        Directory = new ActivationDirectory(this, registrations.ToDictionary(r => r.Interface.GrainType, StringComparer.Ordinal));
+        GrainFactory = new GrainFactory(new Invoker(this));
+    }
+
+    /// <summary>This silo's id.</summary>
+    public string SiloId { get; }
+
+    /// <summary>Where the silo is in its life.</summary>
+    public SiloStatus Status => status;
+
+    /// <summary>A factory whose grain references deliver calls through this silo.</summary>
+    public IGrainFactory GrainFactory { get; }
+
+    /// <summary>The number of grains active in this silo.</summary>
+    public int ActivationCount => Directory.Count;
+
+    internal IServiceProvider Services { get; }
+
+    internal IGrainStorage Storage { get; }
+
+    internal TimeProvider TimeProvider { get; }
+
+    internal ActivationDirectory Directory { get; }
+
+    internal CompletionRegistry Completions { get; } = new();
+
+    internal CancellationToken StoppingToken => stopping.Token;
+
+    internal bool IsKilled { get; private set; }
+
+    /// <summary>Test seam: runs before each durable turn (fault injection).</summary>
+    internal Func<GrainId, CancellationToken, Task>? TurnHook { get; set; }
+
+    /// <inheritdoc />
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        status = SiloStatus.Starting;
+        await Storage.InitializeAsync(cancellationToken).ConfigureAwait(false);
+        status = SiloStatus.Active;
+        LogStarted(logger, SiloId);
+        maintenance = Task.Run(() => MaintainAsync(stopping.Token), CancellationToken.None);
+    }
+
+    /// <inheritdoc />
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (status is SiloStatus.Stopping or SiloStatus.Stopped)
+        {
+            return;
+        }
+
+        status = SiloStatus.Stopping;
+        LogStopping(logger, SiloId, Directory.Count);
+        var closing = new List<Task>();
+        foreach (var activation in Directory.All.ToList())
+        {
+            if (activation.TryClose(idleBefore: null))
+            {
+                closing.Add(activation.DeactivateAsync(cancellationToken));
+            }
+        }
+
+        try
+        {
+            await Task.WhenAll(closing).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or AgentGrainsException)
+        {
+            LogStopIncomplete(logger, SiloId, ex);
+        }
+
+        await stopping.CancelAsync().ConfigureAwait(false);
+        Completions.FailAll(new SiloUnavailableException($"Silo {SiloId} stopped; the call is kept in the inbox and runs when the grain is next active. Retry with the same idempotency key to get its result."));
+        if (maintenance is not null)
+        {
+            await maintenance.ConfigureAwait(false);
+        }
+
+        await Storage.DisposeAsync().ConfigureAwait(false);
+        status = SiloStatus.Stopped;
+        LogStopped(logger, SiloId);
+    }
+
+    /// <summary>Stops the silo as a crash would: no turn finishes, nothing is released or written again.</summary>
+    internal async Task KillAsync()
+    {
+        IsKilled = true;
+        status = SiloStatus.Stopping;
+        await stopping.CancelAsync().ConfigureAwait(false);
+        Completions.FailAll(new SiloUnavailableException($"Silo {SiloId} was killed."));
+        await Storage.DisposeAsync().ConfigureAwait(false);
+        status = SiloStatus.Stopped;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (status is not (SiloStatus.Stopped or SiloStatus.Created))
+        {
+            await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        stopping.Dispose();
+    }
+
+    internal void Deactivate(Activation activation)
+    {
+        if (activation.TryClose(idleBefore: null))
+        {
+            TrackDeactivation(activation);
+        }
+    }
+
+    private void TrackDeactivation(Activation activation)
+    {
+        var task = activation.DeactivateAsync(StoppingToken);
+        deactivations[activation.GrainId] = task;
+        _ = task.ContinueWith(
+            (t, state) =>
+            {
+                var (silo, grain) = ((Silo, GrainId))state!;
+                silo.deactivations.TryRemove(new KeyValuePair<GrainId, Task>(grain, t));
+                if (t.Exception is { } error)
+                {
+                    silo.LogDeactivationFailed(grain, error.GetBaseException());
+                }
+            },
+            (this, activation.GrainId),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    internal async Task WaitForPreviousDeactivationAsync(GrainId grain)
+    {
+        if (deactivations.TryGetValue(grain, out var previous))
+        {
+            try
+            {
+                await previous.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // Logged by Deactivate; the new activation claims a new epoch either way.
+            }
+        }
+    }
+
+    internal void Repost(GrainId grain, Envelope[] envelopes)
+    {
+        foreach (var envelope in envelopes)
+        {
+            if (status != SiloStatus.Active || !TryPost(grain, envelope))
+            {
+                Completions.Complete(grain, envelope.IdempotencyKey, new Completion(
+                    InboxStatus.Pending, null, null, new SiloUnavailableException($"Silo {SiloId} is stopping; the call is kept in the inbox.")));
+            }
+        }
+    }
+
+    private bool TryPost(GrainId grain, Envelope envelope)
+    {
+        while (status == SiloStatus.Active)
+        {
+            if (Directory.GetOrCreate(grain).TryPost(envelope))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private sealed class Invoker(Silo silo) : IGrainCallInvoker
+    {
+        public Task<object?> InvokeAsync(GrainId grain, GrainMethod method, object?[] arguments) => silo.InvokeAsync(grain, method, arguments);
+    }
+}

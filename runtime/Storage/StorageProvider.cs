@@ -1,0 +1,8 @@
+namespace AgentGrains.Runtime.Storage;
+
+/// <summary>The storage providers the runtime ships.</summary>
+public enum StorageProvider
+{
+    /// <summary>An embedded SQLite file: one process, no server to install.</summary>
+    Sqlite,
+}
