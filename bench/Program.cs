@@ -1,1 +1,1 @@
-class P { static void Main(){} }
+internal static class Program { private static void Main() { } }

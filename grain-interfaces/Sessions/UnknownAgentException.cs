@@ -1,0 +1,10 @@
+using AgentGrains.Runtime;
+
+namespace AgentGrains.GrainInterfaces.Sessions;
+
+/// <summary>No agent definition has the requested name.</summary>
+public sealed class UnknownAgentException(string message) : AgentGrainsException(message)
+{
+    /// <inheritdoc />
+    public override bool IsTransient => false;
+}
