@@ -31,7 +31,7 @@ public sealed partial class Silo
     [LoggerMessage(Level = LogLevel.Warning, Message = "Committing message {MessageId} of grain {Grain} failed; the grain restarts from storage")]
     private static partial void LogCommitFailed(ILogger logger, GrainId grain, long messageId, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Recovering pending messages of grain {Grain}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Recovering pending messages of grain {Grain}")]
     private static partial void LogRecovering(ILogger logger, GrainId grain);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {SiloId} could not scan for pending messages")]

@@ -42,11 +42,6 @@ public sealed partial class Silo
 
         foreach (var grain in grains)
         {
-            if (Directory.TryGet(grain, out _))
-            {
-                continue;
-            }
-
             try
             {
                 Directory.GetOrCreate(grain).Poke();

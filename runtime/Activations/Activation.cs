@@ -265,6 +265,12 @@ internal sealed partial class Activation
                 recovered.Enqueue(record);
                 recoveredIds.Add(record.Id);
             }
+
+            // A read-only call may have activated the grain: pending messages still need a worker.
+            if (recovered.Count > 0 && !closed)
+            {
+                StartWorkerIfIdle();
+            }
         }
     }
 
