@@ -1,0 +1,39 @@
+using AgentGrains.Grains.Agents;
+using AgentGrains.Grains.Models;
+using AgentGrains.Grains.Sessions;
+using AgentGrains.Grains.Tools;
+using AgentGrains.GrainInterfaces.Sessions;
+using AgentGrains.Runtime.Hosting;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace AgentGrains.Grains;
+
+/// <summary>Adds agent sessions to a silo.</summary>
+public static class AgentSessionsSiloBuilderExtensions
+{
+    /// <summary>
+    /// Registers the agent session grain, the built-in <c>assistant</c> agent, the built-in
+    /// <c>calculator</c> and <c>clock</c> tools, and the deterministic <see cref="ScriptedChatClient"/>
+    /// as the model unless an <see cref="IChatClient"/> is registered already.
+    /// </summary>
+    /// <remarks>
+    /// Add agents with <c>services.AddSingleton(new AgentDefinition(...))</c> and tools with
+    /// <c>services.AddSingleton(AgentTool.Create(...))</c>. A model registered after this call
+    /// replaces the scripted one too (the container returns the last registration).
+    /// </remarks>
+    public static ISiloBuilder AddAgentSessions(this ISiloBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(static _ => CalculatorTool.Create());
+        services.AddSingleton(static sp => ClockTool.Create(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(BuiltInAgents.Assistant);
+        services.TryAddSingleton<ToolRegistry>();
+        services.TryAddSingleton<AgentCatalog>();
+        services.TryAddSingleton<IChatClient, ScriptedChatClient>();
+        return builder.AddGrain<IAgentSessionGrain, AgentSessionGrain>();
+    }
+}

@@ -1,0 +1,81 @@
+using AgentGrains.Grains.Tools;
+using AgentGrains.GrainInterfaces.Sessions;
+
+namespace AgentGrains.Grains.Agents;
+
+/// <summary>The agent definitions this silo can run, by name.</summary>
+/// <remarks>
+/// Built from every <see cref="AgentDefinition"/> in the container, so a host adds an agent with
+/// <c>services.AddSingleton(new AgentDefinition(...))</c>. Definitions are checked when the catalog
+/// is built (on the first session activation) and every problem is reported at once.
+/// </remarks>
+public sealed class AgentCatalog
+{
+    private readonly Dictionary<string, AgentDefinition> agents = new(StringComparer.Ordinal);
+
+    /// <summary>Builds the catalog and checks every definition against the registered tools.</summary>
+    /// <exception cref="InvalidOperationException">A definition is invalid; the message lists every problem.</exception>
+    public AgentCatalog(IEnumerable<AgentDefinition> definitions, ToolRegistry tools)
+    {
+        ArgumentNullException.ThrowIfNull(definitions);
+        ArgumentNullException.ThrowIfNull(tools);
+        var problems = new List<string>();
+        foreach (var definition in definitions)
+        {
+            Validate(definition, tools, problems);
+            if (!string.IsNullOrWhiteSpace(definition.Name) && !agents.TryAdd(definition.Name, definition))
+            {
+                problems.Add($"two agents are named '{definition.Name}'; register each agent once");
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException("Invalid agent definitions: " + string.Join("; ", problems) + ".");
+        }
+
+        Names = [.. agents.Keys.Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>The names of all agents, sorted.</summary>
+    public IReadOnlyList<string> Names { get; }
+
+    /// <summary>Finds an agent by name (case-sensitive).</summary>
+    public bool TryGet(string name, out AgentDefinition definition) => agents.TryGetValue(name, out definition!);
+
+    /// <summary>The agent named <paramref name="name"/>.</summary>
+    /// <exception cref="UnknownAgentException">No agent has that name; the message lists the known ones.</exception>
+    public AgentDefinition Get(string name) =>
+        TryGet(name, out var definition)
+            ? definition
+            : throw new UnknownAgentException($"Unknown agent '{name}'; known agents: {string.Join(", ", Names)}.");
+
+    private static void Validate(AgentDefinition definition, ToolRegistry tools, List<string> problems)
+    {
+        if (string.IsNullOrWhiteSpace(definition.Name))
+        {
+            problems.Add("an agent has an empty name; give every AgentDefinition a name");
+            return;
+        }
+
+        if (definition.HistoryWindow < 1)
+        {
+            problems.Add($"agent '{definition.Name}' has HistoryWindow {definition.HistoryWindow}; set it to 1 or more");
+        }
+
+        if (definition.MaxSteps < 1)
+        {
+            problems.Add($"agent '{definition.Name}' has MaxSteps {definition.MaxSteps}; set it to 1 or more");
+        }
+
+        if (definition.ModelTimeout <= TimeSpan.Zero)
+        {
+            problems.Add($"agent '{definition.Name}' has a ModelTimeout of {definition.ModelTimeout}; set a positive duration");
+        }
+
+        foreach (var tool in definition.Tools.Where(t => !tools.Contains(t)))
+        {
+            problems.Add($"agent '{definition.Name}' uses tool '{tool}', which is not registered (known tools: {string.Join(", ", tools.Names)}); register it as an AgentTool or remove it");
+        }
+    }
+}

@@ -1,0 +1,366 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.RegularExpressions;
+using AgentGrains.Grains.Tools;
+using Microsoft.Extensions.AI;
+
+namespace AgentGrains.Grains.Models;
+
+/// <summary>A deterministic, offline model: the default when no model API key is configured.</summary>
+/// <remarks>
+/// <para>It answers from the messages it is given and nothing else, so the same conversation
+/// always gets the same replies (tests, demos and benchmarks depend on that). In order:</para>
+/// <list type="number">
+/// <item>after tool results, it answers in text from them ("The answer is 42.");</item>
+/// <item>arithmetic in the user's message (<c>what is 6*7?</c>) becomes a <c>calculator</c> call;</item>
+/// <item>a question about the time or date becomes a <c>clock</c> call;</item>
+/// <item>a question about something stated earlier (<c>what is my name?</c>) is answered from the
+/// history it sees, or it says it does not know;</item>
+/// <item>a statement (<c>my name is Ada</c>, <c>remember that the door code is 1234</c>) is acknowledged;</item>
+/// <item>anything else is echoed.</item>
+/// </list>
+/// <para>Tools are only called when the request offers them. Token usage is the number of
+/// whitespace-separated words, so it is deterministic too.</para>
+/// </remarks>
+public sealed partial class ScriptedChatClient : IChatClient
+{
+    /// <summary>The model id reported in responses.</summary>
+    public const string ModelId = "scripted";
+
+    // Longer messages are only echoed: the patterns below never see unbounded input.
+    private const int MaxAnalyzedLength = 2_000;
+
+    private readonly ChatClientMetadata metadata = new("agentgrains-scripted", defaultModelId: ModelId);
+
+    /// <inheritdoc />
+    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        cancellationToken.ThrowIfCancellationRequested();
+        var conversation = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
+        var reply = Decide(conversation, options);
+        var calls = reply.Contents.OfType<FunctionCallContent>().Any();
+        return Task.FromResult(new ChatResponse(reply)
+        {
+            ModelId = ModelId,
+            FinishReason = calls ? ChatFinishReason.ToolCalls : ChatFinishReason.Stop,
+            Usage = new UsageDetails
+            {
+                InputTokenCount = conversation.Sum(CountWords),
+                OutputTokenCount = CountWords(reply),
+                TotalTokenCount = conversation.Sum(CountWords) + CountWords(reply),
+            },
+        });
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The whole response comes as one update (with its usage), once it is decided.</remarks>
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages,
+        ChatOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var response = await GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        var contents = new List<AIContent>(response.Messages[0].Contents);
+        if (response.Usage is { } usage)
+        {
+            contents.Add(new UsageContent(usage));
+        }
+
+        yield return new ChatResponseUpdate(ChatRole.Assistant, contents)
+        {
+            ModelId = response.ModelId,
+            FinishReason = response.FinishReason,
+        };
+    }
+
+    /// <inheritdoc />
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        if (serviceKey is not null)
+        {
+            return null;
+        }
+
+        if (serviceType == typeof(ChatClientMetadata))
+        {
+            return metadata;
+        }
+
+        return serviceType.IsInstanceOfType(this) ? this : null;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        // Nothing to release: the client holds no connections.
+    }
+
+    private static ChatMessage Decide(IReadOnlyList<ChatMessage> messages, ChatOptions? options)
+    {
+        var last = messages.Count > 0 ? messages[^1] : null;
+        if (last?.Role == ChatRole.Tool)
+        {
+            return Say(AnswerFromToolResults(messages));
+        }
+
+        if (last?.Role != ChatRole.User)
+        {
+            return Say("How can I help?");
+        }
+
+        var text = last.Text.Trim();
+        if (text.Length > MaxAnalyzedLength)
+        {
+            return Say($"You said: {text[..80]}…");
+        }
+
+        if (Offers(options, CalculatorTool.Name) && TryFindExpression(text, out var expression))
+        {
+            return Call(messages, CalculatorTool.Name, new Dictionary<string, object?> { ["expression"] = expression });
+        }
+
+        if (Offers(options, ClockTool.Name) && TimeQuestion().IsMatch(text))
+        {
+            return Call(messages, ClockTool.Name, new Dictionary<string, object?>());
+        }
+
+        if (TryParseQuestion(text, out var question))
+        {
+            return Say(Recall(messages, question));
+        }
+
+        if (TryParseFact(text, out var fact))
+        {
+            return Say($"Got it: {SecondPerson(fact.Subject)} {fact.Verb} {SecondPerson(fact.Value)}.");
+        }
+
+        return Say($"You said: {text}");
+    }
+
+    private static string AnswerFromToolResults(IReadOnlyList<ChatMessage> messages)
+    {
+        var start = messages.Count;
+        while (start > 0 && messages[start - 1].Role == ChatRole.Tool)
+        {
+            start--;
+        }
+
+        var sentences = new List<string>();
+        for (var i = start; i < messages.Count; i++)
+        {
+            foreach (var result in messages[i].Contents.OfType<FunctionResultContent>())
+            {
+                var name = FindToolName(messages, start, result.CallId);
+                var value = Convert.ToString(result.Result, CultureInfo.InvariantCulture) ?? string.Empty;
+                sentences.Add(DescribeResult(name, value));
+            }
+        }
+
+        return sentences.Count == 0 ? "The tool returned nothing." : string.Join(" ", sentences);
+    }
+
+    private static string DescribeResult(string? tool, string value)
+    {
+        if (value.StartsWith(ToolResult.ErrorPrefix, StringComparison.Ordinal))
+        {
+            return Sentence($"The {tool ?? "requested"} tool failed: {value[ToolResult.ErrorPrefix.Length..]}");
+        }
+
+        return tool switch
+        {
+            CalculatorTool.Name => Sentence($"The answer is {value}"),
+            ClockTool.Name when DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var now) =>
+                $"The current time is {now.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC.",
+            null => Sentence($"The tool returned: {value}"),
+            _ => Sentence($"The {tool} tool returned: {value}"),
+        };
+    }
+
+    private static string? FindToolName(IReadOnlyList<ChatMessage> messages, int before, string callId)
+    {
+        for (var i = before - 1; i >= 0; i--)
+        {
+            foreach (var call in messages[i].Contents.OfType<FunctionCallContent>())
+            {
+                if (string.Equals(call.CallId, callId, StringComparison.Ordinal))
+                {
+                    return call.Name;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static bool TryFindExpression(string text, out string expression)
+    {
+        foreach (Match run in ArithmeticRun().Matches(text))
+        {
+            var candidate = run.Value.Trim().TrimEnd('.').TrimEnd();
+            if (candidate.Any(char.IsAsciiDigit) && BinaryOperator().IsMatch(candidate))
+            {
+                expression = candidate;
+                return true;
+            }
+        }
+
+        expression = string.Empty;
+        return false;
+    }
+
+    private static bool TryParseQuestion(string text, out Fact question)
+    {
+        var match = Question().Match(text);
+        if (!match.Success)
+        {
+            question = default;
+            return false;
+        }
+
+        var verb = match.Groups["verb"].Success ? NormalizeVerb(match.Groups["verb"].Value) : "is";
+        question = new Fact(match.Groups["subject"].Value.Trim(), verb, string.Empty);
+        return true;
+    }
+
+    private static bool TryParseFact(string text, out Fact fact)
+    {
+        fact = default;
+        if (text.EndsWith('?'))
+        {
+            return false;
+        }
+
+        var statement = RememberPrefix().Replace(text, string.Empty);
+        var match = Statement().Match(statement);
+        if (!match.Success || QuestionWord().IsMatch(match.Groups["subject"].Value))
+        {
+            return false;
+        }
+
+        fact = new Fact(match.Groups["subject"].Value.Trim(), match.Groups["verb"].Value.ToLowerInvariant(), match.Groups["value"].Value.Trim());
+        return true;
+    }
+
+    private static string Recall(IReadOnlyList<ChatMessage> messages, Fact question)
+    {
+        var key = Key(question.Subject);
+        // Newest first, so a restated fact wins; the question itself (the last message) is skipped.
+        for (var i = messages.Count - 2; i >= 0; i--)
+        {
+            if (messages[i].Role == ChatRole.User
+                && TryParseFact(messages[i].Text.Trim(), out var fact)
+                && string.Equals(Key(fact.Subject), key, StringComparison.Ordinal))
+            {
+                return Sentence(Capitalize($"{SecondPerson(fact.Subject)} {fact.Verb} {SecondPerson(fact.Value)}"));
+            }
+        }
+
+        return $"I don't know what {SecondPerson(question.Subject)} {question.Verb}.";
+    }
+
+    private static string NormalizeVerb(string verb) => verb.ToLowerInvariant() switch
+    {
+        "'s" or "’s" => "is",
+        var other => other,
+    };
+
+    private static string Key(string subject) =>
+        Article().Replace(Whitespace().Replace(subject.Trim().ToLowerInvariant(), " "), string.Empty);
+
+    // The user's "my name" is the model's "your name".
+    private static string SecondPerson(string text) => Pronoun().Replace(text, static m => m.Value.ToLowerInvariant() switch
+    {
+        "my" => "your",
+        "your" => "my",
+        "mine" => "yours",
+        "yours" => "mine",
+        "i" or "me" => "you",
+        "am" => "are",
+        _ => m.Value,
+    });
+
+    private static string Capitalize(string text) =>
+        text.Length == 0 ? text : string.Concat(char.ToUpperInvariant(text[0]).ToString(), text.AsSpan(1));
+
+    private static string Sentence(string text) =>
+        text.EndsWith('.') || text.EndsWith('!') || text.EndsWith('?') ? text : text + ".";
+
+    private static bool Offers(ChatOptions? options, string tool) =>
+        options?.Tools?.Any(t => string.Equals(t.Name, tool, StringComparison.Ordinal)) == true;
+
+    private static ChatMessage Say(string text) => new(ChatRole.Assistant, text);
+
+    private static ChatMessage Call(IReadOnlyList<ChatMessage> messages, string tool, Dictionary<string, object?> arguments)
+    {
+        // Numbered after the calls already in view, so ids are stable for a given conversation.
+        var number = messages.Sum(static m => m.Contents.OfType<FunctionCallContent>().Count()) + 1;
+        return new ChatMessage(ChatRole.Assistant, [new FunctionCallContent($"call_{number.ToString(CultureInfo.InvariantCulture)}", tool, arguments)]);
+    }
+
+    private static int CountWords(ChatMessage message)
+    {
+        var text = new StringBuilder();
+        foreach (var content in message.Contents)
+        {
+            switch (content)
+            {
+                case TextContent t:
+                    text.Append(t.Text).Append(' ');
+                    break;
+                case FunctionCallContent call:
+                    text.Append(call.Name).Append(' ');
+                    foreach (var argument in call.Arguments ?? new Dictionary<string, object?>())
+                    {
+                        text.Append(Convert.ToString(argument.Value, CultureInfo.InvariantCulture)).Append(' ');
+                    }
+
+                    break;
+                case FunctionResultContent result:
+                    text.Append(Convert.ToString(result.Result, CultureInfo.InvariantCulture)).Append(' ');
+                    break;
+            }
+        }
+
+        return text.ToString().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
+    }
+
+    [GeneratedRegex(@"[0-9.+\-*/()\s]+")]
+    private static partial Regex ArithmeticRun();
+
+    // An operator after an operand: "6*7" and "2+*3" (sent on, for the calculator to reject), not "-5".
+    [GeneratedRegex(@"[0-9.)]\s*[-+*/]")]
+    private static partial Regex BinaryOperator();
+
+    [GeneratedRegex(
+        @"\b(what\s+time|what\s+date|what\s+day|which\s+day|what(?:'s|’s|\s+is)\s+(?:the\s+)?(?:current\s+)?(?:time|date|day)|today'?s\s+date|current\s+(?:time|date)|tell\s+me\s+the\s+(?:time|date))\b",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex TimeQuestion();
+
+    [GeneratedRegex(
+        @"^(?:(?:and|so|ok|okay|now)[,\s]+)?(?:(?:what|who|where|when|which)(?:\s+(?<verb>is|are|was|were)\b|(?<verb>'s|’s))\s*(?<subject>[^?]+?)|do\s+you\s+(?:know|remember)\s+(?<subject>[^?]+?))[\s?.!]*$",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex Question();
+
+    [GeneratedRegex(@"^(?:please\s+)?(?:remember|note|keep\s+in\s+mind)(?:\s+that)?[:,]?\s+", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex RememberPrefix();
+
+    [GeneratedRegex(@"^(?<subject>[\p{L}][\p{L}\p{N}'’ -]{0,79}?)\s+(?<verb>is|are|was|were)\s+(?<value>.+?)[\s.!]*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex Statement();
+
+    [GeneratedRegex(@"^(?:what|who|where|when|which|how|why|is|are|do|does|did|can|could|would|will)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex QuestionWord();
+
+    [GeneratedRegex(@"\b(?:my|your|mine|yours|i|me|am)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex Pronoun();
+
+    [GeneratedRegex(@"^(?:the|a|an)\s+", RegexOptions.CultureInvariant)]
+    private static partial Regex Article();
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Whitespace();
+
+    private readonly record struct Fact(string Subject, string Verb, string Value);
+}

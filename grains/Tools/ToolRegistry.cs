@@ -1,0 +1,137 @@
+using System.Globalization;
+using System.Text.Json;
+using AgentGrains.Runtime;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+
+namespace AgentGrains.Grains.Tools;
+
+/// <summary>The tools known to this silo: exposes them to models and runs the calls models make.</summary>
+/// <remarks>
+/// A bad call never throws: an unknown or unauthorized tool, arguments that are not valid JSON or
+/// do not bind to the tool's parameters, a tool that throws and a tool that exceeds its timeout
+/// all come back as a <see cref="ToolResult"/> whose text starts with <c>error:</c>, so the model
+/// can correct itself and the turn carries on (DESIGN.md §6.5).
+/// </remarks>
+public sealed partial class ToolRegistry
+{
+    private readonly Dictionary<string, AgentTool> tools = new(StringComparer.Ordinal);
+    private readonly TimeProvider timeProvider;
+    private readonly ILogger<ToolRegistry> logger;
+
+    /// <summary>Creates the registry over every <see cref="AgentTool"/> registered in the container.</summary>
+    /// <exception cref="ArgumentException">Two tools have the same name.</exception>
+    public ToolRegistry(IEnumerable<AgentTool> tools, TimeProvider timeProvider, ILogger<ToolRegistry> logger)
+    {
+        ArgumentNullException.ThrowIfNull(tools);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(logger);
+        foreach (var tool in tools)
+        {
+            if (!this.tools.TryAdd(tool.Name, tool))
+            {
+                throw new ArgumentException($"Two tools are named '{tool.Name}'; tool names must be unique.", nameof(tools));
+            }
+        }
+
+        this.timeProvider = timeProvider;
+        this.logger = logger;
+    }
+
+    /// <summary>The names of all registered tools, sorted.</summary>
+    public IReadOnlyList<string> Names => [.. tools.Keys.Order(StringComparer.Ordinal)];
+
+    /// <summary>Whether a tool of that name is registered.</summary>
+    public bool Contains(string name) => tools.ContainsKey(name);
+
+    /// <summary>The tools named in <paramref name="names"/>, as the model sees them (for <see cref="ChatOptions.Tools"/>).</summary>
+    /// <exception cref="KeyNotFoundException">A name is not registered.</exception>
+    public IList<AITool> GetTools(IEnumerable<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        var result = new List<AITool>();
+        foreach (var name in names)
+        {
+            result.Add(tools.TryGetValue(name, out var tool)
+                ? tool.Function
+                : throw new KeyNotFoundException($"No tool named '{name}' is registered; known tools: {string.Join(", ", Names)}."));
+        }
+
+        return result;
+    }
+
+    /// <summary>Runs one call the model made, if <paramref name="allowed"/> lets this agent use that tool.</summary>
+    /// <param name="call">The model's call.</param>
+    /// <param name="allowed">The tools the calling agent may use.</param>
+    /// <param name="cancellationToken">Cancels the call (the silo is stopping); this one does throw.</param>
+    /// <returns>The tool's result, or an error text for the model.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<ToolResult> InvokeAsync(FunctionCallContent call, IReadOnlyCollection<string> allowed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        ArgumentNullException.ThrowIfNull(allowed);
+        if (!allowed.Contains(call.Name, StringComparer.Ordinal) || !tools.TryGetValue(call.Name, out var tool))
+        {
+            LogUnknownTool(logger, call.Name, call.CallId);
+            return ToolResult.Error($"unknown tool '{call.Name}'; available tools: {(allowed.Count == 0 ? "none" : string.Join(", ", allowed))}.");
+        }
+
+        if (call.Exception is not null)
+        {
+            // The model client could not parse the arguments (FunctionCallContent.CreateFromParsedArguments).
+            LogInvalidArguments(logger, tool.Name, call.CallId, call.Exception);
+            return ToolResult.Error($"the arguments for '{tool.Name}' are not valid JSON: {call.Exception.Message}");
+        }
+
+        using var timeout = new CancellationTokenSource(tool.Timeout, timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        try
+        {
+            var arguments = new AIFunctionArguments(call.Arguments ?? new Dictionary<string, object?>());
+            // Task.Run: a tool is not grain code; it must not block the activation's scheduler, and a
+            // synchronous tool that hangs can then still be abandoned at its timeout.
+            var result = await Task.Run(() => tool.Function.InvokeAsync(arguments, linked.Token).AsTask(), CancellationToken.None)
+                .WaitAsync(linked.Token)
+                .ConfigureAwait(false);
+            return ToolResult.Success(Format(result));
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            LogToolTimedOut(logger, tool.Name, call.CallId, tool.Timeout.TotalSeconds);
+            return ToolResult.Error($"'{tool.Name}' did not finish within {tool.Timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s.");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Whatever a tool throws (argument binding included) is the model's problem to fix, never the turn's.
+            LogToolFailed(logger, tool.Name, call.CallId, ex);
+            return ToolResult.Error($"'{tool.Name}' failed: {Describe(ex)}");
+        }
+    }
+
+    private static string Format(object? result) => result switch
+    {
+        null => string.Empty,
+        string text => text,
+        JsonElement { ValueKind: JsonValueKind.String } element => element.GetString() ?? string.Empty,
+        JsonElement element => element.GetRawText(),
+        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
+        _ => JsonSerializer.Serialize(result, AIJsonUtilities.DefaultOptions),
+    };
+
+    private static string Describe(Exception exception) =>
+        exception is AgentGrainsException or ArgumentException or FormatException or ArithmeticException or JsonException or InvalidOperationException
+            ? exception.Message
+            : $"{exception.GetType().Name}: {exception.Message}";
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The model called unknown or unauthorized tool {Tool} (call {CallId})")]
+    private static partial void LogUnknownTool(ILogger logger, string tool, string callId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The model sent unparsable arguments to tool {Tool} (call {CallId})")]
+    private static partial void LogInvalidArguments(ILogger logger, string tool, string callId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Tool {Tool} timed out after {TimeoutSeconds} s (call {CallId})")]
+    private static partial void LogToolTimedOut(ILogger logger, string tool, string callId, double timeoutSeconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Tool {Tool} failed (call {CallId})")]
+    private static partial void LogToolFailed(ILogger logger, string tool, string callId, Exception exception);
+}
