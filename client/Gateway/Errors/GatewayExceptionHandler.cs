@@ -1,0 +1,88 @@
+using AgentGrains.GrainInterfaces.Sessions;
+using AgentGrains.Runtime;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Logging;
+
+namespace AgentGrains.Client.Gateway.Errors;
+
+/// <summary>The one place where a failure becomes an HTTP status and an RFC 7807 problem details body.</summary>
+/// <remarks>
+/// Endpoints only return successes; every refusal (bad input, unknown session, conflict, timeout,
+/// unavailable silo) is an exception mapped here, so one status per failure holds everywhere.
+/// Messages of exceptions raised on purpose for callers are passed on; anything unexpected becomes a
+/// 500 whose body names no type, message or stack, only the trace id to find it in the log.
+/// </remarks>
+internal sealed partial class GatewayExceptionHandler(ILogger<GatewayExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is (OperationCanceledException or IOException) && httpContext.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; there is nobody to answer, and it is not a server fault.
+            LogRequestAborted(logger, httpContext.Request.Method, httpContext.Request.Path);
+            return true;
+        }
+
+        var problem = ToProblem(exception);
+        var status = problem.Status ?? StatusCodes.Status500InternalServerError;
+        if (status >= StatusCodes.Status500InternalServerError && exception is not AgentGrainsException { IsTransient: true })
+        {
+            LogUnexpectedFailure(logger, httpContext.Request.Method, httpContext.Request.Path, status, exception);
+        }
+        else if (status >= StatusCodes.Status500InternalServerError)
+        {
+            LogTransientFailure(logger, httpContext.Request.Method, httpContext.Request.Path, status, exception.Message);
+        }
+        else
+        {
+            LogRefused(logger, httpContext.Request.Method, httpContext.Request.Path, status, exception.Message);
+        }
+
+        problem.Instance = httpContext.Request.Path;
+        await TypedResults.Problem(problem).ExecuteAsync(httpContext).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>The exception-to-status mapping.</summary>
+    internal static ProblemDetails ToProblem(Exception exception) => exception switch
+    {
+        GatewayProblemException { Errors: { } errors } e => new HttpValidationProblemDetails(errors) { Status = e.StatusCode, Title = e.Title, Detail = e.Message },
+        GatewayProblemException e => Problem(e.StatusCode, e.Title, e.Message),
+
+        // Kestrel's own refusals (body over MaxRequestBodySize, truncated body) carry their status and a client-facing message.
+        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } e => Problem(e.StatusCode, "The request body is too large.", e.Message),
+        BadHttpRequestException e => Problem(e.StatusCode, "The request could not be read.", e.Message),
+
+        SessionNotFoundException e => Problem(StatusCodes.Status404NotFound, "Session not found.", e.Message),
+        UnknownAgentException e => Problem(StatusCodes.Status400BadRequest, "Unknown agent.", e.Message),
+        SessionConflictException e => Problem(StatusCodes.Status409Conflict, "The session exists for another agent.", e.Message),
+        ArgumentException e => Problem(StatusCodes.Status400BadRequest, "Invalid argument.", e.Message),
+        GrainCallTimeoutException e => Problem(StatusCodes.Status504GatewayTimeout, "The call timed out.", e.Message),
+        SiloUnavailableException e => Problem(StatusCodes.Status503ServiceUnavailable, "The silo is not available.", e.Message),
+        AgentGrainsException { IsTransient: true } => Problem(
+            StatusCodes.Status503ServiceUnavailable,
+            "Temporarily unavailable.",
+            "A temporary failure occurred; retry the request (with the same Idempotency-Key for a message)."),
+        _ => Problem(
+            StatusCodes.Status500InternalServerError,
+            "An unexpected error occurred.",
+            "The request failed on the server; the server log has the details under this trace id."),
+    };
+
+    private static ProblemDetails Problem(int status, string title, string detail) =>
+        new() { Status = status, Title = title, Detail = detail };
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Method} {Path} refused with {Status}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string method, PathString path, int status, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path} failed with {Status}: {Reason}")]
+    private static partial void LogTransientFailure(ILogger logger, string method, PathString path, int status, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed with {Status}")]
+    private static partial void LogUnexpectedFailure(ILogger logger, string method, PathString path, int status, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Method} {Path}: the client aborted the request")]
+    private static partial void LogRequestAborted(ILogger logger, string method, PathString path);
+}

@@ -1,0 +1,44 @@
+using AgentGrains.Client.Gateway.Errors;
+using AgentGrains.Client.Gateway.Health;
+using AgentGrains.Client.Gateway.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
+
+namespace AgentGrains.Client.Gateway;
+
+/// <summary>Adds the gateway HTTP API's services to a host.</summary>
+public static class GatewayServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the gateway's services: options from the <c>Gateway</c> configuration section (validated
+    /// at start), problem details and the exception-to-status mapping, the OpenAPI document and the
+    /// health checks. Map the endpoints with <see cref="GatewayEndpointRouteBuilderExtensions.MapAgentGrainsGateway"/>.
+    /// </summary>
+    /// <remarks>
+    /// The gateway reaches grains only through the <see cref="Runtime.IGrainFactory"/> registered in the
+    /// container; in embedded mode <c>AddAgentGrainsSilo</c> registers it.
+    /// </remarks>
+    public static IServiceCollection AddAgentGrainsGateway(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>());
+        services.TryAddSingleton<JsonRequestReader>();
+        services.AddProblemDetails();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Diagnostics.IExceptionHandler, GatewayExceptionHandler>());
+        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info = new OpenApiInfo
+            {
+                Title = "AgentGrains gateway",
+                Version = "v1",
+                Description = "Sessions with durable AI agents. Errors are RFC 7807 problem details.",
+            };
+            return Task.CompletedTask;
+        }));
+        services.AddHealthChecks().AddCheck<SiloReadinessCheck>("silo", tags: [HealthEndpoints.ReadyTag]);
+        return services;
+    }
+}

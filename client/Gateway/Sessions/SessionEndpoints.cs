@@ -1,0 +1,161 @@
+using AgentGrains.Client.Gateway.Errors;
+using AgentGrains.Client.Gateway.Http;
+using AgentGrains.GrainInterfaces.Sessions;
+using AgentGrains.Runtime;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+
+namespace AgentGrains.Client.Gateway.Sessions;
+
+/// <summary>The <c>/v1/sessions</c> resource: create a session, send it messages, read it.</summary>
+/// <remarks>
+/// Handlers return only successes; refusals are exceptions mapped by <see cref="GatewayExceptionHandler"/>.
+/// Everything a request carries is validated before the first durable grain call, so a bad request
+/// never writes anything.
+/// </remarks>
+internal static class SessionEndpoints
+{
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    /// <summary>Client keys are namespaced so they can never equal a key the runtime or grains derive for their own calls.</summary>
+    private const string IdempotencyKeyPrefix = "http:";
+
+    /// <summary>The longest Idempotency-Key header accepted (the runtime's limit less the namespace prefix).</summary>
+    public static readonly int MaxIdempotencyKeyLength = RequestContext.MaxIdempotencyKeyLength - IdempotencyKeyPrefix.Length;
+
+    private const string GetSessionRoute = "GetSession";
+
+    public static RouteGroupBuilder MapSessionEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/v1/sessions").WithTags("Sessions");
+        group.ProducesProblem(StatusCodes.Status500InternalServerError)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
+
+        group.MapPost(string.Empty, CreateSessionAsync)
+            .WithName("CreateSession")
+            .WithSummary("Creates a session with an agent.")
+            .WithDescription("201 with a Location header when created; 200 with the same body when the session already exists for the same agent; 409 when it exists for another agent; 400 for an unknown agent or an invalid session id.")
+            .Accepts<CreateSessionRequest>("application/json")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
+        group.MapPost("/{id}/messages", SendMessageAsync)
+            .WithName("SendMessage")
+            .WithSummary("Sends a user message to a session and returns the agent's reply.")
+            .WithDescription($"With an {IdempotencyKeyHeader} header (at most {MaxIdempotencyKeyLength} characters), a repeated request returns the first one's reply and adds no second message. 404 when the session does not exist; nothing is sent then.")
+            .Accepts<SendMessageRequest>("application/json")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
+        group.MapGet("/{id}", GetSessionAsync)
+            .WithName(GetSessionRoute)
+            .WithSummary("Returns a session and its whole history.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        return group;
+    }
+
+    private static async Task<Results<Created<SessionCreatedResponse>, Ok<SessionCreatedResponse>>> CreateSessionAsync(
+        HttpContext httpContext,
+        [FromServices] JsonRequestReader reader,
+        [FromServices] IGrainFactory grains,
+        [FromServices] LinkGenerator links,
+        CancellationToken cancellationToken)
+    {
+        var request = await reader.ReadAsync<CreateSessionRequest>(httpContext.Request, cancellationToken).ConfigureAwait(false);
+        if (string.IsNullOrWhiteSpace(request.Agent))
+        {
+            throw GatewayProblemException.Invalid("agent", "agent is required; name the agent definition to talk to, e.g. \"assistant\".");
+        }
+
+        var sessionId = request.SessionId ?? SessionIds.New();
+        SessionIds.Validate(sessionId, "sessionId");
+
+        var session = await grains.GetGrain<IAgentSessionGrain>(sessionId).CreateAsync(request.Agent).ConfigureAwait(false);
+        var response = new SessionCreatedResponse(session.SessionId, session.Agent);
+        if (!session.Created)
+        {
+            return TypedResults.Ok(response);
+        }
+
+        var location = links.GetPathByName(httpContext, GetSessionRoute, new RouteValueDictionary { ["id"] = session.SessionId });
+        return TypedResults.Created(location, response);
+    }
+
+    private static async Task<Ok<MessageReplyResponse>> SendMessageAsync(
+        string id,
+        [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey,
+        HttpRequest httpRequest,
+        [FromServices] JsonRequestReader reader,
+        [FromServices] IGrainFactory grains,
+        CancellationToken cancellationToken)
+    {
+        SessionIds.Validate(id, "id");
+        ValidateIdempotencyKey(idempotencyKey);
+        var request = await reader.ReadAsync<SendMessageRequest>(httpRequest, cancellationToken).ConfigureAwait(false);
+        if (string.IsNullOrWhiteSpace(request.Text))
+        {
+            throw GatewayProblemException.Invalid("text", "text is required and must not be empty or whitespace.");
+        }
+
+        var session = grains.GetGrain<IAgentSessionGrain>(id);
+
+        // A read-only call first, so a message for a session that does not exist is never put in an inbox.
+        if (await session.GetAsync().ConfigureAwait(false) is null)
+        {
+            throw NotFound(id);
+        }
+
+        SendResult result;
+        if (idempotencyKey is null)
+        {
+            result = await session.SendAsync(request.Text).ConfigureAwait(false);
+        }
+        else
+        {
+            using (RequestContext.WithIdempotencyKey(IdempotencyKeyPrefix + idempotencyKey))
+            {
+                result = await session.SendAsync(request.Text).ConfigureAwait(false);
+            }
+        }
+
+        return TypedResults.Ok(new MessageReplyResponse(result.SessionId, result.Reply, result.Messages));
+    }
+
+    private static async Task<Ok<SessionResponse>> GetSessionAsync(string id, [FromServices] IGrainFactory grains)
+    {
+        SessionIds.Validate(id, "id");
+        var view = await grains.GetGrain<IAgentSessionGrain>(id).GetAsync().ConfigureAwait(false) ?? throw NotFound(id);
+        return TypedResults.Ok(SessionResponse.From(view));
+    }
+
+    private static void ValidateIdempotencyKey(string? key)
+    {
+        if (key is null)
+        {
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(key))
+        {
+            throw GatewayProblemException.Invalid(IdempotencyKeyHeader, $"The {IdempotencyKeyHeader} header is blank; omit it or send 1 to {MaxIdempotencyKeyLength} characters.");
+        }
+
+        if (key.Length > MaxIdempotencyKeyLength)
+        {
+            throw GatewayProblemException.Invalid(IdempotencyKeyHeader, $"The {IdempotencyKeyHeader} header has {key.Length} characters; at most {MaxIdempotencyKeyLength} are allowed.");
+        }
+    }
+
+    private static SessionNotFoundException NotFound(string id) =>
+        new($"Session '{id}' does not exist; create it with POST /v1/sessions.");
+}

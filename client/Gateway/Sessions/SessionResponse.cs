@@ -1,0 +1,13 @@
+using AgentGrains.GrainInterfaces.Sessions;
+
+namespace AgentGrains.Client.Gateway.Sessions;
+
+/// <summary>The answer to <c>GET /v1/sessions/{id}</c>: the session and its whole history in order.</summary>
+/// <param name="SessionId">The session's id.</param>
+/// <param name="Agent">The agent definition the session talks to.</param>
+/// <param name="History">Every message of the conversation, oldest first.</param>
+public sealed record SessionResponse(string SessionId, string Agent, IReadOnlyList<HistoryEntryResponse> History)
+{
+    internal static SessionResponse From(SessionView view) =>
+        new(view.SessionId, view.Agent, [.. view.History.Select(HistoryEntryResponse.From)]);
+}
