@@ -1,1 +1,17 @@
-class P { static void Main(){} }
+using AgentGrains.Client.Gateway;
+using AgentGrains.Grains;
+using AgentGrains.Runtime.Hosting;
+
+// Embedded mode: one process runs the silo (grains on the SQLite file in Storage:Path) and the
+// gateway over it. Ctrl-C / SIGTERM stop the host, which stops the silo gracefully: turns in
+// flight commit, grains are released, and queued messages wait in the inbox for the next start.
+var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddAgentGrainsSilo().AddAgentSessions();
+builder.Services.AddAgentGrainsGateway();
+
+var app = builder.Build();
+app.MapAgentGrainsGateway();
+await app.RunAsync();
+
+/// <summary>The silo executable; public so tests can host it with <c>WebApplicationFactory&lt;Program&gt;</c>.</summary>
+public partial class Program;
