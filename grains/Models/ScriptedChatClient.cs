@@ -166,7 +166,7 @@ public sealed partial class ScriptedChatClient : IChatClient
     {
         if (value.StartsWith(ToolResult.ErrorPrefix, StringComparison.Ordinal))
         {
-            return Sentence($"The {tool ?? "requested"} tool failed: {value[ToolResult.ErrorPrefix.Length..]}");
+            return Sentence($"Sorry, that did not work: {value[ToolResult.ErrorPrefix.Length..]}");
         }
 
         return tool switch
@@ -233,7 +233,7 @@ public sealed partial class ScriptedChatClient : IChatClient
             return false;
         }
 
-        var statement = RememberPrefix().Replace(text, string.Empty);
+        var statement = StatementPrefix().Replace(text, string.Empty);
         var match = Statement().Match(statement);
         if (!match.Success || QuestionWord().IsMatch(match.Groups["subject"].Value))
         {
@@ -344,8 +344,11 @@ public sealed partial class ScriptedChatClient : IChatClient
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Question();
 
-    [GeneratedRegex(@"^(?:please\s+)?(?:remember|note|keep\s+in\s+mind)(?:\s+that)?[:,]?\s+", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex RememberPrefix();
+    // Fillers and "remember that" before a statement: "Actually, my name is Ada" states "my name is Ada".
+    [GeneratedRegex(
+        @"^(?:(?:actually|also|and|so|oh|ok|okay|btw|by\s+the\s+way)\b[,\s]*)*(?:(?:please\s+)?(?:remember|note|keep\s+in\s+mind)(?:\s+that)?[:,]?\s+)?",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex StatementPrefix();
 
     [GeneratedRegex(@"^(?<subject>[\p{L}][\p{L}\p{N}'’ -]{0,79}?)\s+(?<verb>is|are|was|were)\s+(?<value>.+?)[\s.!]*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Statement();

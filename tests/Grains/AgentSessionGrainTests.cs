@@ -1,0 +1,286 @@
+using System.Globalization;
+using AgentGrains.Grains;
+using AgentGrains.Grains.Agents;
+using AgentGrains.Grains.Models;
+using AgentGrains.Grains.Tools;
+using AgentGrains.GrainInterfaces.Sessions;
+using AgentGrains.Tests.Infrastructure;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace AgentGrains.Tests.Grains;
+
+[Trait("Category", "Integration")]
+[Trait("Provider", "Sqlite")]
+public sealed class AgentSessionGrainTests : IDisposable
+{
+    private readonly TempDirectory directory = new();
+
+    private string DatabasePath => directory.File("sessions.db");
+
+    [Fact]
+    public async Task SendAsync_ArithmeticQuestion_AnswersThroughTheCalculatorToolPath()
+    {
+        await using var silo = await StartAsync();
+        var session = await CreateSessionAsync(silo, "math");
+
+        var result = await session.SendAsync("what is 6*7?");
+
+        Assert.Contains("42", result.Reply, StringComparison.Ordinal);
+        Assert.Equal(4, result.Messages);
+        var history = await session.GetHistoryAsync();
+        Assert.Equal(["user", "assistant", "tool", "assistant"], history.Select(e => e.Role));
+        Assert.Equal("what is 6*7?", history[0].Content);
+        var call = Assert.Single(history[1].ToolCalls!);
+        Assert.Equal("calculator", call.Name);
+        Assert.Equal("6*7", System.Text.Json.JsonDocument.Parse(call.Arguments).RootElement.GetProperty("expression").GetString());
+        Assert.Equal("calculator", history[2].ToolName);
+        Assert.Equal(call.Id, history[2].ToolCallId);
+        Assert.Equal("42", history[2].Content);
+        Assert.Equal(result.Reply, history[3].Content);
+        Assert.Null(history[3].ToolCalls);
+    }
+
+    [Fact]
+    public async Task SendAsync_FactStatedEarlier_RecalledInLaterTurnAndAfterRestart()
+    {
+        await using (var silo = await StartAsync())
+        {
+            var session = await CreateSessionAsync(silo, "memory");
+            Assert.Equal("Got it: your name is Ada.", (await session.SendAsync("my name is Ada")).Reply);
+            await session.SendAsync("what is 2+2?");
+
+            Assert.Equal("Your name is Ada.", (await session.SendAsync("what is my name?")).Reply);
+        }
+
+        await using (var restarted = await StartAsync())
+        {
+            var session = restarted.Grains.GetGrain<IAgentSessionGrain>("memory");
+
+            var result = await session.SendAsync("What's my name?");
+
+            Assert.Equal("Your name is Ada.", result.Reply);
+            Assert.Equal(2 + 4 + 2 + 2, result.Messages);
+            Assert.Equal(result.Messages, (await session.GetHistoryAsync()).Count);
+        }
+    }
+
+    [Fact]
+    public async Task SendAsync_FactOlderThanTheWindow_ModelNoLongerSeesIt()
+    {
+        var model = new RecordingChatClient(new ScriptedChatClient());
+        await using var silo = await StartAsync(services =>
+        {
+            services.AddSingleton(new AgentDefinition("short", "Be brief.", ["calculator"]) { HistoryWindow = 3 });
+            services.AddSingleton<IChatClient>(model);
+        });
+        var session = await CreateSessionAsync(silo, "window", agent: "short");
+        await session.SendAsync("my name is Ada");
+        Assert.Equal("Your name is Ada.", (await session.SendAsync("what is my name?")).Reply);
+        for (var i = 1; i <= 5; i++)
+        {
+            Assert.Contains((i + 1).ToString(CultureInfo.InvariantCulture), (await session.SendAsync($"what is {i}+1?")).Reply, StringComparison.Ordinal);
+        }
+
+        var reply = (await session.SendAsync("what is my name?")).Reply;
+
+        Assert.Equal("I don't know what your name is.", reply);
+        Assert.All(model.Requests, request =>
+        {
+            Assert.Equal(ChatRole.System, request[0].Role);
+            // At most the window (3) plus the current turn before its last model call (user, call, result).
+            Assert.InRange(request.Count, 2, 1 + 3 + 3);
+            // A tool result never opens the window without the call it answers.
+            Assert.NotEqual(ChatRole.Tool, request[1].Role);
+        });
+        Assert.Equal(2 + 2 + (5 * 4) + 2, (await session.GetHistoryAsync()).Count);
+    }
+
+    [Theory]
+    [InlineData("what is 1/0?", "division by zero")]
+    [InlineData("compute 2+*3", "unexpected '*' at position 3")]
+    public async Task SendAsync_CalculatorFails_ToolErrorRecordedAndTurnCompletes(string text, string problem)
+    {
+        await using var silo = await StartAsync();
+        var session = await CreateSessionAsync(silo, "bad-math");
+
+        var result = await session.SendAsync(text);
+
+        Assert.Contains(problem, result.Reply, StringComparison.Ordinal);
+        var history = await session.GetHistoryAsync();
+        Assert.Equal(["user", "assistant", "tool", "assistant"], history.Select(e => e.Role));
+        Assert.StartsWith("error: ", history[2].Content, StringComparison.Ordinal);
+        Assert.Contains(problem, history[2].Content, StringComparison.Ordinal);
+
+        Assert.Contains("5", (await session.SendAsync("what is 2+3?")).Reply, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SendAsync_TimeQuestion_AnswersFromTheClockTool()
+    {
+        var clock = new FixedTimeProvider(new DateTimeOffset(2031, 2, 3, 4, 5, 6, TimeSpan.Zero));
+        await using var silo = await StartAsync(services =>
+        {
+            // Only the tool's clock is stopped; the silo keeps the system clock.
+            services.RemoveAll<AgentTool>();
+            services.AddSingleton(CalculatorTool.Create());
+            services.AddSingleton(ClockTool.Create(clock));
+        });
+        var session = await CreateSessionAsync(silo, "time");
+
+        var result = await session.SendAsync("what time is it?");
+
+        Assert.Equal("The current time is 2031-02-03 04:05:06 UTC.", result.Reply);
+        var tool = (await session.GetHistoryAsync())[2];
+        Assert.Equal("clock", tool.ToolName);
+        Assert.Equal("2031-02-03T04:05:06Z", tool.Content);
+    }
+
+    [Fact]
+    public async Task SendAsync_ModelCallsUnknownToolOrSendsBadArguments_ToolErrorsGoBackToTheModelAndRunContinues()
+    {
+        var model = new FakeChatClient((step, _) => step switch
+        {
+            0 => FakeChatClient.ToolCall("a", "weather", """{"city":"Paris"}"""),
+            1 => FakeChatClient.ToolCall("b", "calculator", """{"expr":"1+1"}"""),
+            2 => FakeChatClient.ToolCall("c", "calculator", """{"expression": "1+1"""),
+            3 => FakeChatClient.ToolCall("d", "calculator", """{"expression":{"left":1}}"""),
+            4 => FakeChatClient.ToolCall("e", "calculator", """{"expression":"1+1"}"""),
+            _ => new ChatMessage(ChatRole.Assistant, "done"),
+        });
+        await using var silo = await StartAsync(services => services.AddSingleton<IChatClient>(model));
+        var session = await CreateSessionAsync(silo, "fake");
+
+        var result = await session.SendAsync("go");
+
+        Assert.Equal("done", result.Reply);
+        Assert.Equal(6, model.Requests.Count);
+        var tools = (await session.GetHistoryAsync()).Where(e => e.Role == "tool").ToList();
+        Assert.Equal(["a", "b", "c", "d", "e"], tools.Select(t => t.ToolCallId));
+        Assert.StartsWith("error: unknown tool 'weather'", tools[0].Content, StringComparison.Ordinal);
+        Assert.StartsWith("error: 'calculator' failed:", tools[1].Content, StringComparison.Ordinal);
+        Assert.Contains("expression", tools[1].Content, StringComparison.Ordinal);
+        Assert.StartsWith("error: the arguments for 'calculator' are not valid JSON", tools[2].Content, StringComparison.Ordinal);
+        Assert.StartsWith("error: 'calculator' failed:", tools[3].Content, StringComparison.Ordinal);
+        Assert.Equal("2", tools[4].Content);
+        // Each error reached the model in its next request, answering the call it made.
+        var errorSeen = Assert.IsType<FunctionResultContent>(Assert.Single(model.Requests[1][^1].Contents));
+        Assert.Equal("a", errorSeen.CallId);
+        Assert.Equal(tools[0].Content, errorSeen.Result);
+    }
+
+    [Fact]
+    public async Task SendAsync_ModelKeepsCallingTools_StopsAtTheStepBudget()
+    {
+        var model = new FakeChatClient((step, _) => FakeChatClient.ToolCall($"call_{step}", "calculator", """{"expression":"1+1"}"""));
+        await using var silo = await StartAsync(services => services.AddSingleton<IChatClient>(model));
+        var session = await CreateSessionAsync(silo, "loop");
+
+        var result = await session.SendAsync("never stop");
+
+        Assert.Contains("step budget of 8 model calls", result.Reply, StringComparison.Ordinal);
+        Assert.Equal(8, model.Requests.Count);
+        var history = await session.GetHistoryAsync();
+        Assert.Equal(1 + (8 * 2) + 1, history.Count);
+        Assert.Equal(("assistant", result.Reply), (history[^1].Role, history[^1].Content));
+    }
+
+    [Fact]
+    public async Task SendAsync_ModelThrows_CallerGetsTheErrorAndNothingIsRecorded()
+    {
+        var model = new FakeChatClient((step, _) => step == 1
+            ? throw new InvalidOperationException("model unavailable")
+            : new ChatMessage(ChatRole.Assistant, $"reply {step}"));
+        await using var silo = await StartAsync(services => services.AddSingleton<IChatClient>(model));
+        var session = await CreateSessionAsync(silo, "failing");
+        await session.SendAsync("first");
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => session.SendAsync("second"));
+
+        Assert.Contains("model unavailable", error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, (await session.GetHistoryAsync()).Count);
+        var third = await session.SendAsync("third");
+        Assert.Equal("reply 2", third.Reply);
+        Assert.Equal(["first", "reply 0", "third", "reply 2"], (await session.GetHistoryAsync()).Select(e => e.Content));
+    }
+
+    [Fact]
+    public async Task CreateAsync_SameAgentTwice_SecondReturnsNotCreatedAndKeepsTheHistory()
+    {
+        await using var silo = await StartAsync();
+        var session = silo.Grains.GetGrain<IAgentSessionGrain>("twice");
+
+        var first = await session.CreateAsync("assistant");
+        await session.SendAsync("hello");
+        var second = await session.CreateAsync("assistant");
+
+        Assert.Equal(new SessionInfo("twice", "assistant", Created: true), first);
+        Assert.Equal(new SessionInfo("twice", "assistant", Created: false), second);
+        var view = await session.GetAsync();
+        Assert.Equal(("twice", "assistant", 2), (view!.SessionId, view.Agent, view.History.Count));
+    }
+
+    [Fact]
+    public async Task CreateAsync_ExistsForAnotherAgent_ThrowsSessionConflict()
+    {
+        await using var silo = await StartAsync(services => services.AddSingleton(new AgentDefinition("echo", "Repeat the user.", [])));
+        var session = await CreateSessionAsync(silo, "taken");
+
+        var error = await Assert.ThrowsAsync<SessionConflictException>(() => session.CreateAsync("echo"));
+
+        Assert.Contains("'assistant'", error.Message, StringComparison.Ordinal);
+        Assert.Equal("assistant", (await session.GetAsync())!.Agent);
+    }
+
+    [Fact]
+    public async Task CreateAsync_UnknownAgent_ThrowsListingTheKnownAgents()
+    {
+        await using var silo = await StartAsync();
+        var session = silo.Grains.GetGrain<IAgentSessionGrain>("nobody");
+
+        var error = await Assert.ThrowsAsync<UnknownAgentException>(() => session.CreateAsync("wizard"));
+
+        Assert.Contains("'wizard'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("assistant", error.Message, StringComparison.Ordinal);
+        Assert.Null(await session.GetAsync());
+    }
+
+    [Fact]
+    public async Task SendAsync_SessionNeverCreated_ThrowsSessionNotFound()
+    {
+        await using var silo = await StartAsync();
+        var session = silo.Grains.GetGrain<IAgentSessionGrain>("missing");
+
+        var error = await Assert.ThrowsAsync<SessionNotFoundException>(() => session.SendAsync("hello"));
+
+        Assert.Contains("'missing'", error.Message, StringComparison.Ordinal);
+        Assert.Null(await session.GetAsync());
+        Assert.Empty(await session.GetHistoryAsync());
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("  \n ")]
+    public async Task SendAsync_EmptyText_ThrowsArgumentExceptionAndRecordsNothing(string text)
+    {
+        await using var silo = await StartAsync();
+        var session = await CreateSessionAsync(silo, "empty");
+
+        await Assert.ThrowsAsync<ArgumentException>(() => session.SendAsync(text));
+
+        Assert.Empty(await session.GetHistoryAsync());
+    }
+
+    public void Dispose() => directory.Dispose();
+
+    private static async Task<IAgentSessionGrain> CreateSessionAsync(TestSiloHost silo, string id, string agent = BuiltInAgents.AssistantName)
+    {
+        var session = silo.Grains.GetGrain<IAgentSessionGrain>(id);
+        Assert.True((await session.CreateAsync(agent)).Created);
+        return session;
+    }
+
+    private Task<TestSiloHost> StartAsync(Action<IServiceCollection>? services = null) =>
+        TestSiloHost.StartAsync(DatabasePath, static silo => silo.AddAgentSessions(), services: services);
+}

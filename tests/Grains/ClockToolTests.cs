@@ -1,0 +1,16 @@
+using AgentGrains.Grains.Tools;
+
+namespace AgentGrains.Tests.Grains;
+
+[Trait("Category", "Unit")]
+[Trait("Provider", "None")]
+public sealed class ClockToolTests
+{
+    [Fact]
+    public void Now_AnyOffset_ReturnsUtcIso8601FromTheTimeProvider()
+    {
+        var clock = new ClockTool(new FixedTimeProvider(new DateTimeOffset(2030, 4, 5, 8, 9, 10, TimeSpan.FromHours(2))));
+
+        Assert.Equal("2030-04-05T06:09:10Z", clock.Now());
+    }
+}
