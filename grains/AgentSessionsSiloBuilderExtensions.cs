@@ -19,6 +19,7 @@ public static class AgentSessionsSiloBuilderExtensions
     /// as the model unless an <see cref="IChatClient"/> is registered already.
     /// </summary>
     /// <remarks>
+    /// The host fails to start if an agent definition is invalid. Calling this twice registers once.
     /// Add agents with <c>services.AddSingleton(new AgentDefinition(...))</c> and tools with
     /// <c>services.AddSingleton(AgentTool.Create(...))</c>. A model registered after this call
     /// replaces the scripted one too (the container returns the last registration).
@@ -27,6 +28,12 @@ public static class AgentSessionsSiloBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
+        if (services.Any(static d => d.ImplementationType == typeof(AgentCatalogStartupCheck)))
+        {
+            // Called twice: a second set of built-in tools and agents would collide by name.
+            return builder;
+        }
+
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(static _ => CalculatorTool.Create());
         services.AddSingleton(static sp => ClockTool.Create(sp.GetRequiredService<TimeProvider>()));
@@ -34,6 +41,7 @@ public static class AgentSessionsSiloBuilderExtensions
         services.TryAddSingleton<ToolRegistry>();
         services.TryAddSingleton<AgentCatalog>();
         services.TryAddSingleton<IChatClient, ScriptedChatClient>();
+        services.AddHostedService<AgentCatalogStartupCheck>();
         return builder.AddGrain<IAgentSessionGrain, AgentSessionGrain>();
     }
 }

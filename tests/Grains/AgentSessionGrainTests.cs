@@ -206,6 +206,56 @@ public sealed class AgentSessionGrainTests : IDisposable
     }
 
     [Fact]
+    public async Task SendAsync_ModelDoesNotAnswerInTime_CallerGetsTimeoutAndNothingIsRecorded()
+    {
+        var model = new FakeChatClient(async (step, _, cancellationToken) =>
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return new ChatMessage(ChatRole.Assistant, "never");
+        });
+        await using var silo = await StartAsync(services =>
+        {
+            services.AddSingleton(new AgentDefinition("impatient", "Be quick.", []) { ModelTimeout = TimeSpan.FromMilliseconds(200) });
+            services.AddSingleton<IChatClient>(model);
+        });
+        var session = await CreateSessionAsync(silo, "slow", agent: "impatient");
+
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => session.SendAsync("hello"));
+
+        Assert.Contains("did not answer within 0.2 s", error.Message, StringComparison.Ordinal);
+        Assert.Empty(await session.GetHistoryAsync());
+    }
+
+    [Fact]
+    public async Task GetHistoryAsync_WhileATurnIsRunning_ShowsOnlyFinishedTurns()
+    {
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var model = new FakeChatClient(async (step, _, cancellationToken) =>
+        {
+            if (step == 1)
+            {
+                entered.SetResult();
+                await release.Task.WaitAsync(cancellationToken);
+            }
+
+            return new ChatMessage(ChatRole.Assistant, $"reply {step}");
+        });
+        await using var silo = await StartAsync(services => services.AddSingleton<IChatClient>(model));
+        var session = await CreateSessionAsync(silo, "busy");
+        await session.SendAsync("first");
+        var second = session.SendAsync("second");
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        var during = await session.GetHistoryAsync();
+        release.SetResult();
+        await second;
+
+        Assert.Equal(["first", "reply 0"], during.Select(e => e.Content));
+        Assert.Equal(["first", "reply 0", "second", "reply 1"], (await session.GetHistoryAsync()).Select(e => e.Content));
+    }
+
+    [Fact]
     public async Task CreateAsync_SameAgentTwice_SecondReturnsNotCreatedAndKeepsTheHistory()
     {
         await using var silo = await StartAsync();

@@ -2,11 +2,16 @@ using Microsoft.Extensions.AI;
 
 namespace AgentGrains.Tests.Grains;
 
-/// <summary>A model whose replies a test scripts step by step; it records every request it gets.</summary>
-internal sealed class FakeChatClient(Func<int, IReadOnlyList<ChatMessage>, ChatMessage> reply) : IChatClient
+/// <summary>A model whose replies a test scripts call by call (numbered from 0); it records every request it gets.</summary>
+internal sealed class FakeChatClient(Func<int, IReadOnlyList<ChatMessage>, CancellationToken, Task<ChatMessage>> reply) : IChatClient
 {
     private readonly Lock gate = new();
     private readonly List<IReadOnlyList<ChatMessage>> requests = [];
+
+    public FakeChatClient(Func<int, IReadOnlyList<ChatMessage>, ChatMessage> reply)
+        : this((index, messages, _) => Task.FromResult(reply(index, messages)))
+    {
+    }
 
     /// <summary>The messages of each call so far, in order.</summary>
     public IReadOnlyList<IReadOnlyList<ChatMessage>> Requests
@@ -24,7 +29,7 @@ internal sealed class FakeChatClient(Func<int, IReadOnlyList<ChatMessage>, ChatM
         new(ChatRole.Assistant, [FunctionCallContent.CreateFromParsedArguments(
             argumentsJson, callId, name, static json => System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, object?>>(json))]);
 
-    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         IReadOnlyList<ChatMessage> request = [.. messages];
         int index;
@@ -34,7 +39,7 @@ internal sealed class FakeChatClient(Func<int, IReadOnlyList<ChatMessage>, ChatM
             requests.Add(request);
         }
 
-        return Task.FromResult(new ChatResponse(reply(index, request)));
+        return new ChatResponse(await reply(index, request, cancellationToken));
     }
 
     public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>

@@ -1,0 +1,75 @@
+using AgentGrains.Grains;
+using AgentGrains.Grains.Agents;
+using AgentGrains.Grains.Tools;
+using AgentGrains.GrainInterfaces.Sessions;
+using AgentGrains.Runtime.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AgentGrains.Tests.Grains;
+
+[Trait("Category", "Unit")]
+[Trait("Provider", "None")]
+public sealed class AgentCatalogTests
+{
+    private static readonly ToolRegistry Tools = new([CalculatorTool.Create(), ClockTool.Create(TimeProvider.System)], TimeProvider.System, NullLogger<ToolRegistry>.Instance);
+
+    [Fact]
+    public void Constructor_InvalidDefinitions_ReportsEveryProblemAtOnce()
+    {
+        AgentDefinition[] definitions =
+        [
+            BuiltInAgents.Assistant,
+            new("broken", "x", ["calculator", "teleport"]) { HistoryWindow = 0, MaxSteps = 0 },
+            new("assistant", "again", []),
+        ];
+
+        var error = Assert.Throws<InvalidOperationException>(() => new AgentCatalog(definitions, Tools));
+
+        Assert.Contains("agent 'broken' uses tool 'teleport', which is not registered", error.Message, StringComparison.Ordinal);
+        Assert.Contains("HistoryWindow 0", error.Message, StringComparison.Ordinal);
+        Assert.Contains("MaxSteps 0", error.Message, StringComparison.Ordinal);
+        Assert.Contains("two agents are named 'assistant'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Get_UnknownName_ThrowsListingTheKnownAgents()
+    {
+        var catalog = new AgentCatalog([BuiltInAgents.Assistant, new AgentDefinition("echo", "Repeat.", [])], Tools);
+
+        var error = Assert.Throws<UnknownAgentException>(() => catalog.Get("wizard"));
+
+        Assert.Equal("Unknown agent 'wizard'; known agents: assistant, echo.", error.Message);
+        Assert.Same(BuiltInAgents.Assistant, catalog.Get("assistant"));
+    }
+
+    [Fact]
+    public async Task AddAgentSessions_InvalidAgentDefinition_HostStartFails()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddAgentGrainsSilo().AddAgentSessions();
+        services.AddSingleton(new AgentDefinition("broken", "x", ["teleport"]));
+        await using var provider = services.BuildServiceProvider();
+        var descriptor = Assert.Single(services, d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(AgentCatalogStartupCheck));
+        var check = (IHostedService)ActivatorUtilities.CreateInstance(provider, descriptor.ImplementationType!);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => check.StartAsync(TestContext.Current.CancellationToken));
+
+        Assert.Contains("'teleport'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddAgentSessions_CalledTwice_RegistersOnce()
+    {
+        var services = new ServiceCollection();
+        var silo = services.AddAgentGrainsSilo();
+
+        silo.AddAgentSessions();
+        var count = services.Count;
+        silo.AddAgentSessions();
+
+        Assert.Equal(count, services.Count);
+    }
+}
