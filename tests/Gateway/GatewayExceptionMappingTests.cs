@@ -1,0 +1,64 @@
+using AgentGrains.Client.Gateway.Errors;
+using AgentGrains.GrainInterfaces.Sessions;
+using AgentGrains.Runtime;
+using Microsoft.AspNetCore.Http;
+
+namespace AgentGrains.Tests.Gateway;
+
+/// <summary>The one exception-to-status mapping, for failures the HTTP tests cannot provoke on demand (timeouts, storage).</summary>
+[Trait("Category", "Unit")]
+[Trait("Provider", "None")]
+public sealed class GatewayExceptionMappingTests
+{
+    public static TheoryData<Exception, int> Cases => new()
+    {
+        { new SessionNotFoundException("Session 'a' does not exist."), 404 },
+        { new UnknownAgentException("Unknown agent 'x'."), 400 },
+        { new SessionConflictException("Session 'a' already exists for agent 'b'."), 409 },
+        { new ArgumentException("The message text is empty."), 400 },
+        { new GrainCallTimeoutException("agent-session/a.SendAsync did not complete within 60 s."), 504 },
+        { new SiloUnavailableException("Silo s1 is stopping."), 503 },
+        { new InconsistentStateException("Stale epoch."), 503 },
+        { new StorageException("database is locked", isTransient: true), 503 },
+        { new StorageException("disk image is malformed", isTransient: false), 500 },
+        { new GrainInvocationException("System.NullReferenceException", "Object reference not set."), 500 },
+        { new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge), 413 },
+        { new InvalidOperationException("secret connection string"), 500 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void ToProblem_Exception_MapsToItsStatus(Exception exception, int status)
+    {
+        var problem = GatewayExceptionHandler.ToProblem(exception);
+
+        Assert.Equal(status, problem.Status);
+        Assert.False(string.IsNullOrWhiteSpace(problem.Title));
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void ToProblem_ServerFault_DoesNotLeakTheExceptionMessage(Exception exception, int status)
+    {
+        var problem = GatewayExceptionHandler.ToProblem(exception);
+
+        if (status == 500 || exception is StorageException or InconsistentStateException)
+        {
+            Assert.DoesNotContain(exception.Message, problem.Detail, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal(exception.Message, problem.Detail);
+        }
+    }
+
+    [Fact]
+    public void ToProblem_ValidationFailure_IsValidationProblemNamingTheField()
+    {
+        var problem = GatewayExceptionHandler.ToProblem(GatewayProblemException.Invalid("text", "text is required."));
+
+        var validation = Assert.IsType<HttpValidationProblemDetails>(problem);
+        Assert.Equal(400, validation.Status);
+        Assert.Equal(["text is required."], validation.Errors["text"]);
+    }
+}

@@ -1,0 +1,140 @@
+using System.Net;
+using System.Text.Json;
+using AgentGrains.Runtime;
+using AgentGrains.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace AgentGrains.Tests.Gateway;
+
+/// <summary>The silo executable as a whole: probes, OpenAPI, options, restart over the same file.</summary>
+[Trait("Category", "Integration")]
+[Trait("Provider", "Sqlite")]
+public sealed class GatewayHostTests : IDisposable
+{
+    private readonly TempDirectory directory = new();
+
+    private string DatabasePath => directory.File("host.db");
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Healthz_Running_Returns200()
+    {
+        await using var app = new GatewayApp(DatabasePath);
+        using var client = app.CreateClient();
+
+        using var response = await client.GetAsync("/healthz", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Readyz_SiloActive_Returns200()
+    {
+        await using var app = new GatewayApp(DatabasePath);
+        using var client = app.CreateClient();
+
+        using var response = await client.GetAsync("/readyz", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Readyz_SiloStopped_Returns503WhileHealthzStays200()
+    {
+        await using var app = new GatewayApp(DatabasePath);
+        using var client = app.CreateClient();
+
+        await app.Services.GetRequiredService<Silo>().StopAsync(Ct);
+
+        using var ready = await client.GetAsync("/readyz", Ct);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        using var alive = await client.GetAsync("/healthz", Ct);
+        Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
+    }
+
+    [Fact]
+    public async Task SendMessage_SiloStopped_Returns503Problem()
+    {
+        await using var app = new GatewayApp(DatabasePath);
+        using var client = app.CreateClient();
+        var sessionId = await client.CreateSessionAsync();
+
+        await app.Services.GetRequiredService<Silo>().StopAsync(Ct);
+
+        using var response = await client.SendTextAsync(sessionId, "anyone?");
+        await GatewayHttp.AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable);
+    }
+
+    [Fact]
+    public async Task OpenApi_Document_ListsTheSessionRoutesWithTheirStatuses()
+    {
+        await using var app = new GatewayApp(DatabasePath);
+        using var client = app.CreateClient();
+
+        using var response = await client.GetAsync("/openapi/v1.json", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var document = await GatewayHttp.ReadJsonAsync(response);
+        var paths = document.GetProperty("paths");
+        var create = paths.GetProperty("/v1/sessions").GetProperty("post");
+        Assert.Equal("CreateSession", create.GetProperty("operationId").GetString());
+        AssertResponses(create, "200", "201", "400", "409", "413");
+        var send = paths.GetProperty("/v1/sessions/{id}/messages").GetProperty("post");
+        Assert.Equal("SendMessage", send.GetProperty("operationId").GetString());
+        AssertResponses(send, "200", "400", "404", "413", "503", "504");
+        Assert.Contains(send.GetProperty("parameters").EnumerateArray(), p => p.GetProperty("name").GetString() == "Idempotency-Key");
+        var get = paths.GetProperty("/v1/sessions/{id}").GetProperty("get");
+        Assert.Equal("GetSession", get.GetProperty("operationId").GetString());
+        AssertResponses(get, "200", "404");
+    }
+
+    [Fact]
+    public async Task Restart_NewHostOverSameFile_ServesSameHistory()
+    {
+        string sessionId;
+        string before;
+        await using (var first = new GatewayApp(DatabasePath))
+        {
+            using var client = first.CreateClient();
+            sessionId = await client.CreateSessionWithHistoryAsync();
+            using var second = await client.SendTextAsync(sessionId, "And 4 * 5?");
+            Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+            before = await client.GetSessionJsonAsync(sessionId);
+        }
+
+        await using (var restarted = new GatewayApp(DatabasePath))
+        {
+            using var client = restarted.CreateClient();
+            Assert.Equal(before, await client.GetSessionJsonAsync(sessionId));
+            var history = JsonDocument.Parse(before).RootElement.GetProperty("history").EnumerateArray();
+            Assert.Equal(["What is 2 + 3?", "And 4 * 5?"], history.Where(e => e.GetProperty("role").GetString() == "user").Select(e => e.GetProperty("content").GetString()));
+
+            // The restarted silo also takes new messages on the old session.
+            using var third = await client.SendTextAsync(sessionId, "Thanks");
+            Assert.Equal(HttpStatusCode.OK, third.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task Start_InvalidGatewayOptions_FailsNamingTheSetting()
+    {
+        await using var app = new GatewayApp(DatabasePath, new Dictionary<string, string?> { ["Gateway:MaxRequestBodyBytes"] = "0" });
+
+        var error = Assert.Throws<OptionsValidationException>(() => app.CreateClient());
+
+        Assert.Contains("Gateway:MaxRequestBodyBytes", error.Message, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => directory.Dispose();
+
+    private static void AssertResponses(JsonElement operation, params string[] statuses)
+    {
+        var responses = operation.GetProperty("responses");
+        foreach (var status in statuses)
+        {
+            Assert.True(responses.TryGetProperty(status, out _), $"{operation.GetProperty("operationId")} does not list {status}: {responses}");
+        }
+    }
+}

@@ -1,0 +1,105 @@
+using System.Net;
+using System.Text.Json;
+using AgentGrains.Tests.Infrastructure;
+
+namespace AgentGrains.Tests.Gateway;
+
+/// <summary>Bodies over <c>Gateway:MaxRequestBodyBytes</c> get 413 whether or not they declare their length.</summary>
+[Trait("Category", "Integration")]
+[Trait("Provider", "Sqlite")]
+public sealed class RequestBodyLimitTests : IDisposable
+{
+    private const int SmallLimit = 1024;
+
+    private readonly TempDirectory directory = new();
+
+    [Fact]
+    public async Task SendMessage_BodyOverConfiguredLimit_Returns413AndHistoryUnchanged()
+    {
+        await using var app = SmallLimitApp();
+        using var client = app.CreateClient();
+        var sessionId = await client.CreateSessionWithHistoryAsync();
+        var before = await client.GetSessionJsonAsync(sessionId);
+
+        using var response = await client.SendTextAsync(sessionId, new string('a', SmallLimit));
+
+        await GatewayHttp.AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal(before, await client.GetSessionJsonAsync(sessionId));
+    }
+
+    [Fact]
+    public async Task SendMessage_ChunkedBodyOverConfiguredLimit_Returns413AndHistoryUnchanged()
+    {
+        await using var app = SmallLimitApp();
+        using var client = app.CreateClient();
+        var sessionId = await client.CreateSessionWithHistoryAsync();
+        var before = await client.GetSessionJsonAsync(sessionId);
+        using var content = new ChunkedJsonContent(JsonSerializer.Serialize(new { text = new string('a', 4 * SmallLimit) }));
+        Assert.Null(content.Headers.ContentLength);
+
+        using var response = await client.PostAsync($"/v1/sessions/{sessionId}/messages", content, TestContext.Current.CancellationToken);
+
+        await GatewayHttp.AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal(before, await client.GetSessionJsonAsync(sessionId));
+    }
+
+    [Fact]
+    public async Task SendMessage_ChunkedBodyUnderConfiguredLimit_Returns200()
+    {
+        await using var app = SmallLimitApp();
+        using var client = app.CreateClient();
+        var sessionId = await client.CreateSessionAsync();
+        using var content = new ChunkedJsonContent(JsonSerializer.Serialize(new { text = new string('a', SmallLimit / 2) }));
+
+        using var response = await client.PostAsync($"/v1/sessions/{sessionId}/messages", content, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task CreateSession_BodyOverConfiguredLimit_Returns413AndCreatesNothing()
+    {
+        await using var app = SmallLimitApp();
+        using var client = app.CreateClient();
+        var sessionId = GatewayHttp.NewSessionId();
+        var body = JsonSerializer.Serialize(new { agent = "assistant", sessionId, padding = new string(' ', SmallLimit) });
+
+        using var response = await client.PostRawAsync("/v1/sessions", body);
+
+        await GatewayHttp.AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
+        await client.AssertSessionMissingAsync(sessionId);
+    }
+
+    [Fact]
+    public async Task SendMessage_BodyOverDefaultLimit_Returns413AndHistoryUnchanged()
+    {
+        await using var app = new GatewayApp(directory.File("default.db"));
+        using var client = app.CreateClient();
+        var sessionId = await client.CreateSessionWithHistoryAsync();
+        var before = await client.GetSessionJsonAsync(sessionId);
+
+        // 256 KiB is the default limit; the JSON around the text pushes this just over it.
+        using var response = await client.SendTextAsync(sessionId, new string('a', 256 * 1024));
+
+        await GatewayHttp.AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal(before, await client.GetSessionJsonAsync(sessionId));
+    }
+
+    [Fact]
+    public async Task SendMessage_BodyUnderDefaultLimit_Returns200()
+    {
+        await using var app = new GatewayApp(directory.File("default.db"));
+        using var client = app.CreateClient();
+        var sessionId = await client.CreateSessionAsync();
+
+        using var response = await client.SendTextAsync(sessionId, new string('a', 200 * 1024));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    public void Dispose() => directory.Dispose();
+
+    private GatewayApp SmallLimitApp() => new(
+        directory.File("small.db"),
+        new Dictionary<string, string?> { ["Gateway:MaxRequestBodyBytes"] = SmallLimit.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+}

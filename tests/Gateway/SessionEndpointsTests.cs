@@ -1,0 +1,145 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace AgentGrains.Tests.Gateway;
+
+[Trait("Category", "Integration")]
+[Trait("Provider", "Sqlite")]
+public sealed class SessionEndpointsTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
+{
+    private readonly HttpClient client = fixture.Client;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Sessions_CreateSendGet_ReplyIsServedInHistory()
+    {
+        var sessionId = GatewayHttp.NewSessionId();
+
+        using var created = await client.PostAsJsonAsync("/v1/sessions", new { agent = "assistant", sessionId }, Ct);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal($"/v1/sessions/{sessionId}", created.Headers.Location?.OriginalString);
+        var session = await GatewayHttp.ReadJsonAsync(created);
+        Assert.Equal(sessionId, session.GetProperty("sessionId").GetString());
+        Assert.Equal("assistant", session.GetProperty("agent").GetString());
+
+        using var sent = await client.SendTextAsync(sessionId, "Hello there");
+        Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
+        var reply = await GatewayHttp.ReadJsonAsync(sent);
+        Assert.Equal(sessionId, reply.GetProperty("sessionId").GetString());
+        var replyText = reply.GetProperty("reply").GetString();
+        Assert.False(string.IsNullOrWhiteSpace(replyText));
+
+        using var got = await client.GetAsync($"/v1/sessions/{sessionId}", Ct);
+        Assert.Equal(HttpStatusCode.OK, got.StatusCode);
+        var view = await GatewayHttp.ReadJsonAsync(got);
+        Assert.Equal(sessionId, view.GetProperty("sessionId").GetString());
+        Assert.Equal("assistant", view.GetProperty("agent").GetString());
+        var history = view.GetProperty("history").EnumerateArray().ToList();
+        Assert.Equal(reply.GetProperty("messages").GetInt64(), history.Count);
+        Assert.Equal("user", history[0].GetProperty("role").GetString());
+        Assert.Equal("Hello there", history[0].GetProperty("content").GetString());
+        Assert.True(history[0].TryGetProperty("at", out _));
+        Assert.Equal("assistant", history[^1].GetProperty("role").GetString());
+        Assert.Equal(replyText, history[^1].GetProperty("content").GetString());
+    }
+
+    [Fact]
+    public async Task CreateSession_WithoutSessionId_GeneratesIdThatCanBeRead()
+    {
+        using var created = await client.PostAsJsonAsync("/v1/sessions", new { agent = "assistant" }, Ct);
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var sessionId = (await GatewayHttp.ReadJsonAsync(created)).GetProperty("sessionId").GetString();
+        Assert.False(string.IsNullOrEmpty(sessionId));
+        Assert.Equal($"/v1/sessions/{sessionId}", created.Headers.Location?.OriginalString);
+        var view = JsonDocument.Parse(await client.GetSessionJsonAsync(sessionId)).RootElement;
+        Assert.Empty(view.GetProperty("history").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task CreateSession_TwoWithoutSessionId_GetDifferentIds()
+    {
+        using var first = await client.PostAsJsonAsync("/v1/sessions", new { agent = "assistant" }, Ct);
+        using var second = await client.PostAsJsonAsync("/v1/sessions", new { agent = "assistant" }, Ct);
+
+        Assert.NotEqual(
+            (await GatewayHttp.ReadJsonAsync(first)).GetProperty("sessionId").GetString(),
+            (await GatewayHttp.ReadJsonAsync(second)).GetProperty("sessionId").GetString());
+    }
+
+    [Fact]
+    public async Task CreateSession_ExistingForSameAgent_Returns200WithSameBodyAndKeepsHistory()
+    {
+        var sessionId = await client.CreateSessionWithHistoryAsync();
+        var before = await client.GetSessionJsonAsync(sessionId);
+
+        using var again = await client.PostAsJsonAsync("/v1/sessions", new { agent = "assistant", sessionId }, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Null(again.Headers.Location);
+        var body = await GatewayHttp.ReadJsonAsync(again);
+        Assert.Equal(sessionId, body.GetProperty("sessionId").GetString());
+        Assert.Equal("assistant", body.GetProperty("agent").GetString());
+        Assert.Equal(before, await client.GetSessionJsonAsync(sessionId));
+    }
+
+    [Fact]
+    public async Task CreateSession_ExistingForOtherAgent_Returns409AndKeepsSession()
+    {
+        var sessionId = await client.CreateSessionWithHistoryAsync();
+        var before = await client.GetSessionJsonAsync(sessionId);
+
+        using var conflict = await client.PostAsJsonAsync("/v1/sessions", new { agent = GatewayFixture.OtherAgent, sessionId }, Ct);
+
+        var problem = await GatewayHttp.AssertProblemAsync(conflict, HttpStatusCode.Conflict);
+        Assert.Contains(sessionId, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(before, await client.GetSessionJsonAsync(sessionId));
+    }
+
+    [Fact]
+    public async Task SendMessage_SameIdempotencyKeyTwice_OneUserMessageAndIdenticalResponses()
+    {
+        var sessionId = await client.CreateSessionAsync();
+        var key = Guid.NewGuid().ToString();
+
+        using var first = await client.SendTextAsync(sessionId, "Remember this once", key);
+        using var second = await client.SendTextAsync(sessionId, "Remember this once", key);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal(await first.Content.ReadAsStringAsync(Ct), await second.Content.ReadAsStringAsync(Ct));
+        var view = JsonDocument.Parse(await client.GetSessionJsonAsync(sessionId)).RootElement;
+        var history = view.GetProperty("history").EnumerateArray().ToList();
+        Assert.Single(history, e => e.GetProperty("role").GetString() == "user");
+        Assert.Equal((await GatewayHttp.ReadJsonAsync(first)).GetProperty("messages").GetInt64(), history.Count);
+    }
+
+    [Fact]
+    public async Task SendMessage_DifferentIdempotencyKeys_BothMessagesRecorded()
+    {
+        var sessionId = await client.CreateSessionAsync();
+
+        using var first = await client.SendTextAsync(sessionId, "Same text", "key-1");
+        using var second = await client.SendTextAsync(sessionId, "Same text", "key-2");
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        var history = JsonDocument.Parse(await client.GetSessionJsonAsync(sessionId)).RootElement.GetProperty("history").EnumerateArray();
+        Assert.Equal(2, history.Count(e => e.GetProperty("role").GetString() == "user"));
+    }
+
+    [Fact]
+    public async Task SendMessage_IdempotencyKeyOverRuntimeLimit_Returns400AndHistoryUnchanged()
+    {
+        var sessionId = await client.CreateSessionWithHistoryAsync();
+        var before = await client.GetSessionJsonAsync(sessionId);
+
+        using var response = await client.SendTextAsync(sessionId, "hello", new string('k', AgentGrains.Runtime.RequestContext.MaxIdempotencyKeyLength + 1));
+
+        var problem = await GatewayHttp.AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("Idempotency-Key", out _), problem.ToString());
+        Assert.Equal(before, await client.GetSessionJsonAsync(sessionId));
+    }
+}
