@@ -41,16 +41,13 @@ public sealed partial class ScriptedChatClient : IChatClient
         var conversation = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
         var reply = Decide(conversation, options);
         var calls = reply.Contents.OfType<FunctionCallContent>().Any();
+        long input = conversation.Sum(CountWords);
+        long output = CountWords(reply);
         return Task.FromResult(new ChatResponse(reply)
         {
             ModelId = ModelId,
             FinishReason = calls ? ChatFinishReason.ToolCalls : ChatFinishReason.Stop,
-            Usage = new UsageDetails
-            {
-                InputTokenCount = conversation.Sum(CountWords),
-                OutputTokenCount = CountWords(reply),
-                TotalTokenCount = conversation.Sum(CountWords) + CountWords(reply),
-            },
+            Usage = new UsageDetails { InputTokenCount = input, OutputTokenCount = output, TotalTokenCount = input + output },
         });
     }
 
@@ -134,7 +131,7 @@ public sealed partial class ScriptedChatClient : IChatClient
 
         if (TryParseFact(text, out var fact))
         {
-            return Say($"Got it: {SecondPerson(fact.Subject)} {fact.Verb} {SecondPerson(fact.Value)}.");
+            return Say(Sentence($"Got it: {LeadingArticle().Replace(SecondPerson(fact.Subject), static m => m.Value.ToLowerInvariant())} {fact.Verb} {SecondPerson(fact.Value)}"));
         }
 
         return Say($"You said: {text}");
@@ -361,6 +358,9 @@ public sealed partial class ScriptedChatClient : IChatClient
 
     [GeneratedRegex(@"^(?:the|a|an)\s+", RegexOptions.CultureInvariant)]
     private static partial Regex Article();
+
+    [GeneratedRegex(@"^(?:The|A|An)\b", RegexOptions.CultureInvariant)]
+    private static partial Regex LeadingArticle();
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex Whitespace();

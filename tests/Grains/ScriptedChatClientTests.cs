@@ -92,7 +92,8 @@ public sealed class ScriptedChatClientTests : IDisposable
     [Theory]
     [InlineData("my name is Ada", "Got it: your name is Ada.")]
     [InlineData("Remember that the door code is 1234.", "Got it: the door code is 1234.")]
-    [InlineData("The sky is blue", "Got it: The sky is blue.")]
+    [InlineData("The sky is blue", "Got it: the sky is blue.")]
+    [InlineData("Actually, my favourite colours are green and gold!", "Got it: your favourite colours are green and gold.")]
     public async Task GetResponseAsync_Statement_Acknowledges(string text, string expected)
     {
         var response = await model.GetResponseAsync([User(text)], WithTools, TestContext.Current.CancellationToken);

@@ -49,6 +49,17 @@ public sealed class ToolRegistryTests
     }
 
     [Fact]
+    public async Task InvokeAsync_AsyncToolWithTypedParameters_ReturnsItsAwaitedResultInInvariantFormat()
+    {
+        var registry = CreateRegistry(AgentTool.Create(Scale, "scale"));
+        var arguments = JsonSerializer.Deserialize<Dictionary<string, object?>>("""{"value":1.5,"factor":3}""")!;
+
+        var result = await registry.InvokeAsync(Call("scale", arguments), ["scale"], TestContext.Current.CancellationToken);
+
+        Assert.Equal(ToolResult.Success("4.5"), result);
+    }
+
+    [Fact]
     public async Task InvokeAsync_UnknownTool_ReturnsErrorListingTheAllowedTools()
     {
         var registry = CreateRegistry(CalculatorTool.Create());
@@ -163,6 +174,13 @@ public sealed class ToolRegistryTests
         var error = Assert.Throws<ArgumentException>(() => AgentTool.Create(Undescribed, "nothing"));
 
         Assert.Contains("[Description]", error.Message, StringComparison.Ordinal);
+    }
+
+    [Description("Multiplies a value by an integer factor.")]
+    private static async Task<double> Scale([Description("The value.")] double value, [Description("The factor.")] int factor)
+    {
+        await Task.Yield();
+        return value * factor;
     }
 
     private static string Undescribed() => string.Empty;
