@@ -22,6 +22,7 @@ public sealed partial class Silo : IHostedService, IAsyncDisposable
     private readonly SiloOptions options;
     private readonly ILogger<Silo> logger;
     private readonly CancellationTokenSource stopping = new();
+    private readonly CancellationTokenSource draining = new();
     private readonly ConcurrentDictionary<GrainId, Task> deactivations = new();
     private Task? maintenance;
     private volatile SiloStatus status = SiloStatus.Created;
@@ -71,6 +72,9 @@ public sealed partial class Silo : IHostedService, IAsyncDisposable
 
     internal CancellationToken StoppingToken => stopping.Token;
 
+    /// <summary>Cancelled when the silo starts stopping: ends retry pauses at once, while turns in flight (which see <see cref="StoppingToken"/>) still finish.</summary>
+    internal CancellationToken DrainingToken => draining.Token;
+
     internal bool IsKilled { get; private set; }
 
     /// <summary>Test seam: runs before each durable turn (fault injection).</summary>
@@ -95,6 +99,7 @@ public sealed partial class Silo : IHostedService, IAsyncDisposable
         }
 
         status = SiloStatus.Stopping;
+        await draining.CancelAsync().ConfigureAwait(false);
         LogStopping(logger, SiloId, Directory.Count);
         var closing = new List<Task>();
         foreach (var activation in Directory.All.ToList())
@@ -131,6 +136,7 @@ public sealed partial class Silo : IHostedService, IAsyncDisposable
     {
         IsKilled = true;
         status = SiloStatus.Stopping;
+        await draining.CancelAsync().ConfigureAwait(false);
         await stopping.CancelAsync().ConfigureAwait(false);
         Completions.FailAll(new SiloUnavailableException($"Silo {SiloId} was killed."));
         await Storage.DisposeAsync().ConfigureAwait(false);
@@ -146,6 +152,7 @@ public sealed partial class Silo : IHostedService, IAsyncDisposable
         }
 
         stopping.Dispose();
+        draining.Dispose();
     }
 
     internal void Deactivate(Activation activation)

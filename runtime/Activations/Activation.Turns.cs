@@ -20,7 +20,7 @@ internal sealed partial class Activation
             {
                 try
                 {
-                    await Task.Delay(backoff, silo.TimeProvider, silo.StoppingToken).ConfigureAwait(false);
+                    await Task.Delay(backoff, silo.TimeProvider, silo.DrainingToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -66,7 +66,7 @@ internal sealed partial class Activation
                 silo.LogCommitFailed(GrainId, record!.Id, ex);
                 Reset();
                 backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(50) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
-                if (silo.StoppingToken.IsCancellationRequested)
+                if (silo.DrainingToken.IsCancellationRequested)
                 {
                     StopWorker();
                     return;
@@ -237,10 +237,15 @@ internal sealed partial class Activation
     {
         var states = new List<StateWrite>();
         var appends = new List<LogAppend>();
-        foreach (var storage in staged)
+        // States and logs are grain memory: touch them only on the grain's scheduler, where a
+        // read-only call may be running between the turn's awaits.
+        await OnSchedulerAsync(() =>
         {
-            storage.Collect(states, appends);
-        }
+            foreach (var storage in staged)
+            {
+                storage.Collect(states, appends);
+            }
+        }).ConfigureAwait(false);
 
         if (completion is null && states.Count == 0 && appends.Count == 0)
         {
@@ -249,13 +254,27 @@ internal sealed partial class Activation
 
         var commit = new TurnCommit(GrainId, Epoch, completion, states, appends, silo.TimeProvider.GetUtcNow());
         var outcome = await Storage.CommitAsync(commit, cancellationToken).ConfigureAwait(false);
-        using var versions = outcome.Versions.GetEnumerator();
-        foreach (var storage in staged)
+        await OnSchedulerAsync(() =>
         {
-            storage.Committed(versions);
+            using var versions = outcome.Versions.GetEnumerator();
+            foreach (var storage in staged)
+            {
+                storage.Committed(versions);
+            }
+
+            staged.Clear();
+        }).ConfigureAwait(false);
+    }
+
+    private Task OnSchedulerAsync(Action action)
+    {
+        if (TaskScheduler.Current == Scheduler)
+        {
+            action();
+            return Task.CompletedTask;
         }
 
-        staged.Clear();
+        return Task.Factory.StartNew(action, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Scheduler);
     }
 
     private void Reset()

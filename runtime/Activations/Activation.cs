@@ -113,8 +113,15 @@ internal sealed partial class Activation
     {
         try
         {
-            await EnsureInitializedAsync().ConfigureAwait(false);
-            return await RunOnSchedulerAsync(g => method.Invoke(g, arguments)).ConfigureAwait(false);
+            while (true)
+            {
+                await EnsureInitializedAsync().ConfigureAwait(false);
+                // A failed turn may have reset the activation between the two lines; initialize again.
+                if (grain is { } instance)
+                {
+                    return await RunOnSchedulerAsync(instance, g => method.Invoke(g, arguments)).ConfigureAwait(false);
+                }
+            }
         }
         finally
         {
@@ -274,9 +281,11 @@ internal sealed partial class Activation
         }
     }
 
-    private Task<object?> RunOnSchedulerAsync(Func<Grain, Task<object?>> body)
+    private Task<object?> RunOnSchedulerAsync(Func<Grain, Task<object?>> body) =>
+        RunOnSchedulerAsync(grain ?? throw new InvalidOperationException($"Grain {GrainId} is not initialized."), body);
+
+    private Task<object?> RunOnSchedulerAsync(Grain instance, Func<Grain, Task<object?>> body)
     {
-        var instance = grain!;
         return Task.Factory.StartNew(() => body(instance), CancellationToken.None, TaskCreationOptions.DenyChildAttach, Scheduler).Unwrap();
     }
 }
