@@ -6,6 +6,17 @@ using AgentGrains.Runtime.Hosting;
 // gateway over it. Ctrl-C / SIGTERM stop the host, which stops the silo gracefully: turns in
 // flight commit, grains are released, and queued messages wait in the inbox for the next start.
 var builder = WebApplication.CreateBuilder(args);
+
+// Loopback by default, so a laptop run exposes nothing. Set here rather than as "Urls" in
+// appsettings.json, because appsettings.json outranks ASPNETCORE_URLS and would silently override it.
+if (string.IsNullOrEmpty(builder.Configuration["urls"])
+    && string.IsNullOrEmpty(builder.Configuration["http_ports"])
+    && string.IsNullOrEmpty(builder.Configuration["https_ports"])
+    && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
+{
+    builder.WebHost.UseUrls("http://127.0.0.1:5080");
+}
+
 builder.Services.AddAgentGrainsSilo().AddAgentSessions();
 builder.Services.AddAgentGrainsGateway();
 
