@@ -52,16 +52,27 @@ public sealed partial class Silo
             Completions.Complete(grain, key, new Completion(InboxStatus.Pending, null, null, new SiloUnavailableException($"Silo {SiloId} is stopping; the call is kept in the inbox.")));
         }
 
-        return AwaitCompletionAsync(grain, method, waiter, activity, cancellationToken);
+        return AwaitCompletionAsync(message, method, accepted, waiter, activity, cancellationToken);
     }
 
-    private async Task<object?> AwaitCompletionAsync(GrainId grain, GrainMethod method, Task<Completion> waiter, Activity? activity, CancellationToken cancellationToken)
+    private async Task<object?> AwaitCompletionAsync(
+        InboxMessage message, GrainMethod method, Task<EnqueueResult> accepted, Task<Completion> waiter, Activity? activity, CancellationToken cancellationToken)
     {
+        var grain = message.Grain;
         using (activity)
         {
             Completion completion;
             try
             {
+                await Task.WhenAny(accepted, waiter).WaitAsync(options.ResponseTimeout, TimeProvider, cancellationToken).ConfigureAwait(false);
+                if (accepted is { IsCompletedSuccessfully: true, Result: { Duplicate: true } existing }
+                    && (existing.Record.Method != message.Method || existing.Record.Arguments != message.Arguments))
+                {
+                    // Answering with the first call's result would silently drop this different request.
+                    throw new IdempotencyKeyReusedException(
+                        $"Idempotency key '{message.IdempotencyKey}' was already used for a different call to {grain} ({existing.Record.Method}); use a new key for a new request.");
+                }
+
                 completion = await waiter.WaitAsync(options.ResponseTimeout, TimeProvider, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException)

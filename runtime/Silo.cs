@@ -25,6 +25,8 @@ public sealed partial class Silo : IHostedService, IAsyncDisposable
     private readonly CancellationTokenSource draining = new();
     private readonly ConcurrentDictionary<GrainId, Task> deactivations = new();
     private Task? maintenance;
+    private readonly Lock stopGate = new();
+    private Task? stop;
     private volatile SiloStatus status = SiloStatus.Created;
 
     internal Silo(
@@ -91,13 +93,22 @@ public sealed partial class Silo : IHostedService, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <remarks>Every caller (the host, <see cref="DisposeAsync"/>, a second stop) awaits the one stop in progress.</remarks>
+    public Task StopAsync(CancellationToken cancellationToken)
     {
-        if (status is SiloStatus.Stopping or SiloStatus.Stopped)
+        lock (stopGate)
         {
-            return;
-        }
+            if (status == SiloStatus.Created)
+            {
+                status = SiloStatus.Stopped;
+            }
 
+            return stop ??= status == SiloStatus.Stopped ? Task.CompletedTask : StopOnceAsync(cancellationToken);
+        }
+    }
+
+    private async Task StopOnceAsync(CancellationToken cancellationToken)
+    {
         status = SiloStatus.Stopping;
         await draining.CancelAsync().ConfigureAwait(false);
         LogStopping(logger, SiloId, Directory.Count);
@@ -132,7 +143,15 @@ public sealed partial class Silo : IHostedService, IAsyncDisposable
     }
 
     /// <summary>Stops the silo as a crash would: no turn finishes, nothing is released or written again.</summary>
-    internal async Task KillAsync()
+    internal Task KillAsync()
+    {
+        lock (stopGate)
+        {
+            return stop ??= KillOnceAsync();
+        }
+    }
+
+    private async Task KillOnceAsync()
     {
         IsKilled = true;
         status = SiloStatus.Stopping;
@@ -146,11 +165,7 @@ public sealed partial class Silo : IHostedService, IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        if (status is not (SiloStatus.Stopped or SiloStatus.Created))
-        {
-            await StopAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
         stopping.Dispose();
         draining.Dispose();
     }

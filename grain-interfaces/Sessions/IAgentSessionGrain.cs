@@ -19,6 +19,10 @@ public interface IAgentSessionGrain : IGrainWithStringKey
     /// <exception cref="ArgumentException">The text is empty.</exception>
     Task<SendResult> SendAsync(string text);
 
+    /// <summary>The session without its history (cheap at any length), or <c>null</c> if it was never created.</summary>
+    [ReadOnly]
+    Task<SessionInfo?> GetInfoAsync();
+
     /// <summary>The session and its history, or <c>null</c> if it was never created.</summary>
     [ReadOnly]
     Task<SessionView?> GetAsync();

@@ -168,6 +168,10 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain
     }
 
     /// <inheritdoc />
+    public Task<SessionInfo?> GetInfoAsync() =>
+        Task.FromResult(state.State.Agent is { } agent ? new SessionInfo(SessionId, agent, Created: false) : null);
+
+    /// <inheritdoc />
     public async Task<SessionView?> GetAsync() =>
         state.State.Agent is { } agent ? new SessionView(SessionId, agent, await ReadHistoryAsync()) : null;
 

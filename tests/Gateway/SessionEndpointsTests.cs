@@ -117,6 +117,21 @@ public sealed class SessionEndpointsTests(GatewayFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task SendMessage_IdempotencyKeyReusedWithOtherText_Returns422AndHistoryUnchanged()
+    {
+        var sessionId = await client.CreateSessionAsync();
+        using var first = await client.SendTextAsync(sessionId, "First request", "reused-key");
+        var before = await client.GetSessionJsonAsync(sessionId);
+
+        using var second = await client.SendTextAsync(sessionId, "A different request", "reused-key");
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var problem = await GatewayHttp.AssertProblemAsync(second, HttpStatusCode.UnprocessableEntity);
+        Assert.Contains("reused-key", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(before, await client.GetSessionJsonAsync(sessionId));
+    }
+
+    [Fact]
     public async Task SendMessage_DifferentIdempotencyKeys_BothMessagesRecorded()
     {
         var sessionId = await client.CreateSessionAsync();

@@ -272,6 +272,19 @@ public sealed class AgentSessionGrainTests : IDisposable
     }
 
     [Fact]
+    public async Task GetInfoAsync_BeforeAndAfterCreate_NullThenTheAgent()
+    {
+        await using var silo = await StartAsync();
+        var session = silo.Grains.GetGrain<IAgentSessionGrain>("info");
+
+        Assert.Null(await session.GetInfoAsync());
+        await session.CreateAsync("assistant");
+        await session.SendAsync("hello");
+
+        Assert.Equal(new SessionInfo("info", "assistant", Created: false), await session.GetInfoAsync());
+    }
+
+    [Fact]
     public async Task CreateAsync_ExistsForAnotherAgent_ThrowsSessionConflict()
     {
         await using var silo = await StartAsync(services => services.AddSingleton(new AgentDefinition("echo", "Repeat the user.", [])));

@@ -54,6 +54,22 @@ public sealed class DurabilityTests : RuntimeTestBase
     }
 
     [Fact]
+    public async Task IdempotencyKey_ReusedWithOtherArguments_FailsAndProcessesNothing()
+    {
+        var probe = new Probe();
+        await using var silo = await StartSiloAsync(probe);
+        var grain = silo.Grains.GetGrain<ICounterGrain>("reused");
+        using var key = RequestContext.WithIdempotencyKey("k");
+        await grain.AddAsync(1);
+
+        var error = await Assert.ThrowsAsync<IdempotencyKeyReusedException>(() => grain.AddAsync(2));
+
+        Assert.False(error.IsTransient);
+        Assert.Equal(1, probe.Processed);
+        Assert.Equal(1, await grain.GetAsync());
+    }
+
+    [Fact]
     public async Task IdempotencyKey_SameKeyOnDifferentGrains_EachProcessed()
     {
         var probe = new Probe();

@@ -58,6 +58,7 @@ internal sealed partial class GatewayExceptionHandler(ILogger<GatewayExceptionHa
         SessionNotFoundException e => Problem(StatusCodes.Status404NotFound, "Session not found.", e.Message),
         UnknownAgentException e => Problem(StatusCodes.Status400BadRequest, "Unknown agent.", e.Message),
         SessionConflictException e => Problem(StatusCodes.Status409Conflict, "The session exists for another agent.", e.Message),
+        IdempotencyKeyReusedException e => Problem(StatusCodes.Status422UnprocessableEntity, "The idempotency key was used for a different request.", e.Message),
         ArgumentException e => Problem(StatusCodes.Status400BadRequest, "Invalid argument.", e.Message),
         GrainCallTimeoutException e => Problem(StatusCodes.Status504GatewayTimeout, "The call timed out.", e.Message),
         SiloUnavailableException e => Problem(StatusCodes.Status503ServiceUnavailable, "The silo is not available.", e.Message),

@@ -110,7 +110,7 @@ internal static class SessionEndpoints
         var session = grains.GetGrain<IAgentSessionGrain>(id);
 
         // A read-only call first, so a message for a session that does not exist is never put in an inbox.
-        if (await session.GetAsync().ConfigureAwait(false) is null)
+        if (await session.GetInfoAsync().ConfigureAwait(false) is null)
         {
             throw NotFound(id);
         }
