@@ -5,7 +5,8 @@ using AgentGrains.Runtime.Hosting;
 // Embedded mode: one process runs the silo (grains on the SQLite file in Storage:Path) and the
 // gateway over it. Ctrl-C / SIGTERM stop the host, which stops the silo gracefully: turns in
 // flight commit, grains are released, and queued messages wait in the inbox for the next start.
-var builder = WebApplication.CreateBuilder(args);
+// Settings ship next to the binary; the working directory is where data/ goes (Storage:Path is relative to it).
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 // Loopback by default, so a laptop run exposes nothing. Set here rather than as "Urls" in
 // appsettings.json, because appsettings.json outranks ASPNETCORE_URLS and would silently override it.
