@@ -48,10 +48,11 @@ internal static class SessionEndpoints
         group.MapPost("/{id}/messages", SendMessageAsync)
             .WithName("SendMessage")
             .WithSummary("Sends a user message to a session and returns the agent's reply.")
-            .WithDescription($"With an {IdempotencyKeyHeader} header (at most {MaxIdempotencyKeyLength} characters), a repeated request returns the first one's reply and adds no second message. 404 when the session does not exist; nothing is sent then.")
+            .WithDescription($"With an {IdempotencyKeyHeader} header (at most {MaxIdempotencyKeyLength} characters), a repeated request returns the first one's reply and adds no second message; reusing a key for a different message is refused with 422. 404 when the session does not exist; nothing is sent then.")
             .Accepts<SendMessageRequest>("application/json")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
