@@ -16,6 +16,7 @@ public sealed partial class Silo
         {
             do
             {
+                await DeclareDeadSilosAsync(cancellationToken).ConfigureAwait(false);
                 await RecoverPendingAsync(cancellationToken).ConfigureAwait(false);
                 CollectIdle();
             }
@@ -25,6 +26,25 @@ public sealed partial class Silo
         {
         }
     }
+
+    /// <summary>Marks silos whose heartbeat is older than the death timeout as dead, so the cluster view and takeovers agree.</summary>
+    private async Task DeclareDeadSilosAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var dead in await Membership.DeclareDeadAsync(options.DeathTimeout, cancellationToken).ConfigureAwait(false))
+            {
+                LogDeclaredDead(logger, dead, SiloId);
+            }
+        }
+        catch (AgentGrainsException ex)
+        {
+            LogRecoveryFailed(logger, SiloId, ex);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {DeadSilo} missed its heartbeats past the death timeout; {SiloId} declared it dead")]
+    private static partial void LogDeclaredDead(ILogger logger, string deadSilo, string siloId);
 
     /// <summary>Activates every grain with messages left pending (by a crash, a stop, a failed commit).</summary>
     private async Task RecoverPendingAsync(CancellationToken cancellationToken)

@@ -87,6 +87,7 @@ public sealed partial class Silo : IHostedService, IAsyncDisposable
     {
         status = SiloStatus.Starting;
         await Storage.InitializeAsync(cancellationToken).ConfigureAwait(false);
+        await JoinAsync(cancellationToken).ConfigureAwait(false);
         status = SiloStatus.Active;
         LogStarted(logger, SiloId);
         maintenance = Task.Run(() => MaintainAsync(stopping.Token), CancellationToken.None);
@@ -112,6 +113,7 @@ public sealed partial class Silo : IHostedService, IAsyncDisposable
         status = SiloStatus.Stopping;
         await draining.CancelAsync().ConfigureAwait(false);
         LogStopping(logger, SiloId, Directory.Count);
+        await TrySetMembershipStatusAsync(AgentGrains.Runtime.Membership.SiloStates.Draining).ConfigureAwait(false);
         var closing = new List<Task>();
         foreach (var activation in Directory.All.ToList())
         {
@@ -132,11 +134,8 @@ public sealed partial class Silo : IHostedService, IAsyncDisposable
 
         await stopping.CancelAsync().ConfigureAwait(false);
         Completions.FailAll(new SiloUnavailableException($"Silo {SiloId} stopped; the call is kept in the inbox and runs when the grain is next active. Retry with the same idempotency key to get its result."));
-        if (maintenance is not null)
-        {
-            await maintenance.ConfigureAwait(false);
-        }
-
+        await WaitForLoopsAsync().ConfigureAwait(false);
+        await TrySetMembershipStatusAsync(AgentGrains.Runtime.Membership.SiloStates.Dead).ConfigureAwait(false);
         await Storage.DisposeAsync().ConfigureAwait(false);
         status = SiloStatus.Stopped;
         LogStopped(logger, SiloId);
@@ -158,6 +157,7 @@ public sealed partial class Silo : IHostedService, IAsyncDisposable
         await draining.CancelAsync().ConfigureAwait(false);
         await stopping.CancelAsync().ConfigureAwait(false);
         Completions.FailAll(new SiloUnavailableException($"Silo {SiloId} was killed."));
+        await WaitForLoopsAsync().ConfigureAwait(false);
         await Storage.DisposeAsync().ConfigureAwait(false);
         status = SiloStatus.Stopped;
     }
@@ -168,6 +168,31 @@ public sealed partial class Silo : IHostedService, IAsyncDisposable
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
         stopping.Dispose();
         draining.Dispose();
+    }
+
+    private async Task WaitForLoopsAsync()
+    {
+        // A fence runs on the heartbeat loop itself; it must not wait for itself.
+        foreach (var loop in new[] { maintenance, fencing ? null : heartbeats })
+        {
+            if (loop is not null)
+            {
+                await loop.ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task TrySetMembershipStatusAsync(string status)
+    {
+        try
+        {
+            await Membership.SetStatusAsync(SiloId, status, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (AgentGrainsException ex)
+        {
+            // Best effort: without it the others declare this silo dead after the death timeout.
+            LogStopIncomplete(logger, SiloId, ex);
+        }
     }
 
     internal void Deactivate(Activation activation)

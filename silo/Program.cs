@@ -18,6 +18,12 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"])
     builder.WebHost.UseUrls("http://127.0.0.1:5080");
 }
 
+// Other silos and the cluster view show where this silo serves the API.
+if (string.IsNullOrEmpty(builder.Configuration["Silo:Address"]))
+{
+    builder.Configuration["Silo:Address"] = (builder.Configuration["urls"] ?? "http://127.0.0.1:5080").Split(';')[0];
+}
+
 builder.Services.AddAgentGrainsSilo().AddAgentSessions();
 builder.Services.AddAgentGrainsGateway();
 

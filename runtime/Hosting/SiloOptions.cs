@@ -9,6 +9,19 @@ public sealed class SiloOptions
     /// <summary>This silo's id; default: host name plus a random suffix, new on every start.</summary>
     public string? SiloId { get; set; }
 
+    /// <summary>Where this silo serves the gateway API, as other silos and people see it; default: the host name.</summary>
+    public string? Address { get; set; }
+
+    /// <summary>How often the silo renews its membership heartbeat; default 2 seconds.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How old a silo's heartbeat may get before the others declare it dead and take over its grains; default 10 seconds.</summary>
+    /// <remarks>
+    /// A silo that has not renewed its heartbeat for <c>DeathTimeout - HeartbeatInterval</c> stops
+    /// processing by itself (self-fencing), so it has stopped before anyone may take over.
+    /// </remarks>
+    public TimeSpan DeathTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long an activation may stay idle before it is deactivated; default 15 minutes.</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(15);
 

@@ -23,6 +23,16 @@ internal sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
             failures.Add($"Silo:RecoveryInterval is {options.RecoveryInterval}; set it to a positive duration such as 00:00:30.");
         }
 
+        if (options.HeartbeatInterval <= TimeSpan.Zero)
+        {
+            failures.Add($"Silo:HeartbeatInterval is {options.HeartbeatInterval}; set it to a positive duration such as 00:00:02.");
+        }
+
+        if (options.DeathTimeout < options.HeartbeatInterval * 2)
+        {
+            failures.Add($"Silo:DeathTimeout ({options.DeathTimeout}) must be at least twice Silo:HeartbeatInterval ({options.HeartbeatInterval}); raise the timeout or shorten the interval.");
+        }
+
         if (options.SiloId is { } id && id.Length > 0 && string.IsNullOrWhiteSpace(id))
         {
             failures.Add("Silo:SiloId is blank; remove it (a unique id is generated) or set a name.");

@@ -1,4 +1,5 @@
 using AgentGrains.Runtime.Activations;
+using AgentGrains.Runtime.Membership;
 using AgentGrains.Runtime.Storage;
 using AgentGrains.Runtime.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,6 +33,8 @@ public static class SiloServiceCollectionExtensions
                 _ => throw new InvalidOperationException($"Storage:Provider '{options.Provider}' is not supported."),
             };
         });
+        services.TryAddSingleton(static sp => (IMembershipStorage)sp.GetRequiredService<IGrainStorage>());
+        services.TryAddSingleton<IClusterMembership, ClusterMembership>();
         services.TryAddSingleton(static sp => new Silo(
             sp,
             sp.GetRequiredService<IOptions<SiloOptions>>(),

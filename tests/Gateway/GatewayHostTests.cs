@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using AgentGrains.Runtime;
 using AgentGrains.Tests.Infrastructure;
@@ -27,6 +28,26 @@ public sealed class GatewayHostTests : IDisposable
         using var response = await client.GetAsync("/healthz", Ct);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Cluster_OneSiloWithASession_ListsItActiveWithItsActivation()
+    {
+        await using var app = new GatewayApp(DatabasePath);
+        using var client = app.CreateClient();
+        var silo = app.Services.GetRequiredService<Silo>();
+        using var created = await client.PostAsync("/v1/sessions", JsonContent.Create(new { agent = "assistant", sessionId = "cluster-view" }), Ct);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+
+        using var response = await client.GetAsync("/v1/cluster", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var silos = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("silos").EnumerateArray().ToList();
+        var self = Assert.Single(silos, s => s.GetProperty("id").GetString() == silo.SiloId);
+        Assert.Equal("active", self.GetProperty("status").GetString());
+        Assert.Equal(silo.Address, self.GetProperty("address").GetString());
+        Assert.True(self.GetProperty("lastHeartbeat").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(-1));
+        Assert.True(self.TryGetProperty("activations", out _));
     }
 
     [Fact]
