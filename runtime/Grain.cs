@@ -22,6 +22,12 @@ public abstract class Grain
     /// <summary>This grain's identity.</summary>
     public GrainId GrainId => activation.GrainId;
 
+    /// <summary>The ownership epoch this activation runs under (diagnostics and tests).</summary>
+    internal long ActivationEpoch => activation.Epoch;
+
+    /// <summary>The id of the silo running this activation (diagnostics and tests).</summary>
+    internal string SiloId => activation.SiloId;
+
     /// <summary>A factory for calling other grains from this one.</summary>
     protected IGrainFactory GrainFactory => activation.GrainFactory;
 

@@ -19,7 +19,7 @@ public sealed partial class Silo
         try
         {
             return method.IsReadOnly
-                ? InvokeTransientAsync(grain, method, arguments, cancellationToken)
+                ? InvokeTransientAsync(grain, method, arguments, forwarded: false, cancellationToken)
                 : InvokeDurable(grain, method, arguments, cancellationToken);
         }
         catch (Exception ex) when (ex is ArgumentException or System.Text.Json.JsonException or NotSupportedException)
@@ -40,7 +40,7 @@ public sealed partial class Silo
         var json = MessageCodec.EncodeArguments(method, arguments);
         var previous = Activity.Current;
         var activity = StartCallActivity(grain, method);
-        var message = new InboxMessage(grain, key, method.Key, json, Activity.Current?.Id, TimeProvider.GetUtcNow());
+        var message = new InboxMessage(grain, key, method.Key, json, Activity.Current?.Id, TimeProvider.GetUtcNow(), ReplyTo: SiloId);
         // The span belongs to this call, not to the caller's flow that continues after we return.
         Activity.Current = previous;
 
@@ -99,7 +99,7 @@ public sealed partial class Silo
         }
     }
 
-    private async Task<object?> InvokeTransientAsync(GrainId grain, GrainMethod method, object?[] arguments, CancellationToken cancellationToken)
+    private async Task<object?> InvokeTransientAsync(GrainId grain, GrainMethod method, object?[] arguments, bool forwarded, CancellationToken cancellationToken)
     {
         using var activity = StartCallActivity(grain, method);
         while (true)
@@ -108,14 +108,15 @@ public sealed partial class Silo
             if (activation.TryEnterTransient())
             {
                 var call = activation.InvokeTransientAsync(method, arguments);
-                if (call.IsCompleted)
-                {
-                    return await call.ConfigureAwait(false);
-                }
-
                 try
                 {
-                    return await call.WaitAsync(options.ResponseTimeout, TimeProvider, cancellationToken).ConfigureAwait(false);
+                    return call.IsCompleted
+                        ? await call.ConfigureAwait(false)
+                        : await call.WaitAsync(options.ResponseTimeout, TimeProvider, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Cluster.GrainOwnedElsewhereException elsewhere)
+                {
+                    return await InvokeOwnedElsewhereAsync(grain, method, arguments, elsewhere.Owner, forwarded).ConfigureAwait(false);
                 }
                 catch (TimeoutException)
                 {

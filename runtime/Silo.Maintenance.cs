@@ -16,7 +16,6 @@ public sealed partial class Silo
         {
             do
             {
-                await DeclareDeadSilosAsync(cancellationToken).ConfigureAwait(false);
                 await RecoverPendingAsync(cancellationToken).ConfigureAwait(false);
                 CollectIdle();
             }
@@ -27,14 +26,20 @@ public sealed partial class Silo
         }
     }
 
-    /// <summary>Marks silos whose heartbeat is older than the death timeout as dead, so the cluster view and takeovers agree.</summary>
+    /// <summary>Marks silos whose heartbeat is older than the death timeout as dead; if any, takes over their pending work at once.</summary>
     private async Task DeclareDeadSilosAsync(CancellationToken cancellationToken)
     {
         try
         {
-            foreach (var dead in await Membership.DeclareDeadAsync(options.DeathTimeout, cancellationToken).ConfigureAwait(false))
+            var dead = await Membership.DeclareDeadAsync(options.DeathTimeout, cancellationToken).ConfigureAwait(false);
+            foreach (var silo in dead)
             {
-                LogDeclaredDead(logger, dead, SiloId);
+                LogDeclaredDead(logger, silo, SiloId);
+            }
+
+            if (dead.Count > 0)
+            {
+                await RecoverPendingAsync(cancellationToken).ConfigureAwait(false);
             }
         }
         catch (AgentGrainsException ex)
@@ -64,7 +69,7 @@ public sealed partial class Silo
         {
             try
             {
-                Directory.GetOrCreate(grain).Poke();
+                Directory.GetOrCreate(grain).Pull();
                 LogRecovering(logger, grain);
             }
             catch (ArgumentException ex)

@@ -52,6 +52,7 @@ public sealed partial class Silo
                         }
 
                         Volatile.Write(ref lastHeartbeat, started);
+                        await DeclareDeadSilosAsync(cancellationToken).ConfigureAwait(false);
                     }
                     catch (Exception ex) when (ex is AgentGrainsException or TimeoutException)
                     {

@@ -33,6 +33,7 @@ public sealed partial class Silo : IHostedService, IAsyncDisposable
         IServiceProvider services,
         IOptions<SiloOptions> options,
         IGrainStorage storage,
+        Cluster.IClusterSignals signals,
         IEnumerable<GrainRegistration> registrations,
         TimeProvider timeProvider,
         ILogger<Silo> logger)
@@ -42,6 +43,7 @@ public sealed partial class Silo : IHostedService, IAsyncDisposable
         this.logger = logger;
         Services = services;
         Storage = storage;
+        Signals = signals;
         TimeProvider = timeProvider;
         SiloId = string.IsNullOrWhiteSpace(this.options.SiloId)
             ? $"{Environment.MachineName.ToLowerInvariant()}-{Guid.NewGuid().ToString("N")[..8]}"
@@ -88,6 +90,7 @@ public sealed partial class Silo : IHostedService, IAsyncDisposable
         status = SiloStatus.Starting;
         await Storage.InitializeAsync(cancellationToken).ConfigureAwait(false);
         await JoinAsync(cancellationToken).ConfigureAwait(false);
+        Subscribe();
         status = SiloStatus.Active;
         LogStarted(logger, SiloId);
         maintenance = Task.Run(() => MaintainAsync(stopping.Token), CancellationToken.None);
@@ -133,6 +136,7 @@ public sealed partial class Silo : IHostedService, IAsyncDisposable
         }
 
         await stopping.CancelAsync().ConfigureAwait(false);
+        Unsubscribe();
         Completions.FailAll(new SiloUnavailableException($"Silo {SiloId} stopped; the call is kept in the inbox and runs when the grain is next active. Retry with the same idempotency key to get its result."));
         await WaitForLoopsAsync().ConfigureAwait(false);
         await TrySetMembershipStatusAsync(AgentGrains.Runtime.Membership.SiloStates.Dead).ConfigureAwait(false);
@@ -154,6 +158,7 @@ public sealed partial class Silo : IHostedService, IAsyncDisposable
     {
         IsKilled = true;
         status = SiloStatus.Stopping;
+        Unsubscribe();
         await draining.CancelAsync().ConfigureAwait(false);
         await stopping.CancelAsync().ConfigureAwait(false);
         Completions.FailAll(new SiloUnavailableException($"Silo {SiloId} was killed."));

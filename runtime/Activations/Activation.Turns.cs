@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AgentGrains.Runtime.Cluster;
 using AgentGrains.Runtime.Diagnostics;
 using AgentGrains.Runtime.Messaging;
 using AgentGrains.Runtime.Persistence;
@@ -33,15 +34,30 @@ internal sealed partial class Activation
             {
                 await EnsureInitializedAsync().ConfigureAwait(false);
             }
-            catch (Exception ex)
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                FailActivation(ex);
+                // Handled by InitializeOrFailAsync: the activation is closed and its callers served.
                 return;
             }
 
-            if (!TryTakeNext(out var record, out var envelope))
+            if (!TryTakeNext(out var record, out var envelope, out var pull))
             {
                 return;
+            }
+
+            if (pull)
+            {
+                try
+                {
+                    await PullPendingAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is AgentGrainsException or OperationCanceledException)
+                {
+                    // The messages stay in the inbox; the safety scan pulls again.
+                    silo.LogCommitFailed(GrainId, 0, ex);
+                }
+
+                continue;
             }
 
             if (envelope is not null)
@@ -90,14 +106,22 @@ internal sealed partial class Activation
         }
     }
 
-    private bool TryTakeNext(out InboxRecord? record, out Envelope? envelope)
+    private bool TryTakeNext(out InboxRecord? record, out Envelope? envelope, out bool pull)
     {
         record = null;
         envelope = null;
+        pull = false;
         lock (gate)
         {
             if (!closed)
             {
+                if (pullRequested)
+                {
+                    pullRequested = false;
+                    pull = true;
+                    return true;
+                }
+
                 if (recovered.TryDequeue(out record))
                 {
                     return true;
@@ -135,7 +159,11 @@ internal sealed partial class Activation
 
     private void FailActivation(Exception error)
     {
-        silo.LogActivationFailed(GrainId, error);
+        if (error is not GrainOwnedElsewhereException)
+        {
+            silo.LogActivationFailed(GrainId, error);
+        }
+
         Envelope[] leftovers;
         lock (gate)
         {
@@ -145,6 +173,13 @@ internal sealed partial class Activation
             leftovers = [.. queue];
             queue.Clear();
             stopped?.TrySetResult();
+        }
+
+        if (error is GrainOwnedElsewhereException elsewhere)
+        {
+            // Not ours: the messages are in the grain's inbox; the owner runs them and replies.
+            silo.Forward(elsewhere.Owner, GrainId, leftovers);
+            return;
         }
 
         // The messages stay pending in the inbox; the silo's recovery scan retries the grain later.
@@ -183,8 +218,8 @@ internal sealed partial class Activation
 
         lock (gate)
         {
-            // Read from the inbox at activation and processed from there already.
-            return recoveredIds.Contains(accepted.Record.Id) ? null : accepted.Record;
+            // Queued from the inbox (at activation or by a pull) or processed already.
+            return knownIds.Add(accepted.Record.Id) ? accepted.Record : null;
         }
     }
 
@@ -229,7 +264,14 @@ internal sealed partial class Activation
             ? new MessageCompletion(record.Id, InboxStatus.Succeeded, result, null)
             : new MessageCompletion(record.Id, InboxStatus.Failed, null, ExceptionCodec.Encode(thrown));
         await CommitAsync(completion, silo.StoppingToken).ConfigureAwait(false);
-        silo.Completions.Complete(GrainId, record.IdempotencyKey, new Completion(completion.Status, completion.Result, completion.Error, null));
+        MarkProcessed(record.Id);
+        var outcome = new Completion(completion.Status, completion.Result, completion.Error, null);
+        silo.Completions.Complete(GrainId, record.IdempotencyKey, outcome);
+        if (record.ReplyTo is { } sender && sender != silo.SiloId)
+        {
+            silo.Signals.Reply(sender, GrainId, record.IdempotencyKey, outcome);
+        }
+
         return thrown is not null;
     }
 

@@ -23,8 +23,13 @@ internal sealed partial class Activation
     private readonly GrainRegistration registration;
     private readonly object gate = new();
     private readonly Queue<Envelope> queue = new();
+    // Messages read from the inbox (at activation, or pulled after a wake-up), processed before envelopes.
     private readonly Queue<InboxRecord> recovered = new();
-    private readonly HashSet<long> recoveredIds = [];
+    // Ids already queued from the inbox or processed recently: an envelope or a later pull naming
+    // one of them must not run it again. (The commit's "still pending" check is the last guard.)
+    private readonly HashSet<long> knownIds = [];
+    private readonly Queue<long> processedIds = new();
+    private bool pullRequested;
     private readonly List<IStagedStorage> storages = [];
     private readonly List<IStagedStorage> staged = [];
     private TaskScheduler? scheduler;
@@ -51,6 +56,8 @@ internal sealed partial class Activation
     public GrainId GrainId { get; }
 
     public IGrainFactory GrainFactory => silo.GrainFactory;
+
+    public string SiloId => silo.SiloId;
 
     public IGrainStorage Storage => silo.Storage;
 
@@ -81,13 +88,14 @@ internal sealed partial class Activation
         }
     }
 
-    /// <summary>Starts the worker without a message, to process what is pending in the inbox.</summary>
-    public void Poke()
+    /// <summary>Makes the worker read the grain's pending messages from the inbox (sent by other silos, or left by a crash).</summary>
+    public void Pull()
     {
         lock (gate)
         {
             if (!closed)
             {
+                pullRequested = true;
                 StartWorkerIfIdle();
             }
         }
@@ -229,7 +237,22 @@ internal sealed partial class Activation
     {
         lock (gate)
         {
-            return initialization ??= InitializeAsync();
+            return initialization ??= InitializeOrFailAsync();
+        }
+    }
+
+    private async Task InitializeOrFailAsync()
+    {
+        try
+        {
+            await InitializeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Whoever triggered it (a turn or a read-only call), a failed activation leaves the
+            // directory, so the next call starts over (and finds the current owner).
+            FailActivation(ex);
+            throw;
         }
     }
 
@@ -238,7 +261,7 @@ internal sealed partial class Activation
         // Yield so a caller holding the gate never runs initialization inline.
         await Task.Yield();
         await silo.WaitForPreviousDeactivationAsync(GrainId).ConfigureAwait(false);
-        Epoch = await Storage.ClaimAsync(GrainId, silo.SiloId, silo.StoppingToken).ConfigureAwait(false);
+        Epoch = await silo.ClaimAsync(GrainId).ConfigureAwait(false);
         storages.Clear();
         staged.Clear();
         constructing = this;
@@ -262,21 +285,49 @@ internal sealed partial class Activation
             return null;
         }).ConfigureAwait(false);
 
-        var pending = await Storage.ReadPendingAsync(GrainId, silo.StoppingToken).ConfigureAwait(false);
         lock (gate)
         {
             recovered.Clear();
-            recoveredIds.Clear();
+            knownIds.Clear();
+            processedIds.Clear();
+        }
+
+        await PullPendingAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Queues the inbox's pending messages that this activation has not queued or processed yet.</summary>
+    private async Task PullPendingAsync()
+    {
+        var pending = await Storage.ReadPendingAsync(GrainId, silo.StoppingToken).ConfigureAwait(false);
+        lock (gate)
+        {
             foreach (var record in pending)
             {
-                recovered.Enqueue(record);
-                recoveredIds.Add(record.Id);
+                if (knownIds.Add(record.Id))
+                {
+                    recovered.Enqueue(record);
+                }
             }
 
             // A read-only call may have activated the grain: pending messages still need a worker.
             if (recovered.Count > 0 && !closed)
             {
                 StartWorkerIfIdle();
+            }
+        }
+    }
+
+    /// <summary>Remembers a processed message so a late envelope or pull for it is skipped.</summary>
+    private void MarkProcessed(long id)
+    {
+        const int Remembered = 4096;
+        lock (gate)
+        {
+            knownIds.Add(id);
+            processedIds.Enqueue(id);
+            if (processedIds.Count > Remembered)
+            {
+                knownIds.Remove(processedIds.Dequeue());
             }
         }
     }

@@ -1,4 +1,5 @@
 using AgentGrains.Runtime.Activations;
+using AgentGrains.Runtime.Cluster;
 using AgentGrains.Runtime.Membership;
 using AgentGrains.Runtime.Storage;
 using AgentGrains.Runtime.Storage.Sqlite;
@@ -34,11 +35,17 @@ public static class SiloServiceCollectionExtensions
             };
         });
         services.TryAddSingleton(static sp => (IMembershipStorage)sp.GetRequiredService<IGrainStorage>());
+        services.TryAddSingleton<IClusterSignals>(static sp => sp.GetRequiredService<IGrainStorage>() switch
+        {
+            SqliteGrainStorage sqlite => new InProcessClusterSignals(sqlite.FilePath),
+            var other => throw new InvalidOperationException($"No cluster signals for storage {other.GetType().Name}."),
+        });
         services.TryAddSingleton<IClusterMembership, ClusterMembership>();
         services.TryAddSingleton(static sp => new Silo(
             sp,
             sp.GetRequiredService<IOptions<SiloOptions>>(),
             sp.GetRequiredService<IGrainStorage>(),
+            sp.GetRequiredService<IClusterSignals>(),
             sp.GetServices<GrainRegistration>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<Silo>>()));

@@ -7,7 +7,7 @@ namespace AgentGrains.Runtime.Membership;
 /// </remarks>
 internal interface IMembershipStorage
 {
-    /// <summary>Adds this silo as <c>active</c> with a heartbeat now.</summary>
+    /// <summary>Adds this silo as <c>active</c> with a heartbeat now, and marks older silos registered at the same address dead (its previous incarnations).</summary>
     Task RegisterAsync(string siloId, string address, CancellationToken cancellationToken);
 
     /// <summary>Renews the heartbeat; false if the silo was declared dead meanwhile (it must stop).</summary>

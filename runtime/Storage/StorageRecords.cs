@@ -20,9 +20,10 @@ internal sealed record InboxMessage(
     string Method,
     string Arguments,
     string? TraceParent,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    string? ReplyTo = null);
 
-/// <summary>A stored inbox row.</summary>
+/// <summary>A stored inbox row; <see cref="ReplyTo"/> is the silo waiting for its outcome, if not the processing one.</summary>
 internal sealed record InboxRecord(
     long Id,
     GrainId Grain,
@@ -32,7 +33,8 @@ internal sealed record InboxRecord(
     string? TraceParent,
     InboxStatus Status,
     string? Result,
-    string? Error);
+    string? Error,
+    string? ReplyTo = null);
 
 /// <summary>What <see cref="IGrainStorage.EnqueueAsync"/> found: a new row, or the existing row with the same key.</summary>
 internal sealed record EnqueueResult(InboxRecord Record, bool Duplicate);

@@ -17,7 +17,15 @@ internal sealed partial class SqliteGrainStorage : IMembershipStorage
                 """);
             insert.Parameters.AddWithValue("$s", siloId);
             insert.Parameters.AddWithValue("$a", address);
-            return insert.ExecuteNonQuery();
+            insert.ExecuteNonQuery();
+
+            // Two live processes cannot serve one address, so an older silo registered at this
+            // address is a previous incarnation that died: its grains are free at once, instead
+            // of after the death timeout (a restarted embedded silo resumes immediately).
+            var previous = w.Command("UPDATE silos SET status = 'dead' WHERE address = $a AND silo_id <> $s AND status <> 'dead'");
+            previous.Parameters.AddWithValue("$s", siloId);
+            previous.Parameters.AddWithValue("$a", address);
+            return previous.ExecuteNonQuery();
         });
 
     public Task<bool> HeartbeatAsync(string siloId, int activations, CancellationToken cancellationToken) =>

@@ -5,7 +5,7 @@ namespace AgentGrains.Runtime.Storage.Sqlite;
 internal sealed partial class SqliteGrainStorage
 {
     private const string SelectMessageSql = """
-        SELECT id, grain_id, idempotency_key, method, arguments, traceparent, status, result, error
+        SELECT id, grain_id, idempotency_key, method, arguments, traceparent, status, result, error, reply_to
         FROM inbox WHERE grain_id = $g AND idempotency_key = $k
         """;
 
@@ -57,7 +57,7 @@ internal sealed partial class SqliteGrainStorage
         await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT id, grain_id, idempotency_key, method, arguments, traceparent, status, result, error
+            SELECT id, grain_id, idempotency_key, method, arguments, traceparent, status, result, error, reply_to
             FROM inbox WHERE grain_id = $g AND status = 0 ORDER BY id
             """;
         command.Parameters.AddWithValue("$g", grain.ToString());
@@ -107,5 +107,6 @@ internal sealed partial class SqliteGrainStorage
         reader.IsDBNull(5) ? null : reader.GetString(5),
         (InboxStatus)reader.GetInt32(6),
         reader.IsDBNull(7) ? null : reader.GetString(7),
-        reader.IsDBNull(8) ? null : reader.GetString(8));
+        reader.IsDBNull(8) ? null : reader.GetString(8),
+        reader.IsDBNull(9) ? null : reader.GetString(9));
 }

@@ -44,8 +44,8 @@ internal sealed partial class SqliteGrainStorage
         return Writer.Enqueue(w =>
         {
             var insert = w.Command("""
-                INSERT INTO inbox (grain_id, idempotency_key, method, arguments, traceparent, created_at)
-                VALUES ($g, $k, $m, $a, $p, $t)
+                INSERT INTO inbox (grain_id, idempotency_key, method, arguments, traceparent, created_at, reply_to)
+                VALUES ($g, $k, $m, $a, $p, $t, $r)
                 ON CONFLICT (grain_id, idempotency_key) DO NOTHING
                 RETURNING id
                 """);
@@ -55,11 +55,12 @@ internal sealed partial class SqliteGrainStorage
             insert.Parameters.AddWithValue("$a", message.Arguments);
             insert.Parameters.AddWithValue("$p", (object?)message.TraceParent ?? DBNull.Value);
             insert.Parameters.AddWithValue("$t", message.CreatedAt.ToUnixTimeMilliseconds());
+            insert.Parameters.AddWithValue("$r", (object?)message.ReplyTo ?? DBNull.Value);
             var inserted = insert.ExecuteScalar();
             if (inserted is long newId)
             {
                 return new EnqueueResult(
-                    new InboxRecord(newId, message.Grain, message.IdempotencyKey, message.Method, message.Arguments, message.TraceParent, InboxStatus.Pending, null, null),
+                    new InboxRecord(newId, message.Grain, message.IdempotencyKey, message.Method, message.Arguments, message.TraceParent, InboxStatus.Pending, null, null, message.ReplyTo),
                     Duplicate: false);
             }
 

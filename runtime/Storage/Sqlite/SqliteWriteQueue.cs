@@ -77,7 +77,7 @@ internal sealed partial class SqliteWriteQueue : IAsyncDisposable
                         write.Run(this);
                         Execute("RELEASE w");
                     }
-                    catch (Exception ex) when (ex is InconsistentStateException or SqliteException { SqliteErrorCode: 19 } or System.Text.Json.JsonException)
+                    catch (Exception ex) when (ex is AgentGrainsException or SqliteException { SqliteErrorCode: 19 } or System.Text.Json.JsonException)
                     {
                         // A failed condition or constraint undoes only this write; the batch goes on.
                         Execute("ROLLBACK TO w");

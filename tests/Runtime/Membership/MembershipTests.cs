@@ -42,7 +42,8 @@ public sealed class MembershipTests : RuntimeTestBase
         var killed = await StartSiloAsync(new Probe(), FastHeartbeats);
         var id = killed.Silo.SiloId;
         await killed.KillAsync();
-        await using var survivor = await StartSiloAsync(new Probe(), FastHeartbeats);
+        // Another address: a new silo at the same address would mark its predecessor dead at once.
+        await using var survivor = await StartSiloAsync(new Probe(), new Dictionary<string, string?>(FastHeartbeats) { ["Silo:Address"] = "http://survivor:5080" });
 
         await Eventually.TrueAsync(
             async () => (await MembersAsync(survivor)).Single(s => s.Id == id).Status == SiloStates.Dead,

@@ -1,0 +1,134 @@
+using AgentGrains.Runtime.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AgentGrains.Runtime.Testing;
+
+/// <summary>Several silos in one process over one database, for testing grains and failures.</summary>
+/// <remarks>
+/// <para>The silos share a SQLite file and signal each other in memory, so calls made through any
+/// silo reach the grain's single activation wherever it is. Silos can be stopped gracefully
+/// (<see cref="StopSiloAsync"/>), killed as a crash would (<see cref="KillSiloAsync"/>: no
+/// release, heartbeats stop, the others take over after <c>Silo:DeathTimeout</c>) and added
+/// (<see cref="StartSiloAsync"/>).</para>
+/// </remarks>
+public sealed class TestCluster : IAsyncDisposable
+{
+    private readonly TestClusterOptions options;
+    private readonly string databasePath;
+    private readonly bool ownsDatabase;
+    private readonly List<TestSilo> silos = [];
+    private int started;
+
+    private TestCluster(TestClusterOptions options)
+    {
+        this.options = options;
+        ownsDatabase = options.DatabasePath is null;
+        databasePath = options.DatabasePath ?? Path.Combine(Path.GetTempPath(), "agentgrains-testcluster", Guid.NewGuid().ToString("N"), "cluster.db");
+    }
+
+    /// <summary>The silos started and not yet stopped or killed, in start order.</summary>
+    public IReadOnlyList<TestSilo> Silos
+    {
+        get
+        {
+            lock (silos)
+            {
+                return [.. silos];
+            }
+        }
+    }
+
+    /// <summary>Grain references whose calls enter through the first running silo.</summary>
+    public IGrainFactory Client => Silos.Count > 0 ? Silos[0].GrainFactory : throw new InvalidOperationException("The cluster has no running silo.");
+
+    /// <summary>Starts a cluster of <see cref="TestClusterOptions.InitialSilos"/> silos.</summary>
+    public static async Task<TestCluster> StartAsync(TestClusterOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var cluster = new TestCluster(options);
+        for (var i = 0; i < options.InitialSilos; i++)
+        {
+            await cluster.StartSiloAsync().ConfigureAwait(false);
+        }
+
+        return cluster;
+    }
+
+    /// <summary>Starts one more silo.</summary>
+    public async Task<TestSilo> StartSiloAsync()
+    {
+        var number = Interlocked.Increment(ref started) - 1;
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Storage:Path"] = databasePath,
+            ["Storage:FlushEachCommit"] = "false",
+            // Distinct addresses: a silo registering at another's address would declare it dead.
+            ["Silo:Address"] = $"test-silo-{number}",
+        });
+        builder.Configuration.AddInMemoryCollection(options.Settings);
+        builder.Logging.ClearProviders();
+        var siloBuilder = builder.Services.AddAgentGrainsSilo();
+        options.ConfigureSilo?.Invoke(siloBuilder);
+        options.ConfigureServices?.Invoke(builder.Services);
+        var host = builder.Build();
+        await host.StartAsync().ConfigureAwait(false);
+        var silo = new TestSilo(host, number);
+        lock (silos)
+        {
+            silos.Add(silo);
+        }
+
+        return silo;
+    }
+
+    /// <summary>Stops a silo gracefully: turns in flight finish, grains are released, the silo deregisters.</summary>
+    public async Task StopSiloAsync(TestSilo silo)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        Remove(silo);
+        await silo.Host.StopAsync().ConfigureAwait(false);
+        silo.Host.Dispose();
+    }
+
+    /// <summary>Kills a silo as a crash would: nothing more is written or released and its heartbeats stop.</summary>
+    public async Task KillSiloAsync(TestSilo silo)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        Remove(silo);
+        await silo.Silo.KillAsync().ConfigureAwait(false);
+        silo.Host.Dispose();
+    }
+
+    /// <summary>Stops every silo and deletes the database if the cluster created it.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var silo in Silos)
+        {
+            await StopSiloAsync(silo).ConfigureAwait(false);
+        }
+
+        if (ownsDatabase)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(Path.GetDirectoryName(databasePath)!, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort: the temp folder is cleaned by the OS otherwise.
+            }
+        }
+    }
+
+    private void Remove(TestSilo silo)
+    {
+        lock (silos)
+        {
+            silos.Remove(silo);
+        }
+    }
+}
