@@ -30,6 +30,19 @@ internal sealed partial class SqliteGrainStorage : IOwnershipStorage
                 throw new SiloUnavailableException($"Silo {siloId} is {status}; it claims no grains.");
             }
 
+            // Taking a grain from a silo that stopped heartbeating declares that silo dead in the same
+            // transaction: once it has lost a grain it must never come back as a live member, so a
+            // paused process that wakes up finds itself dead at its next heartbeat and stops.
+            var bury = w.Command($"""
+                UPDATE silos SET status = 'dead'
+                WHERE status <> 'dead' AND heartbeat_at < {DbNow} - $t
+                  AND silo_id = (SELECT silo_id FROM activations WHERE grain_id = $g AND silo_id <> $s)
+                """);
+            bury.Parameters.AddWithValue("$g", id);
+            bury.Parameters.AddWithValue("$s", siloId);
+            bury.Parameters.AddWithValue("$t", timeout);
+            bury.ExecuteNonQuery();
+
             var next = w.Command("UPDATE counters SET value = value + 1 WHERE name = 'epoch' RETURNING value");
             var epoch = (long)next.ExecuteScalar()!;
             var upsert = w.Command($"""
