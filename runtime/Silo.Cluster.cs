@@ -47,6 +47,40 @@ public sealed partial class Silo
         Signals.Wake(owner, grain);
     }
 
+    /// <summary>Draining: wakes an active peer for each released grain that still has messages waiting.</summary>
+    /// <remarks>
+    /// The grains were released (their activation rows deleted), so the peer's claim succeeds at
+    /// once, and it replies to the silos whose callers wait, this one included.
+    /// </remarks>
+    /// <returns>Whether any active peer exists (then callers waiting here can still be answered).</returns>
+    private async Task<bool> HandOverAsync(List<GrainId> released, CancellationToken cancellationToken)
+    {
+        if (IsKilled)
+        {
+            return false;
+        }
+
+        var peers = (await Membership.ReadSilosAsync(options.DeathTimeout, cancellationToken).ConfigureAwait(false))
+            .Where(s => s.Status == AgentGrains.Runtime.Membership.SiloStates.Active && s.Id != SiloId)
+            .Select(s => s.Id)
+            .ToArray();
+        if (peers.Length == 0)
+        {
+            return false;
+        }
+
+        var next = 0;
+        foreach (var grain in released)
+        {
+            if ((await Storage.ReadPendingAsync(grain, cancellationToken).ConfigureAwait(false)).Count > 0)
+            {
+                Signals.Wake(peers[next++ % peers.Length], grain);
+            }
+        }
+
+        return true;
+    }
+
     private void Subscribe() => subscription = Signals.Subscribe(SiloId, new SignalHandler(this));
 
     private void Unsubscribe()

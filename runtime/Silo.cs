@@ -118,17 +118,25 @@ public sealed partial class Silo : IHostedService, IAsyncDisposable
         LogStopping(logger, SiloId, Directory.Count);
         await TrySetMembershipStatusAsync(AgentGrains.Runtime.Membership.SiloStates.Draining).ConfigureAwait(false);
         var closing = new List<Task>();
+        var released = new List<GrainId>();
         foreach (var activation in Directory.All.ToList())
         {
             if (activation.TryClose(idleBefore: null))
             {
                 closing.Add(activation.DeactivateAsync(cancellationToken));
+                released.Add(activation.GrainId);
             }
         }
 
         try
         {
             await Task.WhenAll(closing).ConfigureAwait(false);
+            if (await HandOverAsync(released, cancellationToken).ConfigureAwait(false))
+            {
+                // Callers here wait for peers' replies (handed-over and forwarded calls); without
+                // peers nobody could answer them before the next start.
+                await Completions.WaitUntilIdleAsync(options.ResponseTimeout, TimeProvider, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (ex is OperationCanceledException or AgentGrainsException)
         {
@@ -245,6 +253,13 @@ public sealed partial class Silo : IHostedService, IAsyncDisposable
 
     internal void Repost(GrainId grain, Envelope[] envelopes)
     {
+        if (status == SiloStatus.Stopping && !IsKilled)
+        {
+            // Draining: the messages are in the inbox and are handed over with the grain; the
+            // callers here keep waiting for the new owner's reply.
+            return;
+        }
+
         foreach (var envelope in envelopes)
         {
             if (status != SiloStatus.Active || !TryPost(grain, envelope))

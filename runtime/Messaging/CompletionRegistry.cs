@@ -30,6 +30,24 @@ internal sealed class CompletionRegistry
     public void Complete(InboxRecord record) =>
         Complete(record.Grain, record.IdempotencyKey, new Completion(record.Status, record.Result, record.Error, null));
 
+    /// <summary>Waits until no caller waits (every call in flight answered), at most <paramref name="limit"/> or until <paramref name="cancellationToken"/>.</summary>
+    public async Task WaitUntilIdleAsync(TimeSpan limit, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(limit);
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(20), timeProvider);
+        try
+        {
+            while (!waiters.IsEmpty && await timer.WaitForNextTickAsync(bounded.Token).ConfigureAwait(false))
+            {
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Bounded on purpose: callers still waiting are failed by the stop that follows.
+        }
+    }
+
     /// <summary>Fails every waiting caller (silo stopping); their messages stay in the inbox.</summary>
     public void FailAll(Exception error)
     {

@@ -9,8 +9,9 @@ namespace AgentGrains.Tests.Runtime.Cluster;
 [Trait("Provider", "Sqlite")]
 public sealed class ClusterTests
 {
-    private static Task<TestCluster> StartClusterAsync(ClusterProbe probe, int silos = 3) =>
-        TestCluster.StartAsync(new TestClusterOptions
+    private static Task<TestCluster> StartClusterAsync(ClusterProbe probe, int silos = 3, Dictionary<string, string?>? settings = null)
+    {
+        var options = new TestClusterOptions
         {
             InitialSilos = silos,
             ConfigureSilo = static s => s.AddGrain<IClusterCounterGrain, ClusterCounterGrain>(),
@@ -20,7 +21,14 @@ public sealed class ClusterTests
                 ["Silo:HeartbeatInterval"] = "00:00:00.200",
                 ["Silo:DeathTimeout"] = "00:00:02",
             },
-        });
+        };
+        foreach (var (key, value) in settings ?? [])
+        {
+            options.Settings[key] = value;
+        }
+
+        return TestCluster.StartAsync(options);
+    }
 
     [Fact]
     public async Task Contention_ThreeSilos200Grains20000Messages_EveryMessageOnceAndOneActivationPerGrain()
@@ -69,6 +77,53 @@ public sealed class ClusterTests
         Assert.Equal(first.Silo.SiloId, owner);
         Assert.Equal(1, await second.GrainFactory.GetGrain<IClusterCounterGrain>("ro").GetAsync());
         Assert.Equal(0, second.Silo.ActivationCount);
+    }
+
+    [Fact]
+    public async Task StopSilo_GracefullyUnderLoad_NoCallerSeesAnErrorAndNothingIsLost()
+    {
+        var probe = new ClusterProbe();
+        // No safety scan and short call timeouts: the hand-over at stop is what must deliver.
+        await using var cluster = await StartClusterAsync(probe, settings: new() { ["Silo:RecoveryInterval"] = "01:00:00", ["Silo:ResponseTimeout"] = "00:00:10" });
+        var leaving = cluster.Silos[2];
+        var staying = cluster.Silos.Take(2).ToArray();
+        var grains = Enumerable.Range(0, 30).Select(i => $"d{i}").ToArray();
+        foreach (var grain in grains)
+        {
+            // Placed on the silo that leaves.
+            await leaving.GrainFactory.GetGrain<IClusterCounterGrain>(grain).IncrementAsync(-1);
+        }
+
+        var sent = 0;
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        var load = Task.WhenAll(Enumerable.Range(0, 10).Select(async client =>
+        {
+            for (var i = 0; i < 60; i++)
+            {
+                try
+                {
+                    await staying[i % 2].GrainFactory.GetGrain<IClusterCounterGrain>(grains[(client + i) % grains.Length]).IncrementAsync(client);
+                    Interlocked.Increment(ref sent);
+                }
+                catch (Exception ex)
+                {
+                    errors.Enqueue(ex);
+                }
+            }
+        }));
+        await Eventually.TrueAsync(() => Task.FromResult(Volatile.Read(ref sent) > 100), TimeSpan.FromSeconds(30), "100 calls went through before the stop");
+        await cluster.StopSiloAsync(leaving);
+        await load;
+
+        Assert.Empty(errors);
+        Assert.Empty(probe.Violations);
+        var total = 0L;
+        foreach (var grain in grains)
+        {
+            total += await staying[0].GrainFactory.GetGrain<IClusterCounterGrain>(grain).GetAsync();
+        }
+
+        Assert.Equal(grains.Length + 600, total);
     }
 
     [Fact]
