@@ -9,15 +9,34 @@ public sealed partial class Silo
 {
     private IDisposable? subscription;
 
+    // The membership as of the last heartbeat: enough for placement, which needs no fresher view.
+    private IReadOnlyList<AgentGrains.Runtime.Membership.SiloInfo> peers = [];
+
+    /// <summary>Active peers in the last heartbeat's view of the membership (tests wait on it).</summary>
+    internal int KnownActivePeers => peers.Count(p => p.Status == AgentGrains.Runtime.Membership.SiloStates.Active && p.Id != SiloId);
+
     internal IClusterSignals Signals { get; }
 
     /// <summary>Claims a grain for this silo, or names the live silo that owns it.</summary>
     /// <exception cref="GrainOwnedElsewhereException">Another live silo owns the grain.</exception>
     internal async Task<long> ClaimAsync(GrainId grain)
     {
+        if (Directory.Count > options.MaxActivations && PickPlacementPeer() is { } peer)
+        {
+            // Full: let a peer below its limit claim it (it pulls the grain's inbox when woken).
+            throw new GrainOwnedElsewhereException(grain, peer);
+        }
+
         var claim = await ((IOwnershipStorage)Storage).TryClaimAsync(grain, SiloId, options.DeathTimeout, StoppingToken).ConfigureAwait(false);
         return claim.Epoch ?? throw new GrainOwnedElsewhereException(grain, claim.Owner!);
     }
+
+    /// <summary>The active peer with the fewest activations at its last heartbeat, if it is below this silo's limit.</summary>
+    private string? PickPlacementPeer() =>
+        peers.Where(p => p.Status == AgentGrains.Runtime.Membership.SiloStates.Active && p.Id != SiloId && p.Activations < options.MaxActivations)
+            .OrderBy(p => p.Activations)
+            .Select(p => p.Id)
+            .FirstOrDefault();
 
     /// <summary>Hands calls queued here for a grain another silo owns to that silo.</summary>
     /// <remarks>

@@ -53,6 +53,7 @@ public sealed partial class Silo
 
                         Volatile.Write(ref lastHeartbeat, started);
                         await DeclareDeadSilosAsync(cancellationToken).ConfigureAwait(false);
+                        peers = await Membership.ReadSilosAsync(options.DeathTimeout, cancellationToken).ConfigureAwait(false);
                     }
                     catch (Exception ex) when (ex is AgentGrainsException or TimeoutException)
                     {

@@ -22,6 +22,10 @@ public sealed class SiloOptions
     /// </remarks>
     public TimeSpan DeathTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How many grains this silo keeps active before it places new ones on less loaded silos; default 100,000.</summary>
+    /// <remarks>Placement is pull-based: a silo at its limit claims no new grain while a peer below its own limit exists.</remarks>
+    public int MaxActivations { get; set; } = 100_000;
+
     /// <summary>How long an activation may stay idle before it is deactivated; default 15 minutes.</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(15);
 

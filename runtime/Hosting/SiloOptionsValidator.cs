@@ -33,6 +33,11 @@ internal sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
             failures.Add($"Silo:DeathTimeout ({options.DeathTimeout}) must be at least twice Silo:HeartbeatInterval ({options.HeartbeatInterval}); raise the timeout or shorten the interval.");
         }
 
+        if (options.MaxActivations <= 0)
+        {
+            failures.Add($"Silo:MaxActivations is {options.MaxActivations}; set it to a positive number such as 100000.");
+        }
+
         if (options.SiloId is { } id && id.Length > 0 && string.IsNullOrWhiteSpace(id))
         {
             failures.Add("Silo:SiloId is blank; remove it (a unique id is generated) or set a name.");

@@ -65,6 +65,26 @@ public sealed class ClusterTests
     }
 
     [Fact]
+    public async Task Placement_SiloAtItsActivationLimit_NewGrainsGoToAPeer()
+    {
+        var probe = new ClusterProbe();
+        await using var cluster = await StartClusterAsync(probe, silos: 2, settings: new() { ["Silo:MaxActivations"] = "5" });
+        var (full, peer) = (cluster.Silos[0], cluster.Silos[1]);
+        await Eventually.TrueAsync(() => Task.FromResult(full.Silo.KnownActivePeers == 1), TimeSpan.FromSeconds(10), "silo 0 sees silo 1 as an active peer");
+
+        var results = new List<long>();
+        for (var i = 0; i < 12; i++)
+        {
+            results.Add(await full.GrainFactory.GetGrain<IClusterCounterGrain>($"p{i}").IncrementAsync(0));
+        }
+
+        Assert.All(results, r => Assert.Equal(1, r));
+        Assert.Equal(5, full.Silo.ActivationCount);
+        Assert.Equal(7, peer.Silo.ActivationCount);
+        Assert.Empty(probe.Violations);
+    }
+
+    [Fact]
     public async Task ReadOnlyCall_ThroughAnotherSilo_AnsweredByTheOwningActivation()
     {
         var probe = new ClusterProbe();
