@@ -35,7 +35,9 @@ public sealed partial class Silo
     /// </remarks>
     private Task<object?> InvokeDurable(GrainId grain, GrainMethod method, object?[] arguments, CancellationToken cancellationToken)
     {
-        var activation = Directory.GetOrCreate(grain);
+        // A grain type not hosted here (a client node, a heterogeneous cluster) is sent to the silo
+        // that owns or will own it; without any peer the error names the missing registration.
+        var activation = Directory.CanHost(grain.Type) || KnownActivePeers == 0 ? Directory.GetOrCreate(grain) : null;
         var key = RequestContext.IdempotencyKey ?? Guid.NewGuid().ToString("N");
         var json = MessageCodec.EncodeArguments(method, arguments);
         var previous = Activity.Current;
@@ -47,7 +49,11 @@ public sealed partial class Silo
         var waiter = Completions.Register(grain, key);
         var accepted = Storage.EnqueueAsync(message, StoppingToken);
         var envelope = new Envelope(key, accepted);
-        if (!activation.TryPost(envelope) && !TryPost(grain, envelope))
+        if (activation is null)
+        {
+            _ = RouteAsync(grain, envelope);
+        }
+        else if (!activation.TryPost(envelope) && !TryPost(grain, envelope))
         {
             Completions.Complete(grain, key, new Completion(InboxStatus.Pending, null, null, new SiloUnavailableException($"Silo {SiloId} is stopping; the call is kept in the inbox.")));
         }
@@ -102,6 +108,12 @@ public sealed partial class Silo
     private async Task<object?> InvokeTransientAsync(GrainId grain, GrainMethod method, object?[] arguments, bool forwarded, CancellationToken cancellationToken)
     {
         using var activity = StartCallActivity(grain, method);
+        if (!forwarded && !Directory.CanHost(grain.Type) && KnownActivePeers > 0)
+        {
+            var target = await FindHostAsync(grain).ConfigureAwait(false);
+            return await Signals.InvokeReadOnlyAsync(target, grain, method, arguments).ConfigureAwait(false);
+        }
+
         while (true)
         {
             var activation = Directory.GetOrCreate(grain);

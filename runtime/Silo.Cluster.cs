@@ -38,6 +38,32 @@ public sealed partial class Silo
             .Select(p => p.Id)
             .FirstOrDefault();
 
+    /// <summary>Sends a call for a grain this node does not host to the silo that owns it, or to one that will claim it.</summary>
+    private async Task RouteAsync(GrainId grain, Envelope envelope)
+    {
+        try
+        {
+            var accepted = await envelope.Accepted.ConfigureAwait(false);
+            if (accepted.Duplicate && accepted.Record.Status != InboxStatus.Pending)
+            {
+                Completions.Complete(accepted.Record);
+                return;
+            }
+
+            Signals.Wake(await FindHostAsync(grain).ConfigureAwait(false), grain);
+        }
+        catch (Exception ex) when (ex is AgentGrainsException or OperationCanceledException)
+        {
+            Completions.Complete(grain, envelope.IdempotencyKey, new Completion(InboxStatus.Pending, null, null, ex));
+        }
+    }
+
+    /// <summary>The live owner of <paramref name="grain"/>, else the peer that should claim it.</summary>
+    private async Task<string> FindHostAsync(GrainId grain) =>
+        await ((IOwnershipStorage)Storage).ReadOwnerAsync(grain, options.DeathTimeout, StoppingToken).ConfigureAwait(false)
+        ?? PickPlacementPeer()
+        ?? throw new SiloUnavailableException($"No active silo can host grain {grain} right now.");
+
     /// <summary>Hands calls queued here for a grain another silo owns to that silo.</summary>
     /// <remarks>
     /// The messages are rows in the grain's inbox already (once their inserts commit); the owner only

@@ -22,9 +22,19 @@ public sealed partial class Silo
 
     private IMembershipStorage Membership => (IMembershipStorage)Storage;
 
+    /// <summary>A node that hosts no grain type is a client: it sends calls and gets replies, and is no member.</summary>
+    internal bool IsClient => !Directory.HostsGrains;
+
     private async Task JoinAsync(CancellationToken cancellationToken)
     {
         var started = TimeProvider.GetTimestamp();
+        if (IsClient)
+        {
+            peers = await Membership.ReadSilosAsync(options.DeathTimeout, cancellationToken).ConfigureAwait(false);
+            heartbeats = Task.Run(() => WatchMembershipAsync(stopping.Token), CancellationToken.None);
+            return;
+        }
+
         await Membership.RegisterAsync(SiloId, Address, cancellationToken).ConfigureAwait(false);
         Volatile.Write(ref lastHeartbeat, started);
         heartbeats = Task.Run(() => HeartbeatAsync(stopping.Token), CancellationToken.None);
@@ -69,6 +79,29 @@ public sealed partial class Silo
                 {
                     await FenceAsync($"it could not renew its heartbeat for {silent.TotalSeconds:0.0} s").ConfigureAwait(false);
                     return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>A client's view of the cluster, refreshed every heartbeat interval (it has no heartbeat of its own).</summary>
+    private async Task WatchMembershipAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(options.HeartbeatInterval, TimeProvider);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    peers = await Membership.ReadSilosAsync(options.DeathTimeout, cancellationToken).ConfigureAwait(false);
+                }
+                catch (AgentGrainsException ex)
+                {
+                    LogHeartbeatFailed(logger, SiloId, ex);
                 }
             }
         }

@@ -9,6 +9,12 @@ internal sealed class ActivationDirectory(Silo silo, IReadOnlyDictionary<string,
 
     public int Count => activations.Count;
 
+    /// <summary>Whether any grain type is registered here (a node with none is a client).</summary>
+    public bool HostsGrains => registrations.Count > 0;
+
+    /// <summary>Whether grains of <paramref name="grainType"/> can be activated here.</summary>
+    public bool CanHost(string grainType) => registrations.ContainsKey(grainType);
+
     public IEnumerable<Activation> All => activations.Values;
 
     public Activation GetOrCreate(GrainId grain)

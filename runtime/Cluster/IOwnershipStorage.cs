@@ -9,4 +9,7 @@ internal interface IOwnershipStorage
     /// database's clock). A silo that is not active itself (draining, dead) claims nothing.
     /// </summary>
     Task<ClaimResult> TryClaimAsync(GrainId grain, string siloId, TimeSpan deathTimeout, CancellationToken cancellationToken);
+
+    /// <summary>The live silo that owns <paramref name="grain"/>, or null if none does.</summary>
+    Task<string?> ReadOwnerAsync(GrainId grain, TimeSpan deathTimeout, CancellationToken cancellationToken);
 }

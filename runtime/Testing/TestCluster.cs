@@ -19,6 +19,7 @@ public sealed class TestCluster : IAsyncDisposable
     private readonly string databasePath;
     private readonly bool ownsDatabase;
     private readonly List<TestSilo> silos = [];
+    private readonly List<TestSilo> clients = [];
     private int started;
 
     private TestCluster(TestClusterOptions options)
@@ -57,7 +58,22 @@ public sealed class TestCluster : IAsyncDisposable
     }
 
     /// <summary>Starts one more silo.</summary>
-    public async Task<TestSilo> StartSiloAsync()
+    public Task<TestSilo> StartSiloAsync() => StartNodeAsync(hostsGrains: true);
+
+    /// <summary>Starts a client node: it hosts no grains and joins no membership; its calls go to the silos, as a standalone gateway's do.</summary>
+    public async Task<TestSilo> StartClientAsync()
+    {
+        var client = await StartNodeAsync(hostsGrains: false).ConfigureAwait(false);
+        lock (silos)
+        {
+            silos.Remove(client);
+            clients.Add(client);
+        }
+
+        return client;
+    }
+
+    private async Task<TestSilo> StartNodeAsync(bool hostsGrains)
     {
         var number = Interlocked.Increment(ref started) - 1;
         var builder = Host.CreateApplicationBuilder();
@@ -71,7 +87,11 @@ public sealed class TestCluster : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(options.Settings);
         builder.Logging.ClearProviders();
         var siloBuilder = builder.Services.AddAgentGrainsSilo();
-        options.ConfigureSilo?.Invoke(siloBuilder);
+        if (hostsGrains)
+        {
+            options.ConfigureSilo?.Invoke(siloBuilder);
+        }
+
         options.ConfigureServices?.Invoke(builder.Services);
         var host = builder.Build();
         await host.StartAsync().ConfigureAwait(false);
@@ -105,9 +125,16 @@ public sealed class TestCluster : IAsyncDisposable
     /// <summary>Stops every silo and deletes the database if the cluster created it.</summary>
     public async ValueTask DisposeAsync()
     {
-        foreach (var silo in Silos)
+        List<TestSilo> nodes;
+        lock (silos)
         {
-            await StopSiloAsync(silo).ConfigureAwait(false);
+            nodes = [.. clients, .. silos];
+            clients.Clear();
+        }
+
+        foreach (var node in nodes)
+        {
+            await StopSiloAsync(node).ConfigureAwait(false);
         }
 
         if (ownsDatabase)

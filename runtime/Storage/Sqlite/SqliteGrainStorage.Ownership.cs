@@ -56,4 +56,17 @@ internal sealed partial class SqliteGrainStorage : IOwnershipStorage
             return ClaimResult.Claimed(epoch);
         });
     }
+
+    public async Task<string?> ReadOwnerAsync(GrainId grain, TimeSpan deathTimeout, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT a.silo_id FROM activations a JOIN silos s ON s.silo_id = a.silo_id
+            WHERE a.grain_id = $g AND s.status <> 'dead' AND s.heartbeat_at >= {DbNow} - $t
+            """;
+        command.Parameters.AddWithValue("$g", grain.ToString());
+        command.Parameters.AddWithValue("$t", (long)deathTimeout.TotalMilliseconds);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+    }
 }

@@ -85,6 +85,26 @@ public sealed class ClusterTests
     }
 
     [Fact]
+    public async Task ClientNode_HostsNoGrains_ItsCallsRunOnSilosWithOneActivationEach()
+    {
+        var probe = new ClusterProbe();
+        await using var cluster = await StartClusterAsync(probe, silos: 2);
+        var client = await cluster.StartClientAsync();
+        await Eventually.TrueAsync(() => Task.FromResult(client.Silo.KnownActivePeers == 2), TimeSpan.FromSeconds(10), "the client sees both silos");
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => client.GrainFactory.GetGrain<IClusterCounterGrain>($"c{i % 20}").IncrementAsync(i)));
+        var owners = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => client.GrainFactory.GetGrain<IClusterCounterGrain>($"c{i}").GetSiloAsync()));
+
+        Assert.Equal(Enumerable.Repeat(1L, 20).Concat(Enumerable.Repeat(2L, 20)).Order(), results.Order());
+        Assert.Equal(0, client.Silo.ActivationCount);
+        Assert.All(owners, o => Assert.Contains(o, cluster.Silos.Select(s => s.Silo.SiloId)));
+        Assert.Equal(20, cluster.Silos.Sum(s => s.Silo.ActivationCount));
+        Assert.Empty(probe.Violations);
+        var members = await client.Services.GetRequiredService<AgentGrains.Runtime.Membership.IClusterMembership>().GetSilosAsync(CancellationToken.None);
+        Assert.DoesNotContain(members, m => m.Id == client.Silo.SiloId);
+    }
+
+    [Fact]
     public async Task ReadOnlyCall_ThroughAnotherSilo_AnsweredByTheOwningActivation()
     {
         var probe = new ClusterProbe();
