@@ -2,7 +2,9 @@ using AgentGrains.Runtime.Activations;
 using AgentGrains.Runtime.Cluster;
 using AgentGrains.Runtime.Membership;
 using AgentGrains.Runtime.Storage;
+using AgentGrains.Runtime.Storage.Postgres;
 using AgentGrains.Runtime.Storage.Sqlite;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -21,7 +23,19 @@ public static class SiloServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<SiloOptions>().BindConfiguration(SiloOptions.SectionName).ValidateOnStart();
-        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName).ValidateOnStart();
+        services.AddOptions<StorageOptions>()
+            .BindConfiguration(StorageOptions.SectionName)
+            .Configure<IConfiguration>(static (options, configuration) =>
+            {
+                // Connection strings live under ConnectionStrings, where hosting tools (and environment
+                // variables such as ConnectionStrings__AgentGrains) put them.
+                var connectionString = configuration.GetConnectionString(StorageOptions.ConnectionStringName);
+                if (!string.IsNullOrWhiteSpace(connectionString))
+                {
+                    options.ConnectionString = connectionString;
+                }
+            })
+            .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
@@ -31,6 +45,7 @@ public static class SiloServiceCollectionExtensions
             return options.Provider switch
             {
                 StorageProvider.Sqlite => new SqliteGrainStorage(options, sp.GetRequiredService<ILogger<SqliteGrainStorage>>()),
+                StorageProvider.PostgreSQL => new PostgresGrainStorage(options, sp.GetRequiredService<ILogger<PostgresGrainStorage>>()),
                 _ => throw new InvalidOperationException($"Storage:Provider '{options.Provider}' is not supported."),
             };
         });
@@ -38,6 +53,9 @@ public static class SiloServiceCollectionExtensions
         services.TryAddSingleton<IClusterSignals>(static sp => sp.GetRequiredService<IGrainStorage>() switch
         {
             SqliteGrainStorage sqlite => new InProcessClusterSignals(sqlite.FilePath),
+            // In-process only for now: silos of one process over one schema (a TestCluster) signal each
+            // other; silos in other processes fall back to their safety scans until LISTEN/NOTIFY lands.
+            PostgresGrainStorage postgres => new InProcessClusterSignals(postgres.ClusterScope),
             var other => throw new InvalidOperationException($"No cluster signals for storage {other.GetType().Name}."),
         });
         services.TryAddSingleton<IClusterMembership, ClusterMembership>();

@@ -6,6 +6,9 @@ public sealed class StorageOptions
     /// <summary>The configuration section name.</summary>
     public const string SectionName = "Storage";
 
+    /// <summary>The name under <c>ConnectionStrings</c> that holds the PostgreSQL connection string.</summary>
+    public const string ConnectionStringName = "AgentGrains";
+
     /// <summary>The storage provider; default <see cref="StorageProvider.Sqlite"/>.</summary>
     public StorageProvider Provider { get; set; } = StorageProvider.Sqlite;
 
@@ -18,4 +21,18 @@ public sealed class StorageOptions
     /// on power loss.
     /// </summary>
     public bool FlushEachCommit { get; set; } = true;
+
+    /// <summary>
+    /// The PostgreSQL connection string (Npgsql keywords); taken from <c>ConnectionStrings:AgentGrains</c>
+    /// when that is set. Required when <see cref="Provider"/> is <see cref="StorageProvider.PostgreSQL"/>.
+    /// </summary>
+    /// <remarks>It may hold a password, so it is never logged or echoed in a validation message.</remarks>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// The PostgreSQL schema holding every table, created at start-up if missing; default <c>agentgrains</c>.
+    /// Lower-case letters, digits and underscores, starting with a letter or underscore, at most 63 characters.
+    /// </summary>
+    /// <remarks>Silos that share a schema form one cluster; a schema per test keeps parallel tests apart.</remarks>
+    public string Schema { get; set; } = "agentgrains";
 }

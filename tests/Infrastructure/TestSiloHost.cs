@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 
 namespace AgentGrains.Tests.Infrastructure;
 
-/// <summary>One silo in a generic host over a given SQLite file, for runtime and grain tests.</summary>
+/// <summary>One silo in a generic host over a test's storage, for runtime and grain tests.</summary>
 public sealed class TestSiloHost : IAsyncDisposable
 {
     private readonly IHost host;
@@ -25,19 +25,42 @@ public sealed class TestSiloHost : IAsyncDisposable
 
     public IServiceProvider Services => host.Services;
 
-    public static async Task<TestSiloHost> StartAsync(
+    /// <summary>Starts a silo over a SQLite file.</summary>
+    public static Task<TestSiloHost> StartAsync(
         string databasePath,
+        Action<ISiloBuilder>? configure = null,
+        IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null) =>
+        StartAsync(
+            new Dictionary<string, string?>
+            {
+                ["Storage:Path"] = databasePath,
+                // Tests read their own writes at once; durability on power loss is not what they check.
+                ["Storage:FlushEachCommit"] = "false",
+            },
+            configure,
+            settings,
+            services);
+
+    /// <summary>Starts a silo over a test's storage (SQLite or PostgreSQL).</summary>
+    public static Task<TestSiloHost> StartAsync(
+        StorageUnderTest storage,
         Action<ISiloBuilder>? configure = null,
         IDictionary<string, string?>? settings = null,
         Action<IServiceCollection>? services = null)
     {
+        ArgumentNullException.ThrowIfNull(storage);
+        return StartAsync(storage.Settings, configure, settings, services);
+    }
+
+    private static async Task<TestSiloHost> StartAsync(
+        IEnumerable<KeyValuePair<string, string?>> storageSettings,
+        Action<ISiloBuilder>? configure,
+        IDictionary<string, string?>? settings,
+        Action<IServiceCollection>? services)
+    {
         var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Storage:Path"] = databasePath,
-            // Tests read their own writes at once; durability on power loss is not what they check.
-            ["Storage:FlushEachCommit"] = "false",
-        });
+        builder.Configuration.AddInMemoryCollection(storageSettings);
         if (settings is not null)
         {
             builder.Configuration.AddInMemoryCollection(settings);

@@ -1,12 +1,23 @@
 using AgentGrains.Runtime;
-using Microsoft.Data.Sqlite;
+using AgentGrains.Tests.Infrastructure;
 
 namespace AgentGrains.Tests.Runtime;
 
-[Trait("Category", "Integration")]
-[Trait("Provider", "Sqlite")]
-public sealed class DurabilityTests : RuntimeTestBase
+/// <summary>Runs on every storage provider: one nested subclass each.</summary>
+public abstract class DurabilityTests(StorageUnderTest storage) : RuntimeTestBase(storage)
 {
+    [Trait("Category", "Integration")]
+    [Trait("Provider", "Sqlite")]
+    public sealed class Sqlite() : DurabilityTests(StorageUnderTest.Sqlite())
+    {
+    }
+
+    [Trait("Category", "Integration")]
+    [Trait("Provider", "Postgres")]
+    public sealed class Postgres() : DurabilityTests(StorageUnderTest.Postgres())
+    {
+    }
+
     [Fact]
     public async Task IdempotencyKey_SentTwiceConcurrently_ProcessedOnceAndBothCallersGetTheSameResult()
     {
@@ -170,7 +181,7 @@ public sealed class DurabilityTests : RuntimeTestBase
             await silo.Grains.GetGrain<ICounterGrain>("corrupt").AddAsync(1);
         }
 
-        await ExecuteAsync("UPDATE grain_state SET payload = '{\"total\": \"not a number\"}' WHERE grain_id = 'counter/corrupt'");
+        Assert.Equal(1, await Storage.ExecuteAsync("UPDATE grain_state SET payload = '{\"total\": \"not a number\"}' WHERE grain_id = 'counter/corrupt'"));
 
         await using (var silo = await StartSiloAsync(new Probe()))
         {
@@ -179,7 +190,7 @@ public sealed class DurabilityTests : RuntimeTestBase
             Assert.Contains("counter/corrupt", error.Message, StringComparison.Ordinal);
         }
 
-        Assert.Equal("{\"total\": \"not a number\"}", await ScalarAsync("SELECT payload FROM grain_state WHERE grain_id = 'counter/corrupt'"));
+        Assert.Equal("{\"total\": \"not a number\"}", await Storage.ScalarAsync("SELECT payload FROM grain_state WHERE grain_id = 'counter/corrupt'"));
     }
 
     [Fact]
@@ -190,7 +201,7 @@ public sealed class DurabilityTests : RuntimeTestBase
             await silo.Grains.GetGrain<ICounterGrain>("old-shape").AddAsync(1);
         }
 
-        await ExecuteAsync("UPDATE grain_state SET payload = '{\"total\": 9, \"retired\": true}' WHERE grain_id = 'counter/old-shape'");
+        Assert.Equal(1, await Storage.ExecuteAsync("UPDATE grain_state SET payload = '{\"total\": 9, \"retired\": true}' WHERE grain_id = 'counter/old-shape'"));
 
         await using (var silo = await StartSiloAsync(new Probe()))
         {
@@ -200,23 +211,5 @@ public sealed class DurabilityTests : RuntimeTestBase
         }
     }
 
-    private async Task<long> CountPendingAsync() => (long)(await ScalarAsync("SELECT COUNT(*) FROM inbox WHERE status = 0"))!;
-
-    private async Task<object?> ScalarAsync(string sql)
-    {
-        await using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return await command.ExecuteScalarAsync();
-    }
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        Assert.Equal(1, await command.ExecuteNonQueryAsync());
-    }
+    private async Task<long> CountPendingAsync() => (long)(await Storage.ScalarAsync("SELECT COUNT(*) FROM inbox WHERE status = 0"))!;
 }

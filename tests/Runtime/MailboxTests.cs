@@ -1,11 +1,23 @@
 using AgentGrains.Runtime;
+using AgentGrains.Tests.Infrastructure;
 
 namespace AgentGrains.Tests.Runtime;
 
-[Trait("Category", "Integration")]
-[Trait("Provider", "Sqlite")]
-public sealed class MailboxTests : RuntimeTestBase
+/// <summary>Runs on every storage provider: one nested subclass each.</summary>
+public abstract class MailboxTests(StorageUnderTest storage) : RuntimeTestBase(storage)
 {
+    [Trait("Category", "Integration")]
+    [Trait("Provider", "Sqlite")]
+    public sealed class Sqlite() : MailboxTests(StorageUnderTest.Sqlite())
+    {
+    }
+
+    [Trait("Category", "Integration")]
+    [Trait("Provider", "Postgres")]
+    public sealed class Postgres() : MailboxTests(StorageUnderTest.Postgres())
+    {
+    }
+
     [Fact]
     public async Task DurableCalls_TwoHundredConcurrent_RunOneAtATimeInArrivalOrder()
     {

@@ -4,23 +4,31 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentGrains.Tests.Runtime;
 
-/// <summary>A test with its own SQLite file and a silo hosting the test grains.</summary>
-public abstract class RuntimeTestBase : IDisposable
+/// <summary>A test with its own storage (a SQLite file unless a subclass picks another) and a silo hosting the test grains.</summary>
+public abstract class RuntimeTestBase : IAsyncLifetime
 {
-    protected TempDirectory Directory { get; } = new();
+    protected RuntimeTestBase()
+        : this(StorageUnderTest.Sqlite())
+    {
+    }
 
-    protected string DatabasePath => Directory.File("grains.db");
+    protected RuntimeTestBase(StorageUnderTest storage) => Storage = storage;
+
+    /// <summary>The test's database; every silo the test starts uses it.</summary>
+    protected StorageUnderTest Storage { get; }
 
     protected Task<TestSiloHost> StartSiloAsync(Probe probe, IDictionary<string, string?>? settings = null) =>
         TestSiloHost.StartAsync(
-            DatabasePath,
+            Storage,
             configure: static silo => silo.AddGrain<ICounterGrain, CounterGrain>(),
             settings: settings,
             services: s => s.AddSingleton(probe));
 
-    public void Dispose()
+    public ValueTask InitializeAsync() => new(Storage.InitializeAsync());
+
+    public async ValueTask DisposeAsync()
     {
-        Directory.Dispose();
+        await Storage.DisposeAsync();
         GC.SuppressFinalize(this);
     }
 }

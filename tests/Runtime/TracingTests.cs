@@ -1,13 +1,25 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using AgentGrains.Runtime.Diagnostics;
+using AgentGrains.Tests.Infrastructure;
 
 namespace AgentGrains.Tests.Runtime;
 
-[Trait("Category", "Integration")]
-[Trait("Provider", "Sqlite")]
-public sealed class TracingTests : RuntimeTestBase
+/// <summary>Runs on every storage provider: one nested subclass each.</summary>
+public abstract class TracingTests(StorageUnderTest storage) : RuntimeTestBase(storage)
 {
+    [Trait("Category", "Integration")]
+    [Trait("Provider", "Sqlite")]
+    public sealed class Sqlite() : TracingTests(StorageUnderTest.Sqlite())
+    {
+    }
+
+    [Trait("Category", "Integration")]
+    [Trait("Provider", "Postgres")]
+    public sealed class Postgres() : TracingTests(StorageUnderTest.Postgres())
+    {
+    }
+
     [Fact]
     public async Task DurableCall_InsideCallerSpan_ProducesCallAndTurnSpansInTheCallersTrace()
     {
