@@ -11,6 +11,25 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 
+# PostgreSQL tests start a throwaway server with initdb and pg_ctl from Debian's postgresql package
+# (or use the server in AGENTGRAINS_TEST_POSTGRES); install it when neither is there.
+if [[ ! "${AGENTGRAINS_TEST_POSTGRES:-}" =~ [^[:space:]] ]] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+  echo "test.sh: installing PostgreSQL (apt-get install -y postgresql)"
+  sudo=()
+  if [[ "$(id -u)" != 0 ]]; then
+    command -v sudo >/dev/null 2>&1 || { echo "test.sh: PostgreSQL is missing and installing it needs root (or sudo)" >&2; exit 1; }
+    sudo=(sudo)
+  fi
+  apt_log="$(mktemp)"
+  if ! { "${sudo[@]}" apt-get update -qq && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; } >"$apt_log" 2>&1; then
+    cat "$apt_log" >&2
+    echo "test.sh: installing PostgreSQL failed; install the postgresql package or set AGENTGRAINS_TEST_POSTGRES to a server's connection string" >&2
+    exit 1
+  fi
+  rm -f "$apt_log"
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || { echo "test.sh: the postgresql package installed no initdb under /usr/lib/postgresql" >&2; exit 1; }
+fi
+
 dotnet restore AgentGrains.sln
 dotnet build AgentGrains.sln -c Release --no-restore
 
