@@ -3,10 +3,21 @@ using System.Net;
 namespace AgentGrains.Tests.Gateway;
 
 /// <summary>Bad input gets a 4xx problem and never changes what is stored (DESIGN.md §6.5).</summary>
-[Trait("Category", "Integration")]
-[Trait("Provider", "Sqlite")]
-public sealed class BadRequestTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
+/// <remarks>Runs on every storage provider: one nested subclass each.</remarks>
+public abstract class BadRequestTests(GatewayFixture fixture)
 {
+    [Trait("Category", "Integration")]
+    [Trait("Provider", "Sqlite")]
+    public sealed class Sqlite(GatewayFixture.Sqlite fixture) : BadRequestTests(fixture), IClassFixture<GatewayFixture.Sqlite>
+    {
+    }
+
+    [Trait("Category", "Integration")]
+    [Trait("Provider", "Postgres")]
+    public sealed class Postgres(GatewayFixture.Postgres fixture) : BadRequestTests(fixture), IClassFixture<GatewayFixture.Postgres>
+    {
+    }
+
     private readonly HttpClient client = fixture.Client;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

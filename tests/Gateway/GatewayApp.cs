@@ -1,4 +1,5 @@
 using AgentGrains.Runtime;
+using AgentGrains.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
@@ -7,13 +8,13 @@ using Microsoft.Extensions.Hosting;
 
 namespace AgentGrains.Tests.Gateway;
 
-/// <summary>The silo executable (silo, agent sessions and gateway) over a test's SQLite file, served in memory.</summary>
+/// <summary>The silo executable (silo, agent sessions and gateway) over a test's storage, served in memory.</summary>
 /// <remarks>
 /// The whole pipeline of silo/Program.cs runs, appsettings.json included; only the settings given
 /// here are laid over it. Disposing stops the host gracefully, as Ctrl-C does.
 /// </remarks>
 public sealed class GatewayApp(
-    string databasePath,
+    StorageUnderTest storage,
     IReadOnlyDictionary<string, string?>? settings = null,
     Action<IServiceCollection>? services = null) : WebApplicationFactory<Program>
 {
@@ -48,13 +49,8 @@ public sealed class GatewayApp(
         builder.UseEnvironment("Production");
         builder.ConfigureAppConfiguration(configuration =>
         {
-            configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Storage:Path"] = databasePath,
-                // Tests read their own writes at once; durability on power loss is not what they check.
-                ["Storage:FlushEachCommit"] = "false",
-                ["Logging:LogLevel:Default"] = "Warning",
-            });
+            configuration.AddInMemoryCollection(storage.Settings);
+            configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Warning" });
             if (settings is not null)
             {
                 configuration.AddInMemoryCollection(settings);

@@ -8,21 +8,27 @@ using Microsoft.Extensions.Options;
 
 namespace AgentGrains.Tests.Gateway;
 
-/// <summary>The silo executable as a whole: probes, OpenAPI, options, restart over the same file.</summary>
-[Trait("Category", "Integration")]
-[Trait("Provider", "Sqlite")]
-public sealed class GatewayHostTests : IDisposable
+/// <summary>The silo executable as a whole: probes, OpenAPI, options, restart over the same database; on every storage provider.</summary>
+public abstract class GatewayHostTests(StorageUnderTest storage) : IAsyncLifetime
 {
-    private readonly TempDirectory directory = new();
+    [Trait("Category", "Integration")]
+    [Trait("Provider", "Sqlite")]
+    public sealed class Sqlite() : GatewayHostTests(StorageUnderTest.Sqlite())
+    {
+    }
 
-    private string DatabasePath => directory.File("host.db");
+    [Trait("Category", "Integration")]
+    [Trait("Provider", "Postgres")]
+    public sealed class Postgres() : GatewayHostTests(StorageUnderTest.Postgres())
+    {
+    }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task Healthz_Running_Returns200()
     {
-        await using var app = new GatewayApp(DatabasePath);
+        await using var app = new GatewayApp(storage);
         using var client = app.CreateClient();
 
         using var response = await client.GetAsync("/healthz", Ct);
@@ -33,7 +39,7 @@ public sealed class GatewayHostTests : IDisposable
     [Fact]
     public async Task Cluster_OneSiloWithASession_ListsItActiveWithItsActivation()
     {
-        await using var app = new GatewayApp(DatabasePath);
+        await using var app = new GatewayApp(storage);
         using var client = app.CreateClient();
         var silo = app.Services.GetRequiredService<Silo>();
         using var created = await client.PostAsync("/v1/sessions", JsonContent.Create(new { agent = "assistant", sessionId = "cluster-view" }), Ct);
@@ -53,7 +59,7 @@ public sealed class GatewayHostTests : IDisposable
     [Fact]
     public async Task Readyz_SiloActive_Returns200()
     {
-        await using var app = new GatewayApp(DatabasePath);
+        await using var app = new GatewayApp(storage);
         using var client = app.CreateClient();
 
         using var response = await client.GetAsync("/readyz", Ct);
@@ -64,7 +70,7 @@ public sealed class GatewayHostTests : IDisposable
     [Fact]
     public async Task Readyz_SiloStopped_Returns503WhileHealthzStays200()
     {
-        await using var app = new GatewayApp(DatabasePath);
+        await using var app = new GatewayApp(storage);
         using var client = app.CreateClient();
 
         await app.Services.GetRequiredService<Silo>().StopAsync(Ct);
@@ -78,7 +84,7 @@ public sealed class GatewayHostTests : IDisposable
     [Fact]
     public async Task SendMessage_SiloStopped_Returns503Problem()
     {
-        await using var app = new GatewayApp(DatabasePath);
+        await using var app = new GatewayApp(storage);
         using var client = app.CreateClient();
         var sessionId = await client.CreateSessionAsync();
 
@@ -91,7 +97,7 @@ public sealed class GatewayHostTests : IDisposable
     [Fact]
     public async Task OpenApi_Document_ListsTheSessionRoutesWithTheirStatuses()
     {
-        await using var app = new GatewayApp(DatabasePath);
+        await using var app = new GatewayApp(storage);
         using var client = app.CreateClient();
 
         using var response = await client.GetAsync("/openapi/v1.json", Ct);
@@ -116,7 +122,7 @@ public sealed class GatewayHostTests : IDisposable
     {
         string sessionId;
         string before;
-        await using (var first = new GatewayApp(DatabasePath))
+        await using (var first = new GatewayApp(storage))
         {
             using var client = first.CreateClient();
             sessionId = await client.CreateSessionWithHistoryAsync();
@@ -125,7 +131,7 @@ public sealed class GatewayHostTests : IDisposable
             before = await client.GetSessionJsonAsync(sessionId);
         }
 
-        await using (var restarted = new GatewayApp(DatabasePath))
+        await using (var restarted = new GatewayApp(storage))
         {
             using var client = restarted.CreateClient();
             Assert.Equal(before, await client.GetSessionJsonAsync(sessionId));
@@ -141,14 +147,20 @@ public sealed class GatewayHostTests : IDisposable
     [Fact]
     public async Task Start_InvalidGatewayOptions_FailsNamingTheSetting()
     {
-        await using var app = new GatewayApp(DatabasePath, new Dictionary<string, string?> { ["Gateway:MaxRequestBodyBytes"] = "0" });
+        await using var app = new GatewayApp(storage, new Dictionary<string, string?> { ["Gateway:MaxRequestBodyBytes"] = "0" });
 
         var error = Assert.Throws<OptionsValidationException>(() => app.CreateClient());
 
         Assert.Contains("Gateway:MaxRequestBodyBytes", error.Message, StringComparison.Ordinal);
     }
 
-    public void Dispose() => directory.Dispose();
+    public ValueTask InitializeAsync() => new(storage.InitializeAsync());
+
+    public async ValueTask DisposeAsync()
+    {
+        await storage.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
 
     private static void AssertResponses(JsonElement operation, params string[] statuses)
     {

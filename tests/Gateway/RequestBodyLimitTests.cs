@@ -4,14 +4,22 @@ using AgentGrains.Tests.Infrastructure;
 
 namespace AgentGrains.Tests.Gateway;
 
-/// <summary>Bodies over <c>Gateway:MaxRequestBodyBytes</c> get 413 whether or not they declare their length.</summary>
-[Trait("Category", "Integration")]
-[Trait("Provider", "Sqlite")]
-public sealed class RequestBodyLimitTests : IDisposable
+/// <summary>Bodies over <c>Gateway:MaxRequestBodyBytes</c> get 413 whether or not they declare their length; on every storage provider.</summary>
+public abstract class RequestBodyLimitTests(StorageUnderTest storage) : IAsyncLifetime
 {
     private const int SmallLimit = 1024;
 
-    private readonly TempDirectory directory = new();
+    [Trait("Category", "Integration")]
+    [Trait("Provider", "Sqlite")]
+    public sealed class Sqlite() : RequestBodyLimitTests(StorageUnderTest.Sqlite())
+    {
+    }
+
+    [Trait("Category", "Integration")]
+    [Trait("Provider", "Postgres")]
+    public sealed class Postgres() : RequestBodyLimitTests(StorageUnderTest.Postgres())
+    {
+    }
 
     [Fact]
     public async Task SendMessage_BodyOverConfiguredLimit_Returns413AndHistoryUnchanged()
@@ -73,7 +81,7 @@ public sealed class RequestBodyLimitTests : IDisposable
     [Fact]
     public async Task SendMessage_BodyOverDefaultLimit_Returns413AndHistoryUnchanged()
     {
-        await using var app = new GatewayApp(directory.File("default.db"));
+        await using var app = new GatewayApp(storage);
         using var client = app.CreateClient();
         var sessionId = await client.CreateSessionWithHistoryAsync();
         var before = await client.GetSessionJsonAsync(sessionId);
@@ -88,7 +96,7 @@ public sealed class RequestBodyLimitTests : IDisposable
     [Fact]
     public async Task SendMessage_BodyUnderDefaultLimit_Returns200()
     {
-        await using var app = new GatewayApp(directory.File("default.db"));
+        await using var app = new GatewayApp(storage);
         using var client = app.CreateClient();
         var sessionId = await client.CreateSessionAsync();
 
@@ -97,9 +105,15 @@ public sealed class RequestBodyLimitTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
-    public void Dispose() => directory.Dispose();
+    public ValueTask InitializeAsync() => new(storage.InitializeAsync());
+
+    public async ValueTask DisposeAsync()
+    {
+        await storage.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
 
     private GatewayApp SmallLimitApp() => new(
-        directory.File("small.db"),
+        storage,
         new Dictionary<string, string?> { ["Gateway:MaxRequestBodyBytes"] = SmallLimit.ToString(System.Globalization.CultureInfo.InvariantCulture) });
 }

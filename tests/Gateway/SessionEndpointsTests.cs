@@ -4,10 +4,21 @@ using System.Text.Json;
 
 namespace AgentGrains.Tests.Gateway;
 
-[Trait("Category", "Integration")]
-[Trait("Provider", "Sqlite")]
-public sealed class SessionEndpointsTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
+/// <summary>Runs on every storage provider: one nested subclass each.</summary>
+public abstract class SessionEndpointsTests(GatewayFixture fixture)
 {
+    [Trait("Category", "Integration")]
+    [Trait("Provider", "Sqlite")]
+    public sealed class Sqlite(GatewayFixture.Sqlite fixture) : SessionEndpointsTests(fixture), IClassFixture<GatewayFixture.Sqlite>
+    {
+    }
+
+    [Trait("Category", "Integration")]
+    [Trait("Provider", "Postgres")]
+    public sealed class Postgres(GatewayFixture.Postgres fixture) : SessionEndpointsTests(fixture), IClassFixture<GatewayFixture.Postgres>
+    {
+    }
+
     private readonly HttpClient client = fixture.Client;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

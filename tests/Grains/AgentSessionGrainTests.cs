@@ -11,13 +11,20 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace AgentGrains.Tests.Grains;
 
-[Trait("Category", "Integration")]
-[Trait("Provider", "Sqlite")]
-public sealed class AgentSessionGrainTests : IDisposable
+/// <summary>Runs on every storage provider: one nested subclass each.</summary>
+public abstract class AgentSessionGrainTests(StorageUnderTest storage) : IAsyncLifetime
 {
-    private readonly TempDirectory directory = new();
+    [Trait("Category", "Integration")]
+    [Trait("Provider", "Sqlite")]
+    public sealed class Sqlite() : AgentSessionGrainTests(StorageUnderTest.Sqlite())
+    {
+    }
 
-    private string DatabasePath => directory.File("sessions.db");
+    [Trait("Category", "Integration")]
+    [Trait("Provider", "Postgres")]
+    public sealed class Postgres() : AgentSessionGrainTests(StorageUnderTest.Postgres())
+    {
+    }
 
     [Fact]
     public async Task SendAsync_ArithmeticQuestion_AnswersThroughTheCalculatorToolPath()
@@ -335,7 +342,13 @@ public sealed class AgentSessionGrainTests : IDisposable
         Assert.Empty(await session.GetHistoryAsync());
     }
 
-    public void Dispose() => directory.Dispose();
+    public ValueTask InitializeAsync() => new(storage.InitializeAsync());
+
+    public async ValueTask DisposeAsync()
+    {
+        await storage.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
 
     private static async Task<IAgentSessionGrain> CreateSessionAsync(TestSiloHost silo, string id, string agent = BuiltInAgents.AssistantName)
     {
@@ -345,5 +358,5 @@ public sealed class AgentSessionGrainTests : IDisposable
     }
 
     private Task<TestSiloHost> StartAsync(Action<IServiceCollection>? services = null) =>
-        TestSiloHost.StartAsync(DatabasePath, static silo => silo.AddAgentSessions(), services: services);
+        TestSiloHost.StartAsync(storage, static silo => silo.AddAgentSessions(), services: services);
 }
