@@ -73,14 +73,15 @@ public sealed class ClusterTests
         await Eventually.TrueAsync(() => Task.FromResult(full.Silo.KnownActivePeers == 1), TimeSpan.FromSeconds(10), "silo 0 sees silo 1 as an active peer");
 
         var results = new List<long>();
-        for (var i = 0; i < 12; i++)
+        // Nine grains: five fill silo 0; the peer stays below its own limit for the other four.
+        for (var i = 0; i < 9; i++)
         {
             results.Add(await full.GrainFactory.GetGrain<IClusterCounterGrain>($"p{i}").IncrementAsync(0));
         }
 
         Assert.All(results, r => Assert.Equal(1, r));
         Assert.Equal(5, full.Silo.ActivationCount);
-        Assert.Equal(7, peer.Silo.ActivationCount);
+        Assert.Equal(4, peer.Silo.ActivationCount);
         Assert.Empty(probe.Violations);
     }
 
