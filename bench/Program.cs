@@ -8,33 +8,55 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 // Usage: dotnet run -c Release --project bench -- [seconds per figure, default 5] [flush: true|false, default true]
+//        [PostgreSQL connection string: measure PostgreSQL instead of SQLite (flush is then the server's)]
 var seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 5;
 var flush = args.Length <= 1 || bool.Parse(args[1]);
+var postgres = args.Length > 2 ? args[2] : null;
 var duration = TimeSpan.FromSeconds(seconds);
 var directory = Path.Combine(Path.GetTempPath(), "agentgrains-bench-" + Guid.NewGuid().ToString("N"));
+// A fresh schema per run, so runs never see each other's rows.
+var schema = "bench_" + Guid.NewGuid().ToString("N")[..12];
 Directory.CreateDirectory(directory);
 try
 {
-    Console.WriteLine($"AgentGrains bench: SQLite (WAL, synchronous={(flush ? "FULL" : "NORMAL")}), {Environment.ProcessorCount} cores, {seconds} s per figure");
+    Console.WriteLine(postgres is null
+        ? $"AgentGrains bench: SQLite (WAL, synchronous={(flush ? "FULL" : "NORMAL")}), {Environment.ProcessorCount} cores, {seconds} s per figure"
+        : $"AgentGrains bench: PostgreSQL (schema {schema}), {Environment.ProcessorCount} cores, {seconds} s per figure");
     Console.WriteLine();
     Console.WriteLine("| figure | concurrent callers | per second | p50 ms | p99 ms |");
     Console.WriteLine("|---|---|---|---|---|");
 
-    await using (var bare = new BareSqlite(Path.Combine(directory, "bare.db"), flush))
+    if (postgres is null)
     {
+        await using var bare = new BareSqlite(Path.Combine(directory, "bare.db"), flush);
         foreach (var clients in new[] { 1, 64 })
         {
             Console.WriteLine(await Measurement.RunAsync("bare SQLite commit (one-row insert)", clients, duration, (_, _) => bare.CommitAsync()));
         }
     }
+    else
+    {
+        await using var bare = await BarePostgres.CreateAsync(postgres, schema + "_bare");
+        foreach (var clients in new[] { 1, 64 })
+        {
+            Console.WriteLine(await Measurement.RunAsync("bare PostgreSQL commit (one-row insert)", clients, duration, (_, _) => bare.CommitAsync()));
+        }
+    }
 
     var builder = Host.CreateApplicationBuilder();
     builder.Logging.ClearProviders();
-    builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-    {
-        ["Storage:Path"] = Path.Combine(directory, "grains.db"),
-        ["Storage:FlushEachCommit"] = flush.ToString(),
-    });
+    builder.Configuration.AddInMemoryCollection(postgres is null
+        ? new Dictionary<string, string?>
+        {
+            ["Storage:Path"] = Path.Combine(directory, "grains.db"),
+            ["Storage:FlushEachCommit"] = flush.ToString(),
+        }
+        : new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = "PostgreSQL",
+            ["ConnectionStrings:AgentGrains"] = postgres,
+            ["Storage:Schema"] = schema,
+        });
     builder.Services.AddAgentGrainsSilo().AddGrain<IBenchGrain, BenchGrain>();
     using var host = builder.Build();
     await host.StartAsync();

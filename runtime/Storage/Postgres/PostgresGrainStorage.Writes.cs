@@ -82,7 +82,7 @@ internal sealed partial class PostgresGrainStorage
         if (commit.Completion is { } completion)
         {
             batch.Add(queries.CompleteMessage, returnsRows: true, conflict: $"Message {completion.MessageId} of grain {id} is already completed; it is never processed twice.")
-                .Parameters.Bigint(completion.MessageId).Smallint((short)completion.Status).Text(completion.Result).Text(completion.Error).Timestamp(commit.At);
+                .Parameters.Bigint(completion.MessageId).Smallint((short)completion.Status).Text(completion.Result).Text(completion.Error).Timestamp(commit.At).Text(id);
         }
     }
 

@@ -14,9 +14,10 @@ internal sealed partial class PostgresGrainStorage : IGrainStorage
     /// <summary>The SQLSTATE raised by the schema's <c>ensure</c> function when a write's condition fails.</summary>
     public const string ConditionFailed = "AG001";
 
-    // One writer keeps a grain's writes in call order without any routing. Writes are sharded by
-    // grain, so more writers would keep that order too; measured on 2 cores, one loop already
-    // batches 64 concurrent callers into few round trips (README, benchmarks).
+    // Writes are sharded by grain, so any number of writers keeps each grain's writes in call order.
+    // Measured on 2 cores (bench, 64 callers): 1, 2 and 4 writers all gave 6,500-9,000 durable calls/s,
+    // inside the run-to-run noise, because client and server already share both cores; one writer is
+    // the simplest and batches best. Raise it where the server has cores to spare.
     private const int WriterCount = 1;
 
     private readonly NpgsqlDataSource dataSource;

@@ -104,10 +104,16 @@ internal sealed class PostgresQueries(string schema)
         SELECT $1, s, q, p, $5 FROM unnest($2::text[], $3::bigint[], $4::text[]) AS t(s, q, p)
         """);
 
+    /// <summary>Completes a pending message of the grain.</summary>
+    /// <remarks>
+    /// grain_id is not redundant: with it both columns of <c>inbox_pending (grain_id, id)</c> bound the
+    /// index scan. With id alone, a plan prepared while the inbox was small (a new schema) scans the
+    /// whole pending index, dead entries included, on every completion (measured: 65 blocks a call).
+    /// </remarks>
     public string CompleteMessage { get; } = Splice(schema, """
         WITH done AS (
             UPDATE {schema}.inbox SET status = $2, result = $3, error = $4, completed_at = $5
-            WHERE id = $1 AND status = 0 RETURNING 1)
+            WHERE id = $1 AND grain_id = $6 AND status = 0 RETURNING 1)
         SELECT {schema}.ensure(EXISTS (SELECT 1 FROM done))
         """);
 
