@@ -3,6 +3,7 @@ using AgentGrains.Runtime.Storage;
 using AgentGrains.Runtime.Storage.Postgres;
 using AgentGrains.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 
 namespace AgentGrains.Tests.Runtime.Storage;
 
@@ -94,6 +95,52 @@ public sealed class PostgresGrainStorageTests : GrainStorageContractTests
         Assert.True(error.IsTransient);
         Assert.Contains("127.0.0.1:1", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("s3cret-value", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Enqueue_OneRowTheServerRefusesAmongMany_OnlyThatOneFailsAndTheOthersCommitInOrder()
+    {
+        var grain = new GrainId("counter", "refused");
+        // PostgreSQL text cannot hold NUL: the server refuses that row inside the shared batch.
+        var writes = Enumerable.Range(0, 20)
+            .Select(i => Storage.EnqueueAsync(new InboxMessage(grain, $"k{i}", i == 7 ? "Bad\0Method" : "M", $"[{i}]", null, DateTimeOffset.UnixEpoch), CancellationToken.None))
+            .ToArray();
+
+        var error = await Assert.ThrowsAsync<StorageException>(() => writes[7]);
+        await Task.WhenAll(writes.Where((_, i) => i != 7));
+
+        Assert.False(error.IsTransient);
+        var pending = await Storage.ReadPendingAsync(grain, CancellationToken.None);
+        Assert.Equal(Enumerable.Range(0, 20).Where(i => i != 7).Select(i => $"[{i}]"), pending.Select(p => p.Arguments));
+    }
+
+    [Fact]
+    public async Task Writes_AfterTheServerDroppedTheWritersConnection_FailAtMostTransientlyThenSucceed()
+    {
+        var application = $"agentgrains-drop-{Guid.NewGuid():N}"[..40];
+        var options = Options;
+        options.ConnectionString = new NpgsqlConnectionStringBuilder(options.ConnectionString) { ApplicationName = application }.ConnectionString;
+        await using var storage = new PostgresGrainStorage(options, NullLogger<PostgresGrainStorage>.Instance);
+        await storage.InitializeAsync(CancellationToken.None);
+        var grain = new GrainId("counter", "dropped");
+        await storage.EnqueueAsync(new InboxMessage(grain, "before", "M", "[]", null, DateTimeOffset.UnixEpoch), CancellationToken.None);
+
+        Assert.NotEqual(0L, await database.ScalarAsync(
+            $"SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '{application}'"));
+
+        // The first write after the drop may find the dead connection; it must say a retry can help.
+        try
+        {
+            await storage.EnqueueAsync(new InboxMessage(grain, "after", "M", "[]", null, DateTimeOffset.UnixEpoch), CancellationToken.None);
+        }
+        catch (StorageException ex)
+        {
+            Assert.True(ex.IsTransient, ex.ToString());
+        }
+
+        var retried = await storage.EnqueueAsync(new InboxMessage(grain, "after", "M", "[]", null, DateTimeOffset.UnixEpoch), CancellationToken.None);
+        Assert.Equal(["before", "after"], (await Storage.ReadPendingAsync(grain, CancellationToken.None)).Select(p => p.IdempotencyKey));
+        Assert.Equal("after", retried.Record.IdempotencyKey);
     }
 
     public override async ValueTask DisposeAsync()
