@@ -5,10 +5,21 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentGrains.Tests.Runtime.Membership;
 
-[Trait("Category", "Integration")]
-[Trait("Provider", "Sqlite")]
-public sealed class MembershipTests : RuntimeTestBase
+/// <summary>Runs on every storage provider: one nested subclass each.</summary>
+public abstract class MembershipTests(StorageUnderTest storage) : RuntimeTestBase(storage)
 {
+    [Trait("Category", "Integration")]
+    [Trait("Provider", "Sqlite")]
+    public sealed class Sqlite() : MembershipTests(StorageUnderTest.Sqlite())
+    {
+    }
+
+    [Trait("Category", "Integration")]
+    [Trait("Provider", "Postgres")]
+    public sealed class Postgres() : MembershipTests(StorageUnderTest.Postgres())
+    {
+    }
+
     private static readonly Dictionary<string, string?> FastHeartbeats = new()
     {
         ["Silo:HeartbeatInterval"] = "00:00:00.100",
