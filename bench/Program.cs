@@ -88,6 +88,14 @@ try
 }
 finally
 {
+    if (postgres is not null)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(postgres);
+        await connection.OpenAsync();
+        await using var drop = new Npgsql.NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{schema}\" CASCADE; DROP SCHEMA IF EXISTS \"{schema}_bare\" CASCADE", connection);
+        await drop.ExecuteNonQueryAsync();
+    }
+
     Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
     Directory.Delete(directory, recursive: true);
 }

@@ -98,7 +98,7 @@ internal sealed partial class PostgresWriteQueue : IAsyncDisposable
 
                 return;
             }
-            catch (PostgresException ex) when (!ex.IsTransient && sent!.Find(ex.BatchCommand) is ({ } failed, var conflict))
+            catch (PostgresException ex) when (!ex.IsTransient && sent?.Find(ex.BatchCommand) is ({ } failed, var conflict))
             {
                 // Only the write that raised fails; the transaction is gone, so the others go again.
                 failed.SetError(ToWriteError(ex, conflict));
