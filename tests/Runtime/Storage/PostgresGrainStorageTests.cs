@@ -98,6 +98,36 @@ public sealed class PostgresGrainStorageTests : GrainStorageContractTests
     }
 
     [Fact]
+    public async Task TryClaim_TwoSilosOnTwoConnectionsAtOnce_ExactlyOneOwnsEachGrain()
+    {
+        // Two stores are two silos: separate writers and connections, so the claims really race.
+        await using var other = NewStorage();
+        await other.InitializeAsync(CancellationToken.None);
+        var (a, b) = ((PostgresGrainStorage)Storage, other);
+        await a.RegisterAsync("silo-a", "http://a", CancellationToken.None);
+        await b.RegisterAsync("silo-b", "http://b", CancellationToken.None);
+        var deathTimeout = TimeSpan.FromMinutes(1);
+        var grains = Enumerable.Range(0, 50).Select(i => new GrainId("counter", $"race-{i}")).ToArray();
+
+        var claims = await Task.WhenAll(grains.Select(async g =>
+        {
+            var results = await Task.WhenAll(
+                a.TryClaimAsync(g, "silo-a", deathTimeout, CancellationToken.None),
+                b.TryClaimAsync(g, "silo-b", deathTimeout, CancellationToken.None));
+            return (Grain: g, A: results[0], B: results[1]);
+        }));
+
+        foreach (var (grain, first, second) in claims)
+        {
+            // One epoch, and the loser is told who won.
+            Assert.True(first.Epoch is null ^ second.Epoch is null, $"{grain}: {first} / {second}");
+            var winner = first.Epoch is null ? "silo-b" : "silo-a";
+            Assert.Equal(winner, (first.Epoch is null ? first : second).Owner);
+            Assert.Equal(winner, await a.ReadOwnerAsync(grain, deathTimeout, CancellationToken.None));
+        }
+    }
+
+    [Fact]
     public async Task Enqueue_OneRowTheServerRefusesAmongMany_OnlyThatOneFailsAndTheOthersCommitInOrder()
     {
         var grain = new GrainId("counter", "refused");
