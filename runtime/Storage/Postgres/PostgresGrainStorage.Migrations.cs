@@ -8,6 +8,10 @@ internal sealed partial class PostgresGrainStorage
     // at once apply each script exactly once, whatever their schema; a script runs in milliseconds.
     private const long MigrationLock = 0x0041_4752_4149_4E53;
 
+    // A script is work, not a wait: it may run longer than the connection's command timeout (30 s by
+    // default), yet stays bounded. Waiting for another silo's migration is bounded by lock_timeout.
+    private const int MigrationCommandTimeoutSeconds = 600;
+
     private async Task MigrateAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -30,6 +34,7 @@ internal sealed partial class PostgresGrainStorage
             {
                 await using (var check = new NpgsqlCommand(Sql("SELECT EXISTS (SELECT 1 FROM {schema}.schema_version WHERE version = $1)"), connection, transaction))
                 {
+                    check.CommandTimeout = MigrationCommandTimeoutSeconds;
                     check.Parameters.Add(new NpgsqlParameter<int> { TypedValue = script.Version });
                     if ((bool)(await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
                     {
@@ -38,7 +43,7 @@ internal sealed partial class PostgresGrainStorage
                 }
 
                 await ExecuteAsync(connection, transaction, Sql(script.Sql), cancellationToken).ConfigureAwait(false);
-                await using var record = new NpgsqlCommand(Sql("INSERT INTO {schema}.schema_version (version, name) VALUES ($1, $2)"), connection, transaction);
+                await using var record = new NpgsqlCommand(Sql("INSERT INTO {schema}.schema_version (version, name) VALUES ($1, $2)"), connection, transaction) { CommandTimeout = MigrationCommandTimeoutSeconds };
                 record.Parameters.Add(new NpgsqlParameter<int> { TypedValue = script.Version });
                 record.Parameters.Add(new NpgsqlParameter<string> { TypedValue = script.Name });
                 await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -67,7 +72,7 @@ internal sealed partial class PostgresGrainStorage
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = MigrationCommandTimeoutSeconds };
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }
