@@ -4,7 +4,6 @@ using System.Text.Json;
 using AgentGrains.Runtime;
 using AgentGrains.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace AgentGrains.Tests.Gateway;
 
@@ -147,11 +146,36 @@ public abstract class GatewayHostTests(StorageUnderTest storage) : IAsyncLifetim
     [Fact]
     public async Task Start_InvalidGatewayOptions_FailsNamingTheSetting()
     {
-        await using var app = new GatewayApp(storage, new Dictionary<string, string?> { ["Gateway:MaxRequestBodyBytes"] = "0" });
+        // The real executable, as a user starts it: it must refuse to start and say what to fix.
+        var silo = Path.Combine(AppContext.BaseDirectory, "AgentGrains.Silo.dll");
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { silo, "--Gateway:MaxRequestBodyBytes=0", "--urls=http://127.0.0.1:0" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var (key, value) in storage.Settings)
+        {
+            start.ArgumentList.Add($"--{key}={value}");
+        }
 
-        var error = Assert.Throws<OptionsValidationException>(() => app.CreateClient());
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(Ct);
+        var errors = process.StandardError.ReadToEndAsync(Ct);
+        try
+        {
+            await process.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
 
-        Assert.Contains("Gateway:MaxRequestBodyBytes", error.Message, StringComparison.Ordinal);
+        Assert.NotEqual(0, process.ExitCode);
+        Assert.Contains("Gateway:MaxRequestBodyBytes", await output + await errors, StringComparison.Ordinal);
     }
 
     public ValueTask InitializeAsync() => new(storage.InitializeAsync());
