@@ -126,6 +126,22 @@ public sealed partial class Silo
         return true;
     }
 
+    /// <summary>Answers the callers of a message from its stored outcome (a reply too large for a signal).</summary>
+    private async Task CompleteFromInboxAsync(GrainId grain, string idempotencyKey)
+    {
+        try
+        {
+            if (await Storage.ReadMessageAsync(grain, idempotencyKey, StoppingToken).ConfigureAwait(false) is { Status: not InboxStatus.Pending } record)
+            {
+                Completions.Complete(record);
+            }
+        }
+        catch (Exception ex) when (ex is AgentGrainsException or OperationCanceledException)
+        {
+            LogActivationFailed(grain, ex);
+        }
+    }
+
     private void Subscribe() => subscription = Signals.Subscribe(SiloId, new SignalHandler(this));
 
     private void Unsubscribe()
@@ -162,8 +178,17 @@ public sealed partial class Silo
             }
         }
 
-        public void OnReply(GrainId grain, string idempotencyKey, Completion completion) =>
-            silo.Completions.Complete(grain, idempotencyKey, completion);
+        public void OnReply(GrainId grain, string idempotencyKey, Completion? completion)
+        {
+            if (completion is not null)
+            {
+                silo.Completions.Complete(grain, idempotencyKey, completion);
+            }
+            else
+            {
+                _ = silo.CompleteFromInboxAsync(grain, idempotencyKey);
+            }
+        }
 
         public Task<object?> InvokeReadOnlyAsync(GrainId grain, GrainMethod method, object?[] arguments) =>
             silo.status == SiloStatus.Active

@@ -9,8 +9,8 @@ internal interface IClusterSignalHandler
     /// <summary>New messages wait in the inbox of <paramref name="grain"/>, which this silo owns: read them.</summary>
     void OnWake(GrainId grain);
 
-    /// <summary>A message this silo sent has completed elsewhere.</summary>
-    void OnReply(GrainId grain, string idempotencyKey, Completion completion);
+    /// <summary>A message this silo sent has completed elsewhere; <paramref name="completion"/> is null when it must be read from the inbox.</summary>
+    void OnReply(GrainId grain, string idempotencyKey, Completion? completion);
 
     /// <summary>Runs a read-only call for another silo on the activation here.</summary>
     Task<object?> InvokeReadOnlyAsync(GrainId grain, GrainMethod method, object?[] arguments);

@@ -53,9 +53,7 @@ public static class SiloServiceCollectionExtensions
         services.TryAddSingleton<IClusterSignals>(static sp => sp.GetRequiredService<IGrainStorage>() switch
         {
             SqliteGrainStorage sqlite => new InProcessClusterSignals(sqlite.FilePath),
-            // In-process only for now: silos of one process over one schema (a TestCluster) signal each
-            // other; silos in other processes fall back to their safety scans until LISTEN/NOTIFY lands.
-            PostgresGrainStorage postgres => new InProcessClusterSignals(postgres.ClusterScope),
+            PostgresGrainStorage postgres => new PostgresClusterSignals(postgres.DataSource, postgres.ClusterScope, sp.GetRequiredService<ILogger<PostgresClusterSignals>>()),
             var other => throw new InvalidOperationException($"No cluster signals for storage {other.GetType().Name}."),
         });
         services.TryAddSingleton<IClusterMembership, ClusterMembership>();
