@@ -111,7 +111,7 @@ public sealed partial class Silo
         if (!forwarded && !Directory.CanHost(grain.Type) && KnownActivePeers > 0)
         {
             var target = await FindHostAsync(grain).ConfigureAwait(false);
-            return await Signals.InvokeReadOnlyAsync(target, grain, method, arguments).ConfigureAwait(false);
+            return await InvokeReadOnlyOnAsync(target, grain, method, arguments).ConfigureAwait(false);
         }
 
         while (true)

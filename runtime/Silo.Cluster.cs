@@ -158,7 +158,7 @@ public sealed partial class Silo
             throw new SiloUnavailableException($"Grain {grain} moved to silo {owner} while a read-only call was forwarded to {SiloId}; retry the call.");
         }
 
-        return await Signals.InvokeReadOnlyAsync(owner, grain, method, arguments).ConfigureAwait(false);
+        return await InvokeReadOnlyOnAsync(owner, grain, method, arguments).ConfigureAwait(false);
     }
 
     private sealed class SignalHandler(Silo silo) : IClusterSignalHandler

@@ -63,7 +63,14 @@ public sealed partial class Silo
 
                         Volatile.Write(ref lastHeartbeat, started);
                         await DeclareDeadSilosAsync(cancellationToken).ConfigureAwait(false);
+                        var previous = peers;
                         peers = await Membership.ReadSilosAsync(options.DeathTimeout, cancellationToken).ConfigureAwait(false);
+                        // Whoever declared it (this silo, a peer, a takeover), a silo newly seen dead may
+                        // leave messages that were forwarded to it: take them over now, not at the next scan.
+                        if (peers.Any(p => p.Status == SiloStates.Dead && previous.Any(q => q.Id == p.Id && q.Status != SiloStates.Dead)))
+                        {
+                            await RecoverPendingAsync(cancellationToken).ConfigureAwait(false);
+                        }
                     }
                     catch (Exception ex) when (ex is AgentGrainsException or TimeoutException)
                     {

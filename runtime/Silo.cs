@@ -181,6 +181,7 @@ public sealed partial class Silo : IHostedService, IAsyncDisposable
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
         stopping.Dispose();
         draining.Dispose();
+        http?.Dispose();
     }
 
     private async Task WaitForLoopsAsync()

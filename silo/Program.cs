@@ -29,6 +29,7 @@ builder.Services.AddAgentGrainsGateway();
 
 var app = builder.Build();
 app.MapAgentGrainsGateway();
+app.MapAgentGrainsSiloEndpoints();
 await app.RunAsync();
 
 /// <summary>The silo executable; public so tests can host it with <c>WebApplicationFactory&lt;Program&gt;</c>.</summary>

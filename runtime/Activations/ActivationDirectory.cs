@@ -33,6 +33,14 @@ internal sealed class ActivationDirectory(Silo silo, IReadOnlyDictionary<string,
         return activations.GetOrAdd(grain, static (id, state) => new Activation(state.silo, id, state.registration), (silo, registration));
     }
 
+    /// <summary>The grain interface registered for <paramref name="grainType"/>.</summary>
+    public bool TryGetInterface(string grainType, out Proxies.GrainInterface grainInterface)
+    {
+        var found = registrations.TryGetValue(grainType, out var registration);
+        grainInterface = registration?.Interface!;
+        return found;
+    }
+
     public bool TryGet(GrainId grain, out Activation activation) => activations.TryGetValue(grain, out activation!);
 
     public void Remove(Activation activation) => activations.TryRemove(new KeyValuePair<GrainId, Activation>(activation.GrainId, activation));

@@ -19,6 +19,9 @@ internal interface IClusterSignals
     /// <summary>Tells the sender of a message that it completed.</summary>
     void Reply(string siloId, GrainId grain, string idempotencyKey, Completion completion);
 
-    /// <summary>Runs a read-only call on the silo that owns the grain.</summary>
+    /// <summary>Whether <paramref name="siloId"/> runs in this process (read-only calls reach it directly).</summary>
+    bool IsLocal(string siloId);
+
+    /// <summary>Runs a read-only call on a silo of this process that owns the grain.</summary>
     Task<object?> InvokeReadOnlyAsync(string siloId, GrainId grain, GrainMethod method, object?[] arguments);
 }

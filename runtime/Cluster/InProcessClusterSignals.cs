@@ -39,6 +39,8 @@ internal sealed class InProcessClusterSignals(string database) : IClusterSignals
         }
     }
 
+    public bool IsLocal(string siloId) => Silos.ContainsKey(siloId);
+
     public Task<object?> InvokeReadOnlyAsync(string siloId, GrainId grain, GrainMethod method, object?[] arguments) =>
         Silos.TryGetValue(siloId, out var handler)
             ? handler.InvokeReadOnlyAsync(grain, method, arguments)

@@ -49,6 +49,8 @@ internal sealed partial class PostgresClusterSignals(NpgsqlDataSource dataSource
         _ = SendAsync(siloId, payload);
     }
 
+    public bool IsLocal(string siloId) => local.IsLocal(siloId);
+
     public Task<object?> InvokeReadOnlyAsync(string siloId, GrainId grain, GrainMethod method, object?[] arguments) =>
         local.InvokeReadOnlyAsync(siloId, grain, method, arguments);
 
