@@ -22,7 +22,7 @@ public sealed partial class Silo
                 ? InvokeTransientAsync(grain, method, arguments, forwarded: false, cancellationToken)
                 : InvokeDurable(grain, method, arguments, cancellationToken);
         }
-        catch (Exception ex) when (ex is ArgumentException or System.Text.Json.JsonException or NotSupportedException)
+        catch (Exception ex) when (ex is ArgumentException or System.Text.Json.JsonException or NotSupportedException or SiloUnavailableException)
         {
             return Task.FromException<object?>(ex);
         }
@@ -37,6 +37,11 @@ public sealed partial class Silo
     {
         // A grain type not hosted here (a client node, a heterogeneous cluster) is sent to the silo
         // that owns or will own it; without any peer the error names the missing registration.
+        if (IsClient && KnownActivePeers == 0)
+        {
+            throw new SiloUnavailableException($"No active silo is known to host {grain} yet; start a silo or retry.");
+        }
+
         var activation = Directory.CanHost(grain.Type) || KnownActivePeers == 0 ? Directory.GetOrCreate(grain) : null;
         var key = RequestContext.IdempotencyKey ?? Guid.NewGuid().ToString("N");
         var json = MessageCodec.EncodeArguments(method, arguments);
@@ -108,6 +113,11 @@ public sealed partial class Silo
     private async Task<object?> InvokeTransientAsync(GrainId grain, GrainMethod method, object?[] arguments, bool forwarded, CancellationToken cancellationToken)
     {
         using var activity = StartCallActivity(grain, method);
+        if (IsClient && KnownActivePeers == 0)
+        {
+            throw new SiloUnavailableException($"No active silo is known to host {grain} yet; start a silo or retry.");
+        }
+
         if (!forwarded && !Directory.CanHost(grain.Type) && KnownActivePeers > 0)
         {
             var target = await FindHostAsync(grain).ConfigureAwait(false);
