@@ -7,17 +7,19 @@ namespace AgentGrains.Runtime.Testing;
 
 /// <summary>Several silos in one process over one database, for testing grains and failures.</summary>
 /// <remarks>
-/// <para>The silos share a SQLite file and signal each other in memory, so calls made through any
-/// silo reach the grain's single activation wherever it is. Silos can be stopped gracefully
-/// (<see cref="StopSiloAsync"/>), killed as a crash would (<see cref="KillSiloAsync"/>: no
-/// release, heartbeats stop, the others take over after <c>Silo:DeathTimeout</c>) and added
-/// (<see cref="StartSiloAsync"/>).</para>
+/// <para>The silos share one database and signal each other, so calls made through any silo reach
+/// the grain's single activation wherever it is. The database is a new SQLite file, unless
+/// <see cref="TestClusterOptions.DatabasePath"/> names one or
+/// <see cref="TestClusterOptions.StorageSettings"/> gives another storage (e.g. a PostgreSQL
+/// schema). Silos can be stopped gracefully (<see cref="StopSiloAsync"/>), killed as a crash
+/// would (<see cref="KillSiloAsync"/>: no release, heartbeats stop, the others take over after
+/// <c>Silo:DeathTimeout</c>) and added (<see cref="StartSiloAsync"/>).</para>
 /// </remarks>
 public sealed class TestCluster : IAsyncDisposable
 {
     private readonly TestClusterOptions options;
-    private readonly string databasePath;
-    private readonly bool ownsDatabase;
+    private readonly IReadOnlyDictionary<string, string?> storageSettings;
+    private readonly string? ownedDirectory;
     private readonly List<TestSilo> silos = [];
     private readonly List<TestSilo> clients = [];
     private int started;
@@ -25,8 +27,27 @@ public sealed class TestCluster : IAsyncDisposable
     private TestCluster(TestClusterOptions options)
     {
         this.options = options;
-        ownsDatabase = options.DatabasePath is null;
-        databasePath = options.DatabasePath ?? Path.Combine(Path.GetTempPath(), "agentgrains-testcluster", Guid.NewGuid().ToString("N"), "cluster.db");
+        if (options.StorageSettings is { } storage)
+        {
+            // A copy: the options may be changed or reused after the cluster started.
+            storageSettings = new Dictionary<string, string?>(storage, StringComparer.OrdinalIgnoreCase);
+            return;
+        }
+
+        var path = options.DatabasePath;
+        if (path is null)
+        {
+            ownedDirectory = Path.Combine(Path.GetTempPath(), "agentgrains-testcluster", Guid.NewGuid().ToString("N"));
+            path = Path.Combine(ownedDirectory, "cluster.db");
+        }
+
+        storageSettings = new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = "Sqlite",
+            ["Storage:Path"] = path,
+            // Tests read their own writes at once; durability on power loss is not what they check.
+            ["Storage:FlushEachCommit"] = "false",
+        };
     }
 
     /// <summary>The silos started and not yet stopped or killed, in start order.</summary>
@@ -48,6 +69,11 @@ public sealed class TestCluster : IAsyncDisposable
     public static async Task<TestCluster> StartAsync(TestClusterOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.StorageSettings is not null && options.DatabasePath is not null)
+        {
+            throw new ArgumentException("Set TestClusterOptions.DatabasePath or StorageSettings, not both.", nameof(options));
+        }
+
         var cluster = new TestCluster(options);
         for (var i = 0; i < options.InitialSilos; i++)
         {
@@ -77,10 +103,9 @@ public sealed class TestCluster : IAsyncDisposable
     {
         var number = Interlocked.Increment(ref started) - 1;
         var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(storageSettings);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Storage:Path"] = databasePath,
-            ["Storage:FlushEachCommit"] = "false",
             // Distinct addresses: a silo registering at another's address would declare it dead.
             ["Silo:Address"] = $"test-silo-{number}",
         });
@@ -122,7 +147,7 @@ public sealed class TestCluster : IAsyncDisposable
         silo.Host.Dispose();
     }
 
-    /// <summary>Stops every silo and deletes the database if the cluster created it.</summary>
+    /// <summary>Stops every silo and deletes the database if the cluster created it (the default SQLite file only).</summary>
     public async ValueTask DisposeAsync()
     {
         List<TestSilo> nodes;
@@ -137,12 +162,12 @@ public sealed class TestCluster : IAsyncDisposable
             await StopSiloAsync(node).ConfigureAwait(false);
         }
 
-        if (ownsDatabase)
+        if (ownedDirectory is not null)
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             try
             {
-                Directory.Delete(Path.GetDirectoryName(databasePath)!, recursive: true);
+                Directory.Delete(ownedDirectory, recursive: true);
             }
             catch (IOException)
             {

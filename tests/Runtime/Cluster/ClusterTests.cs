@@ -5,15 +5,35 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentGrains.Tests.Runtime.Cluster;
 
-[Trait("Category", "Cluster")]
-[Trait("Provider", "Sqlite")]
-public sealed class ClusterTests
+/// <summary>Several silos over one database, on every storage provider: one nested subclass each.</summary>
+public abstract class ClusterTests(StorageUnderTest storage) : IAsyncLifetime
 {
-    private static Task<TestCluster> StartClusterAsync(ClusterProbe probe, int silos = 3, Dictionary<string, string?>? settings = null)
+    [Trait("Category", "Cluster")]
+    [Trait("Provider", "Sqlite")]
+    public sealed class Sqlite() : ClusterTests(StorageUnderTest.Sqlite())
+    {
+    }
+
+    [Trait("Category", "Cluster")]
+    [Trait("Provider", "Postgres")]
+    public sealed class Postgres() : ClusterTests(StorageUnderTest.Postgres())
+    {
+    }
+
+    public ValueTask InitializeAsync() => new(storage.InitializeAsync());
+
+    public async ValueTask DisposeAsync()
+    {
+        await storage.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+
+    private Task<TestCluster> StartClusterAsync(ClusterProbe probe, int silos = 3, Dictionary<string, string?>? settings = null)
     {
         var options = new TestClusterOptions
         {
             InitialSilos = silos,
+            StorageSettings = storage.Settings,
             ConfigureSilo = static s => s.AddGrain<IClusterCounterGrain, ClusterCounterGrain>(),
             ConfigureServices = s => s.AddSingleton(probe),
             Settings =

@@ -6,10 +6,29 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentGrains.Tests.Runtime.Cluster;
 
-[Trait("Category", "Fault")]
-[Trait("Provider", "Sqlite")]
-public sealed class FencingTests
+/// <summary>A paused owner cannot write after a takeover, on every storage provider: one nested subclass each.</summary>
+public abstract class FencingTests(StorageUnderTest storage) : IAsyncLifetime
 {
+    [Trait("Category", "Fault")]
+    [Trait("Provider", "Sqlite")]
+    public sealed class Sqlite() : FencingTests(StorageUnderTest.Sqlite())
+    {
+    }
+
+    [Trait("Category", "Fault")]
+    [Trait("Provider", "Postgres")]
+    public sealed class Postgres() : FencingTests(StorageUnderTest.Postgres())
+    {
+    }
+
+    public ValueTask InitializeAsync() => new(storage.InitializeAsync());
+
+    public async ValueTask DisposeAsync()
+    {
+        await storage.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+
     [Fact]
     public async Task PausedOwner_ResumesAfterTakeover_ItsWriteIsRejectedAndItStopsProcessing()
     {
@@ -17,6 +36,7 @@ public sealed class FencingTests
         await using var cluster = await TestCluster.StartAsync(new TestClusterOptions
         {
             InitialSilos = 2,
+            StorageSettings = storage.Settings,
             ConfigureSilo = static s => s.AddGrain<IClusterCounterGrain, ClusterCounterGrain>(),
             ConfigureServices = s => s.AddSingleton(probe),
             Settings =
