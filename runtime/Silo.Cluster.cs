@@ -126,6 +126,20 @@ public sealed partial class Silo
         return true;
     }
 
+    /// <summary>Answers waiting callers whose messages completed but whose reply signal was lost.</summary>
+    /// <remarks>
+    /// A reply is a signal, and signals can be lost (the owner crashed between its commit and its
+    /// notify, or a listener was reconnecting). The outcome is in the inbox either way, so the
+    /// waiting silo reads it: when a peer is newly seen dead and at every safety scan.
+    /// </remarks>
+    private async Task CollectLostRepliesAsync()
+    {
+        foreach (var (grain, key) in Completions.Waiting)
+        {
+            await CompleteFromInboxAsync(grain, key).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Answers the callers of a message from its stored outcome (a reply too large for a signal).</summary>
     private async Task CompleteFromInboxAsync(GrainId grain, string idempotencyKey)
     {

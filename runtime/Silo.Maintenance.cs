@@ -17,6 +17,7 @@ public sealed partial class Silo
             do
             {
                 await RecoverPendingAsync(cancellationToken).ConfigureAwait(false);
+                await CollectLostRepliesAsync().ConfigureAwait(false);
                 CollectIdle();
             }
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));

@@ -70,6 +70,7 @@ public sealed partial class Silo
                         if (peers.Any(p => p.Status == SiloStates.Dead && previous.Any(q => q.Id == p.Id && q.Status != SiloStates.Dead)))
                         {
                             await RecoverPendingAsync(cancellationToken).ConfigureAwait(false);
+                            await CollectLostRepliesAsync().ConfigureAwait(false);
                         }
                     }
                     catch (Exception ex) when (ex is AgentGrainsException or TimeoutException)

@@ -63,6 +63,8 @@ internal sealed partial class PostgresClusterSignals(NpgsqlDataSource dataSource
 
     private async Task SendAsync(string siloId, string payload)
     {
+        // Waiters recover lost replies from the inbox (Silo.CollectLostRepliesAsync), so a send that
+        // fails because this silo is going down (its data source disposed) loses nothing.
         try
         {
             await using var command = dataSource.CreateCommand("SELECT pg_notify($1, $2)");
@@ -70,7 +72,7 @@ internal sealed partial class PostgresClusterSignals(NpgsqlDataSource dataSource
             command.Parameters.AddWithValue(payload);
             await command.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
-        catch (NpgsqlException ex)
+        catch (Exception ex) when (ex is NpgsqlException or ObjectDisposedException or InvalidOperationException)
         {
             // A lost signal only delays the work until the receiver's safety scan.
             LogSendFailed(logger, siloId, ex);

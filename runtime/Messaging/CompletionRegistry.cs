@@ -17,6 +17,9 @@ internal sealed class CompletionRegistry
     public Task<Completion> Register(GrainId grain, string key) =>
         waiters.GetOrAdd((grain, key), static _ => new TaskCompletionSource<Completion>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
+    /// <summary>The messages callers are waiting for right now (a snapshot).</summary>
+    public IReadOnlyList<(GrainId Grain, string Key)> Waiting => [.. waiters.Keys];
+
     /// <summary>Completes every caller waiting on the key.</summary>
     public void Complete(GrainId grain, string key, Completion completion)
     {
