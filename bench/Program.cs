@@ -9,6 +9,17 @@ using Microsoft.Extensions.Logging;
 
 // Usage: dotnet run -c Release --project bench -- [seconds per figure, default 5] [flush: true|false, default true]
 //        [PostgreSQL connection string: measure PostgreSQL instead of SQLite (flush is then the server's)]
+//    or: dotnet run -c Release --project bench -- cluster [seconds per figure, default 10]
+//        [PostgreSQL connection string; default a throwaway server the bench starts and deletes]
+//        1, 2 and 3 silos on one PostgreSQL, each figure next to pgbench's on the same server (needs pgbench).
+if (args.Length > 0 && args[0] == "cluster")
+{
+    await ClusterBench.RunAsync(
+        args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10,
+        args.Length > 2 ? args[2] : null);
+    return;
+}
+
 var seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 5;
 var flush = args.Length <= 1 || bool.Parse(args[1]);
 var postgres = args.Length > 2 ? args[2] : null;
