@@ -28,25 +28,25 @@ internal static class ClusterBench
         var directory = Path.Combine(Path.GetTempPath(), "agentgrains-bench-" + Guid.NewGuid().ToString("N"));
         var schema = "bench_" + Guid.NewGuid().ToString("N")[..12];
         Directory.CreateDirectory(directory);
-        ThrowawayPostgres? server = null;
+        TestPostgresServer? server = null;
         // Interrupted (Ctrl+C, kill): the signal may end the process without running finally, so clean up first.
         using var cleanup = OnTermination(() =>
         {
             server?.Stop();
-            ThrowawayPostgres.TryDelete(directory);
+            TestPostgresServer.TryDelete(directory);
         });
         try
         {
             string bin;
             if (connectionString is null)
             {
-                server = await ThrowawayPostgres.StartAsync();
+                server = await TestPostgresServer.StartAsync();
                 connectionString = server.ConnectionString;
                 bin = server.Bin;
             }
             else
             {
-                bin = ThrowawayPostgres.FindBinaries() ?? throw new InvalidOperationException("pgbench was not found: install PostgreSQL's client tools.");
+                bin = TestPostgresServer.FindBinaries() ?? throw new InvalidOperationException("pgbench was not found: install PostgreSQL's client tools.");
             }
 
             var pgbench = await PgBench.CreateAsync(bin, connectionString, schema + "_floor", directory);
@@ -100,7 +100,7 @@ internal static class ClusterBench
             }
             finally
             {
-                ThrowawayPostgres.TryDelete(directory);
+                TestPostgresServer.TryDelete(directory);
             }
         }
     }

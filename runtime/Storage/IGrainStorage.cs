@@ -13,9 +13,6 @@ internal interface IGrainStorage : IAsyncDisposable
     /// <summary>Creates or migrates the schema.</summary>
     Task InitializeAsync(CancellationToken cancellationToken);
 
-    /// <summary>Makes <paramref name="siloId"/> the owner of <paramref name="grain"/> with a new, never reused epoch.</summary>
-    Task<long> ClaimAsync(GrainId grain, string siloId, CancellationToken cancellationToken);
-
     /// <summary>Gives up ownership if <paramref name="epoch"/> is still the current one.</summary>
     Task ReleaseAsync(GrainId grain, long epoch, CancellationToken cancellationToken);
 

@@ -5,19 +5,6 @@ namespace AgentGrains.Runtime.Storage.Postgres;
 
 internal sealed partial class PostgresGrainStorage
 {
-    public Task<long> ClaimAsync(GrainId grain, string siloId, CancellationToken cancellationToken)
-    {
-        var id = grain.ToString();
-        long? epoch = null;
-        return Writer(grain).Enqueue(
-            batch =>
-            {
-                epoch = null;
-                batch.Add(queries.Claim, readRow: r => epoch = r.GetInt64(0)).Parameters.Text(id).Text(siloId);
-            },
-            () => epoch ?? throw new InvalidOperationException($"Claiming {id} returned no epoch."));
-    }
-
     public Task ReleaseAsync(GrainId grain, long epoch, CancellationToken cancellationToken)
     {
         var id = grain.ToString();

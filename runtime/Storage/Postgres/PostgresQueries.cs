@@ -13,13 +13,6 @@ internal sealed class PostgresQueries(string schema)
 
     // ---- ownership ----
 
-    public string Claim { get; } = Splice(schema, """
-        INSERT INTO {schema}.activations (grain_id, silo_id, epoch, activated_at)
-        VALUES ($1, $2, nextval('{schema}.epochs'), now())
-        ON CONFLICT (grain_id) DO UPDATE SET silo_id = excluded.silo_id, epoch = excluded.epoch, activated_at = excluded.activated_at
-        RETURNING epoch
-        """);
-
     /// <summary>Declares dead the silo a claim takes the grain from, if its heartbeat is past the death timeout.</summary>
     /// <remarks>
     /// In the claim's transaction: once a silo has lost a grain it must never come back as a live

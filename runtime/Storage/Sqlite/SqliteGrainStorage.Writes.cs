@@ -4,27 +4,6 @@ namespace AgentGrains.Runtime.Storage.Sqlite;
 
 internal sealed partial class SqliteGrainStorage
 {
-    public Task<long> ClaimAsync(GrainId grain, string siloId, CancellationToken cancellationToken)
-    {
-        var id = grain.ToString();
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        return Writer.Enqueue(w =>
-        {
-            var next = w.Command("UPDATE counters SET value = value + 1 WHERE name = 'epoch' RETURNING value");
-            var epoch = (long)next.ExecuteScalar()!;
-            var upsert = w.Command("""
-                INSERT INTO activations (grain_id, silo_id, epoch, activated_at) VALUES ($g, $s, $e, $t)
-                ON CONFLICT (grain_id) DO UPDATE SET silo_id = excluded.silo_id, epoch = excluded.epoch, activated_at = excluded.activated_at
-                """);
-            upsert.Parameters.AddWithValue("$g", id);
-            upsert.Parameters.AddWithValue("$s", siloId);
-            upsert.Parameters.AddWithValue("$e", epoch);
-            upsert.Parameters.AddWithValue("$t", now);
-            upsert.ExecuteNonQuery();
-            return epoch;
-        });
-    }
-
     public Task ReleaseAsync(GrainId grain, long epoch, CancellationToken cancellationToken)
     {
         var id = grain.ToString();

@@ -1,4 +1,5 @@
 using AgentGrains.Runtime;
+using AgentGrains.Runtime.Cluster;
 using AgentGrains.Runtime.Storage;
 
 namespace AgentGrains.Tests.Runtime.Storage;
@@ -58,7 +59,7 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
     [Fact]
     public async Task Commit_WithCurrentEpoch_WritesStateLogAndCompletionTogether()
     {
-        var epoch = await Storage.ClaimAsync(grain, "silo-a", CancellationToken.None);
+        var epoch = await ClaimAsync("silo-a");
         var message = await Storage.EnqueueAsync(Message("k"), CancellationToken.None);
 
         var result = await Storage.CommitAsync(
@@ -79,8 +80,8 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
     [Fact]
     public async Task Commit_WithStaleEpoch_IsRejectedAndWritesNothing()
     {
-        var stale = await Storage.ClaimAsync(grain, "silo-a", CancellationToken.None);
-        var current = await Storage.ClaimAsync(grain, "silo-b", CancellationToken.None);
+        var stale = await ClaimAsync("silo-a");
+        var current = await ClaimAsync("silo-b");
         var message = await Storage.EnqueueAsync(Message("k"), CancellationToken.None);
 
         await Assert.ThrowsAsync<InconsistentStateException>(() => Storage.CommitAsync(
@@ -97,7 +98,7 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
     [Fact]
     public async Task Commit_WithStaleVersion_IsRejectedAndWritesNothing()
     {
-        var epoch = await Storage.ClaimAsync(grain, "silo-a", CancellationToken.None);
+        var epoch = await ClaimAsync("silo-a");
         await Storage.CommitAsync(new TurnCommit(grain, epoch, null, [new StateWrite("s", "{\"v\":1}", null)], [], Now), CancellationToken.None);
         await Storage.CommitAsync(new TurnCommit(grain, epoch, null, [new StateWrite("s", "{\"v\":2}", 1)], [], Now), CancellationToken.None);
 
@@ -112,7 +113,7 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
     [Fact]
     public async Task Commit_CompletingAMessageTwice_SecondIsRejected()
     {
-        var epoch = await Storage.ClaimAsync(grain, "silo-a", CancellationToken.None);
+        var epoch = await ClaimAsync("silo-a");
         var message = await Storage.EnqueueAsync(Message("k"), CancellationToken.None);
         var completion = new MessageCompletion(message.Record.Id, InboxStatus.Succeeded, "1", null);
         await Storage.CommitAsync(new TurnCommit(grain, epoch, completion, [], [], Now), CancellationToken.None);
@@ -127,7 +128,7 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
     [Fact]
     public async Task Commit_ConcurrentWithOneConflict_OthersStillCommit()
     {
-        var epoch = await Storage.ClaimAsync(grain, "silo-a", CancellationToken.None);
+        var epoch = await ClaimAsync("silo-a");
         var commits = Enumerable.Range(0, 20)
             .Select(i => Storage.CommitAsync(new TurnCommit(grain, epoch, null, [new StateWrite($"s{i % 10}", $"{{\"i\":{i}}}", null)], [], Now), CancellationToken.None))
             .ToArray();
@@ -156,8 +157,8 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
     [Fact]
     public async Task Release_WithOldEpoch_LeavesNewerOwnerInPlace()
     {
-        var old = await Storage.ClaimAsync(grain, "silo-a", CancellationToken.None);
-        var current = await Storage.ClaimAsync(grain, "silo-b", CancellationToken.None);
+        var old = await ClaimAsync("silo-a");
+        var current = await ClaimAsync("silo-b");
 
         await Storage.ReleaseAsync(grain, old, CancellationToken.None);
 
@@ -169,13 +170,17 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
     public async Task ReadGrainsWithPending_ListsOnlyGrainsWithUncompletedMessages()
     {
         var other = new GrainId("counter", "other");
-        var epoch = await Storage.ClaimAsync(grain, "silo-a", CancellationToken.None);
+        var epoch = await ClaimAsync("silo-a");
         var done = await Storage.EnqueueAsync(Message("k"), CancellationToken.None);
         await Storage.CommitAsync(new TurnCommit(grain, epoch, new MessageCompletion(done.Record.Id, InboxStatus.Failed, null, "{}"), [], [], Now), CancellationToken.None);
         await Storage.EnqueueAsync(Message("k") with { Grain = other }, CancellationToken.None);
 
         Assert.Equal([other], await Storage.ReadGrainsWithPendingAsync(100, CancellationToken.None));
     }
+
+    /// <summary>Claims the grain; no silo is registered here, so no owner counts as alive and every claim wins.</summary>
+    private async Task<long> ClaimAsync(string siloId) =>
+        (await ((IOwnershipStorage)Storage).TryClaimAsync(grain, siloId, TimeSpan.FromSeconds(10), CancellationToken.None)).Epoch!.Value;
 
     private InboxMessage Message(string key, string arguments = "[1]") =>
         new(grain, key, "Test::Method", arguments, null, Now);

@@ -3,16 +3,16 @@ using System.Net;
 using System.Net.Sockets;
 using Npgsql;
 
-namespace AgentGrains.Bench;
+namespace AgentGrains.Runtime.Testing;
 
-/// <summary>A private PostgreSQL server for one bench run: initdb into a temporary folder, pg_ctl on a free loopback port.</summary>
+/// <summary>A private, throwaway PostgreSQL server for tests and benchmarks: initdb into a temporary folder, pg_ctl on a free loopback port.</summary>
 /// <remarks>
 /// Trust authentication, its own socket folder, <c>fsync=on</c> and <c>synchronous_commit=on</c>
 /// (the defaults: every commit waits for its WAL flush, as in production). initdb refuses root, so
-/// when the bench runs as root the server runs as the <c>postgres</c> user. <see cref="Stop"/>
+/// when the process runs as root the server runs as the <c>postgres</c> user. <see cref="Stop"/>
 /// (and <see cref="DisposeAsync"/>) stops the server and deletes the folder.
 /// </remarks>
-internal sealed class ThrowawayPostgres : IAsyncDisposable
+public sealed class TestPostgresServer : IAsyncDisposable
 {
     private readonly string root;
     private readonly string data;
@@ -20,7 +20,7 @@ internal sealed class ThrowawayPostgres : IAsyncDisposable
     private readonly Lock gate = new();
     private bool stopped;
 
-    private ThrowawayPostgres(string bin, string root, string? runAs, string connectionString)
+    private TestPostgresServer(string bin, string root, string? runAs, string connectionString)
     {
         Bin = bin;
         this.root = root;
@@ -35,11 +35,13 @@ internal sealed class ThrowawayPostgres : IAsyncDisposable
     /// <summary>The maintenance database, as the <c>postgres</c> superuser.</summary>
     public string ConnectionString { get; }
 
-    public static async Task<ThrowawayPostgres> StartAsync()
+    /// <summary>Starts a new server and waits until it accepts connections.</summary>
+    /// <exception cref="InvalidOperationException">PostgreSQL's binaries are missing, or a set-up step failed (the message names it).</exception>
+    public static async Task<TestPostgresServer> StartAsync()
     {
         var bin = FindBinaries() ?? throw new InvalidOperationException(
-            "The cluster bench needs PostgreSQL's binaries (initdb, pg_ctl, pgbench): install PostgreSQL, or pass a connection string and have pgbench on the PATH.");
-        var root = Path.Combine(Path.GetTempPath(), $"agentgrains-bench-pg-{Guid.NewGuid():N}");
+            "A throwaway PostgreSQL server needs PostgreSQL's binaries (initdb, pg_ctl): install PostgreSQL (Debian: apt-get install -y postgresql).");
+        var root = Path.Combine(Path.GetTempPath(), $"agentgrains-pg-{Guid.NewGuid():N}");
         var data = Path.Combine(root, "data");
         var sockets = Path.Combine(root, "sockets");
         Directory.CreateDirectory(sockets);
@@ -64,7 +66,7 @@ internal sealed class ThrowawayPostgres : IAsyncDisposable
                 Username = "postgres",
                 Database = "postgres",
             }.ConnectionString;
-            return new ThrowawayPostgres(bin, root, runAs, connectionString);
+            return new TestPostgresServer(bin, root, runAs, connectionString);
         }
         catch
         {
@@ -101,6 +103,7 @@ internal sealed class ThrowawayPostgres : IAsyncDisposable
             .FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")) && File.Exists(Path.Combine(d, "pg_ctl")));
     }
 
+    /// <inheritdoc cref="Stop"/>
     public ValueTask DisposeAsync()
     {
         Stop();
@@ -186,6 +189,7 @@ internal sealed class ThrowawayPostgres : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>Deletes a folder, best effort (a file still open is left to the OS's temporary-folder cleanup).</summary>
     public static void TryDelete(string folder)
     {
         try
