@@ -1,12 +1,11 @@
 using AgentGrains.Runtime;
-using AgentGrains.Runtime.Testing;
 using AgentGrains.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentGrains.Tests.Runtime.Cluster;
 
 /// <summary>Several silos over one database, on every storage provider: one nested subclass each.</summary>
-public abstract class ClusterTests(StorageUnderTest storage) : IAsyncLifetime
+public abstract class ClusterTests(StorageUnderTest storage) : ClusterTestBase(storage)
 {
     [Trait("Category", "Cluster")]
     [Trait("Provider", "Sqlite")]
@@ -18,36 +17,6 @@ public abstract class ClusterTests(StorageUnderTest storage) : IAsyncLifetime
     [Trait("Provider", "Postgres")]
     public sealed class Postgres() : ClusterTests(StorageUnderTest.Postgres())
     {
-    }
-
-    public ValueTask InitializeAsync() => new(storage.InitializeAsync());
-
-    public async ValueTask DisposeAsync()
-    {
-        await storage.DisposeAsync();
-        GC.SuppressFinalize(this);
-    }
-
-    private Task<TestCluster> StartClusterAsync(ClusterProbe probe, int silos = 3, Dictionary<string, string?>? settings = null)
-    {
-        var options = new TestClusterOptions
-        {
-            InitialSilos = silos,
-            StorageSettings = storage.Settings,
-            ConfigureSilo = static s => s.AddGrain<IClusterCounterGrain, ClusterCounterGrain>(),
-            ConfigureServices = s => s.AddSingleton(probe),
-            Settings =
-            {
-                ["Silo:HeartbeatInterval"] = "00:00:00.200",
-                ["Silo:DeathTimeout"] = "00:00:02",
-            },
-        };
-        foreach (var (key, value) in settings ?? [])
-        {
-            options.Settings[key] = value;
-        }
-
-        return TestCluster.StartAsync(options);
     }
 
     [Fact]

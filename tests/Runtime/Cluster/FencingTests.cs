@@ -1,13 +1,12 @@
 using AgentGrains.Runtime;
 using AgentGrains.Runtime.Membership;
-using AgentGrains.Runtime.Testing;
 using AgentGrains.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentGrains.Tests.Runtime.Cluster;
 
 /// <summary>A paused owner cannot write after a takeover, on every storage provider: one nested subclass each.</summary>
-public abstract class FencingTests(StorageUnderTest storage) : IAsyncLifetime
+public abstract class FencingTests(StorageUnderTest storage) : ClusterTestBase(storage)
 {
     [Trait("Category", "Fault")]
     [Trait("Provider", "Sqlite")]
@@ -21,30 +20,11 @@ public abstract class FencingTests(StorageUnderTest storage) : IAsyncLifetime
     {
     }
 
-    public ValueTask InitializeAsync() => new(storage.InitializeAsync());
-
-    public async ValueTask DisposeAsync()
-    {
-        await storage.DisposeAsync();
-        GC.SuppressFinalize(this);
-    }
-
     [Fact]
     public async Task PausedOwner_ResumesAfterTakeover_ItsWriteIsRejectedAndItStopsProcessing()
     {
         var probe = new ClusterProbe();
-        await using var cluster = await TestCluster.StartAsync(new TestClusterOptions
-        {
-            InitialSilos = 2,
-            StorageSettings = storage.Settings,
-            ConfigureSilo = static s => s.AddGrain<IClusterCounterGrain, ClusterCounterGrain>(),
-            ConfigureServices = s => s.AddSingleton(probe),
-            Settings =
-            {
-                ["Silo:HeartbeatInterval"] = "00:00:00.200",
-                ["Silo:DeathTimeout"] = "00:00:02",
-            },
-        });
+        await using var cluster = await StartClusterAsync(probe, silos: 2);
         var (zombie, survivor) = (cluster.Silos[0], cluster.Silos[1]);
         await zombie.GrainFactory.GetGrain<IClusterCounterGrain>("z").IncrementAsync(0);
 
