@@ -40,4 +40,42 @@ public abstract class Grain
 
     /// <summary>Asks the runtime to deactivate this grain once the current turn ends.</summary>
     protected void DeactivateOnIdle() => activation.RequestDeactivation();
+
+    /// <summary>Queues a turn for this grain: <paramref name="turn"/> runs exclusively, like a durable message's turn, and what it stages commits at its end.</summary>
+    /// <param name="turn">The grain code to run in the turn.</param>
+    /// <returns>A task that completes after the turn's commit; it fails with the delegate's exception (nothing it staged is written) or with the commit's.</returns>
+    /// <remarks>
+    /// <para>This is how grain code running outside turns (a background task doing slow I/O between
+    /// steps) records results durably while the grain keeps processing its messages: the turn is
+    /// queued behind the work already queued, runs on the grain's scheduler (read-only calls may
+    /// interleave at its awaits), and its <c>WriteStateAsync</c>, log appends and reminder changes
+    /// commit in one transaction, as a message turn's do, but without an inbox message.</para>
+    /// <para>The turn is bound to this instance: if the activation is reset (a turn failed) or
+    /// deactivated before the turn runs, the task fails (<see cref="InvalidOperationException"/> or
+    /// <see cref="SiloUnavailableException"/>) and the delegate never runs. A queued turn is not
+    /// durable: after a crash it is gone, so a driver must be able to resume from what is stored.</para>
+    /// <para>It may be called from any thread. Called inside a turn it runs after that turn has
+    /// committed, which is the way to act "after commit"; but never <em>await</em> it inside a turn
+    /// (or OnActivateAsync): the queued turn waits for the current one, so that would deadlock.</para>
+    /// </remarks>
+    protected Task RunTurnAsync(Func<Task> turn)
+    {
+        ArgumentNullException.ThrowIfNull(turn);
+        return activation.QueueTurn<object?>(this, async () =>
+        {
+            await turn();
+            return null;
+        });
+    }
+
+    /// <summary>Queues a turn for this grain that produces a result; see <see cref="RunTurnAsync(Func{Task})"/>.</summary>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="turn">The grain code to run in the turn.</param>
+    /// <returns>The delegate's result, once the turn has committed.</returns>
+    /// <remarks>Never await it inside a turn of the same grain: that deadlocks.</remarks>
+    protected Task<T> RunTurnAsync<T>(Func<Task<T>> turn)
+    {
+        ArgumentNullException.ThrowIfNull(turn);
+        return activation.QueueTurn(this, turn);
+    }
 }

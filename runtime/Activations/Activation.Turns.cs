@@ -40,9 +40,22 @@ internal sealed partial class Activation
                 return;
             }
 
-            if (!TryTakeNext(out var record, out var envelope, out var pull))
+            if (!TryTakeNext(out var record, out var envelope, out var turn, out var pull))
             {
                 return;
+            }
+
+            if (turn is not null)
+            {
+                await ProcessLocalTurnAsync(turn).ConfigureAwait(false);
+                backoff = TimeSpan.Zero;
+                if (deactivationRequested)
+                {
+                    deactivationRequested = false;
+                    silo.Deactivate(this);
+                }
+
+                continue;
             }
 
             if (pull)
@@ -106,10 +119,11 @@ internal sealed partial class Activation
         }
     }
 
-    private bool TryTakeNext(out InboxRecord? record, out Envelope? envelope, out bool pull)
+    private bool TryTakeNext(out InboxRecord? record, out Envelope? envelope, out LocalTurn? turn, out bool pull)
     {
         record = null;
         envelope = null;
+        turn = null;
         pull = false;
         lock (gate)
         {
@@ -127,8 +141,10 @@ internal sealed partial class Activation
                     return true;
                 }
 
-                if (queue.TryDequeue(out envelope))
+                if (queue.TryDequeue(out var item))
                 {
+                    envelope = item as Envelope;
+                    turn = item as LocalTurn;
                     return true;
                 }
 
@@ -145,13 +161,17 @@ internal sealed partial class Activation
     private void StopWorker()
     {
         Envelope[] leftovers;
+        LocalTurn[] turns;
         lock (gate)
         {
             running = false;
-            leftovers = [.. queue];
+            turns = TakeLocalTurns();
+            leftovers = [.. queue.OfType<Envelope>()];
             queue.Clear();
             stopped?.TrySetResult();
         }
+
+        FailLocalTurns(turns, Closed());
 
         // Queued messages are durable already; hand their callers to the next activation.
         silo.Repost(GrainId, leftovers);
@@ -165,15 +185,19 @@ internal sealed partial class Activation
         }
 
         Envelope[] leftovers;
+        LocalTurn[] turns;
         lock (gate)
         {
             closed = true;
             running = false;
             silo.Directory.Remove(this);
-            leftovers = [.. queue];
+            turns = TakeLocalTurns();
+            leftovers = [.. queue.OfType<Envelope>()];
             queue.Clear();
             stopped?.TrySetResult();
         }
+
+        FailLocalTurns(turns, Closed());
 
         if (error is GrainOwnedElsewhereException elsewhere)
         {
@@ -236,7 +260,7 @@ internal sealed partial class Activation
         string? result = null;
         Exception? thrown = null;
         InTurn = true;
-        staged.Clear();
+        ClearStaged();
         try
         {
             if (!known)
@@ -245,13 +269,13 @@ internal sealed partial class Activation
             }
 
             var arguments = MessageCodec.DecodeArguments(record.Arguments, method, silo.StoppingToken);
-            var value = await RunOnSchedulerAsync(g => method.Invoke(g, arguments)).ConfigureAwait(false);
+            var value = await RunOnSchedulerAsync(Current(), g => method.Invoke(g, arguments), turn: true).ConfigureAwait(false);
             result = MessageCodec.EncodeResult(value, method.ResultType);
         }
         catch (Exception ex)
         {
             thrown = ex;
-            staged.Clear();
+            ClearStaged();
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             activity?.AddException(ex);
         }
@@ -319,14 +343,92 @@ internal sealed partial class Activation
         return Task.Factory.StartNew(action, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Scheduler);
     }
 
+    /// <summary>Runs a turn queued with <see cref="QueueTurn"/>: the delegate, then one commit of what it staged (no inbox completion).</summary>
+    private async Task ProcessLocalTurnAsync(LocalTurn turn)
+    {
+        if (!ReferenceEquals(grain, turn.Instance))
+        {
+            turn.Fail(Stale());
+            return;
+        }
+
+        using var activity = StartLocalTurnActivity();
+        Exception? thrown = null;
+        InTurn = true;
+        ClearStaged();
+        try
+        {
+            await RunOnSchedulerAsync(turn.Instance, async _ =>
+            {
+                await turn.InvokeAsync();
+                return null;
+            }, turn: true).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            thrown = ex;
+            ClearStaged();
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            activity?.AddException(ex);
+        }
+        finally
+        {
+            InTurn = false;
+        }
+
+        if (thrown is null)
+        {
+            try
+            {
+                await CommitAsync(completion: null, silo.StoppingToken).ConfigureAwait(false);
+                turn.Succeed();
+                return;
+            }
+            catch (Exception ex)
+            {
+                silo.LogCommitFailed(GrainId, 0, ex);
+                thrown = ex;
+            }
+        }
+
+        // As after a failed message turn: the instance may be ahead of storage; the next work re-reads it.
+        turn.Fail(thrown);
+        Reset();
+    }
+
+    private Grain Current() => grain ?? throw new InvalidOperationException($"Grain {GrainId} is not initialized.");
+
+    private void ClearStaged()
+    {
+        staged.Clear();
+    }
+
     private void Reset()
     {
+        LocalTurn[] turns;
         lock (gate)
         {
             grain = null;
             initialization = null;
-            staged.Clear();
+            ClearStaged();
+            // Turns queued by the dropped instance must not run on the next one.
+            turns = TakeLocalTurns();
         }
+
+        FailLocalTurns(turns, Stale());
+    }
+
+    private Activity? StartLocalTurnActivity()
+    {
+        if (!RuntimeDiagnostics.Source.HasListeners())
+        {
+            return null;
+        }
+
+        var activity = RuntimeDiagnostics.Source.StartActivity($"process {GrainId.Type}.RunTurn", ActivityKind.Internal);
+        activity?.SetTag("agentgrains.grain.id", GrainId.ToString());
+        activity?.SetTag("agentgrains.silo.id", silo.SiloId);
+        return activity;
     }
 
     private Activity? StartTurnActivity(InboxRecord record, GrainMethod? method)

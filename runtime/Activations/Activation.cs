@@ -19,10 +19,16 @@ internal sealed partial class Activation
     [ThreadStatic]
     private static Activation? constructing;
 
+    // The activation whose turn (durable message, queued turn, OnActivateAsync) the current flow
+    // belongs to; null in read-only calls. Staging reminders checks it, so a read-only call that
+    // interleaves with a turn at an await cannot stage into that turn.
+    private static readonly AsyncLocal<Activation?> CurrentTurn = new();
+
     private readonly Silo silo;
     private readonly GrainRegistration registration;
     private readonly object gate = new();
-    private readonly Queue<Envelope> queue = new();
+    // Envelopes (durable messages not yet accepted) and LocalTurns (RunTurnAsync), in the order queued.
+    private readonly Queue<object> queue = new();
     // Messages read from the inbox (at activation, or pulled after a wake-up), processed before envelopes.
     private readonly Queue<InboxRecord> recovered = new();
     // Ids already queued from the inbox or processed recently: an envelope or a later pull naming
@@ -39,6 +45,7 @@ internal sealed partial class Activation
     private bool running;
     private bool closed;
     private bool deactivationRequested;
+    private bool activating;
     private int transientCalls;
     private long lastActive;
 
@@ -148,6 +155,7 @@ internal sealed partial class Activation
     /// <returns>Whether this call closed it; the caller then runs <see cref="DeactivateAsync"/>.</returns>
     public bool TryClose(long? idleBefore)
     {
+        LocalTurn[] abandoned;
         lock (gate)
         {
             if (closed)
@@ -167,8 +175,35 @@ internal sealed partial class Activation
                 stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
 
-            return true;
+            abandoned = TakeLocalTurns();
         }
+
+        FailLocalTurns(abandoned, Closed());
+        return true;
+    }
+
+    /// <summary>Queues a turn for <paramref name="instance"/> (<see cref="Grain"/>.RunTurnAsync); its task completes after the turn's commit.</summary>
+    public Task<T> QueueTurn<T>(Grain instance, Func<Task<T>> body)
+    {
+        var turn = new LocalTurn<T>(instance, body);
+        lock (gate)
+        {
+            if (closed || silo.IsKilled)
+            {
+                turn.Fail(Closed());
+            }
+            else if (!ReferenceEquals(grain, instance))
+            {
+                turn.Fail(Stale());
+            }
+            else
+            {
+                queue.Enqueue(turn);
+                StartWorkerIfIdle();
+            }
+        }
+
+        return turn.Task;
     }
 
     /// <summary>After <see cref="TryClose"/>: waits for the turn in flight, runs OnDeactivateAsync and releases ownership.</summary>
@@ -279,11 +314,20 @@ internal sealed partial class Activation
             await storage.LoadAsync(silo.StoppingToken).ConfigureAwait(false);
         }
 
-        await RunOnSchedulerAsync(async g =>
+        activating = true;
+        try
         {
-            await g.OnActivateAsync(silo.StoppingToken);
-            return null;
-        }).ConfigureAwait(false);
+            // Like a turn: reminders may be registered here (they commit at once, as state writes do).
+            await RunOnSchedulerAsync(Current(), async g =>
+            {
+                await g.OnActivateAsync(silo.StoppingToken);
+                return null;
+            }, turn: true).ConfigureAwait(false);
+        }
+        finally
+        {
+            activating = false;
+        }
 
         lock (gate)
         {
@@ -335,8 +379,55 @@ internal sealed partial class Activation
     private Task<object?> RunOnSchedulerAsync(Func<Grain, Task<object?>> body) =>
         RunOnSchedulerAsync(grain ?? throw new InvalidOperationException($"Grain {GrainId} is not initialized."), body);
 
-    private Task<object?> RunOnSchedulerAsync(Grain instance, Func<Grain, Task<object?>> body)
+    /// <param name="instance">The grain.</param>
+    /// <param name="body">The grain code.</param>
+    /// <param name="turn">Whether the code is a turn (may stage writes) rather than a read-only call or a deactivation.</param>
+    private Task<object?> RunOnSchedulerAsync(Grain instance, Func<Grain, Task<object?>> body, bool turn = false)
     {
-        return Task.Factory.StartNew(() => body(instance), CancellationToken.None, TaskCreationOptions.DenyChildAttach, Scheduler).Unwrap();
+        return Task.Factory.StartNew(
+            () =>
+            {
+                CurrentTurn.Value = turn ? this : null;
+                return body(instance);
+            },
+            CancellationToken.None,
+            TaskCreationOptions.DenyChildAttach,
+            Scheduler).Unwrap();
     }
+
+    /// <summary>Whether the calling code is this activation's current turn, on its scheduler (not a read-only call, not other threads).</summary>
+    private bool InOwnTurn => (InTurn || activating) && CurrentTurn.Value == this && TaskScheduler.Current == Scheduler;
+
+    /// <summary>Removes the queued local turns (under the gate); fail them outside it.</summary>
+    private LocalTurn[] TakeLocalTurns()
+    {
+        if (!queue.Any(item => item is LocalTurn))
+        {
+            return [];
+        }
+
+        var turns = queue.OfType<LocalTurn>().ToArray();
+        var envelopes = queue.OfType<Envelope>().ToArray();
+        queue.Clear();
+        foreach (var envelope in envelopes)
+        {
+            queue.Enqueue(envelope);
+        }
+
+        return turns;
+    }
+
+    private static void FailLocalTurns(LocalTurn[] turns, Exception error)
+    {
+        foreach (var turn in turns)
+        {
+            turn.Fail(error);
+        }
+    }
+
+    private SiloUnavailableException Closed() =>
+        new($"Grain {GrainId} was deactivated (or its silo stopped) before a turn queued with RunTurnAsync could run; the turn did not run.");
+
+    private InvalidOperationException Stale() =>
+        new($"Grain {GrainId} was reset (a turn failed) or deactivated after this instance queued a turn with RunTurnAsync; the turn belongs to the discarded instance and did not run.");
 }
