@@ -1,4 +1,5 @@
 using AgentGrains.Runtime.Activations;
+using AgentGrains.Runtime.Reminders;
 
 namespace AgentGrains.Runtime;
 
@@ -78,4 +79,45 @@ public abstract class Grain
         ArgumentNullException.ThrowIfNull(turn);
         return activation.QueueTurn(this, turn);
     }
+
+    /// <summary>Registers a periodic reminder, or replaces the reminder of that name: first due after <paramref name="dueTime"/>, then every <paramref name="period"/>.</summary>
+    /// <param name="reminderName">The reminder's name, unique within this grain.</param>
+    /// <param name="dueTime">How long from now (the silo's clock) until the first tick.</param>
+    /// <param name="period">The time between ticks (at least 1 ms; periods under a minute are allowed).</param>
+    /// <returns>A handle to the reminder.</returns>
+    /// <remarks>
+    /// <para>Staged in the current turn (a durable method, a RunTurnAsync turn) and committed with it:
+    /// if the turn throws, nothing changes. In OnActivateAsync it commits at once, like a state write
+    /// there. A read-only call cannot change reminders (<see cref="InvalidOperationException"/>).</para>
+    /// <para>Ticks arrive as durable messages through <see cref="IRemindable.ReceiveReminder"/>, which the
+    /// grain class must implement. A silo polls for due reminders every <c>Silo:ReminderPollInterval</c>,
+    /// so ticks arrive up to that much late; ticks missed while no silo ran fire once.</para>
+    /// </remarks>
+    protected Task<IGrainReminder> RegisterOrUpdateReminder(string reminderName, TimeSpan dueTime, TimeSpan period)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(period, TimeSpan.Zero);
+        return activation.RegisterReminder(reminderName, dueTime, period);
+    }
+
+    /// <summary>Registers a one-shot reminder, or replaces the reminder of that name: one tick after <paramref name="dueTime"/>, then it is gone.</summary>
+    /// <param name="reminderName">The reminder's name, unique within this grain.</param>
+    /// <param name="dueTime">How long from now (the silo's clock) until the tick.</param>
+    /// <returns>A handle to the reminder.</returns>
+    /// <remarks>Staged and committed like <see cref="RegisterOrUpdateReminder(string, TimeSpan, TimeSpan)"/>.</remarks>
+    protected Task<IGrainReminder> RegisterOrUpdateReminder(string reminderName, TimeSpan dueTime) =>
+        activation.RegisterReminder(reminderName, dueTime, TimeSpan.Zero);
+
+    /// <summary>Removes a reminder; staged in the current turn and committed with it.</summary>
+    /// <param name="reminder">The reminder, from a registration or <see cref="GetReminder"/>.</param>
+    /// <returns>A completed task in a turn; in OnActivateAsync, the commit.</returns>
+    protected Task UnregisterReminder(IGrainReminder reminder)
+    {
+        ArgumentNullException.ThrowIfNull(reminder);
+        return activation.UnregisterReminder(reminder.ReminderName);
+    }
+
+    /// <summary>The reminder of that name as this turn sees it (including its own staged changes), or null.</summary>
+    /// <param name="reminderName">The reminder's name.</param>
+    /// <returns>The reminder, or null if none is registered.</returns>
+    protected Task<IGrainReminder?> GetReminder(string reminderName) => activation.GetReminder(reminderName);
 }

@@ -10,6 +10,14 @@ public sealed partial class Silo
 
     internal void LogCommitFailed(GrainId grain, long messageId, Exception exception) => LogCommitFailed(logger, grain, messageId, exception);
 
+    internal void LogReminderUnregistered(GrainId grain, string reminder, string grainClass) => LogReminderUnregistered(logger, grain, reminder, grainClass);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Grain {Grain} ({GrainClass}) does not implement IRemindable; its reminder {Reminder} was unregistered")]
+    private static partial void LogReminderUnregistered(ILogger logger, GrainId grain, string reminder, string grainClass);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Silo {SiloId} could not fire due reminders; it tries again at the next poll")]
+    private static partial void LogReminderPollFailed(ILogger logger, string siloId, Exception exception);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Silo {SiloId} started")]
     private static partial void LogStarted(ILogger logger, string siloId);
 

@@ -94,6 +94,7 @@ public sealed partial class Silo : IHostedService, IAsyncDisposable
         status = SiloStatus.Active;
         LogStarted(logger, SiloId);
         maintenance = Task.Run(() => MaintainAsync(stopping.Token), CancellationToken.None);
+        StartReminderPoller();
     }
 
     /// <inheritdoc />
@@ -187,7 +188,7 @@ public sealed partial class Silo : IHostedService, IAsyncDisposable
     private async Task WaitForLoopsAsync()
     {
         // A fence runs on the heartbeat loop itself; it must not wait for itself.
-        foreach (var loop in new[] { maintenance, fencing ? null : heartbeats })
+        foreach (var loop in new[] { maintenance, reminderPoller, fencing ? null : heartbeats })
         {
             if (loop is not null)
             {

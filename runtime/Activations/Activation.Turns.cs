@@ -3,7 +3,7 @@ using AgentGrains.Runtime.Cluster;
 using AgentGrains.Runtime.Diagnostics;
 using AgentGrains.Runtime.Messaging;
 using AgentGrains.Runtime.Persistence;
-using AgentGrains.Runtime.Proxies;
+using AgentGrains.Runtime.Reminders;
 using AgentGrains.Runtime.Storage;
 
 namespace AgentGrains.Runtime.Activations;
@@ -250,8 +250,10 @@ internal sealed partial class Activation
     /// <summary>Runs one durable message and commits its outcome; returns whether the grain threw.</summary>
     private async Task<bool> ProcessAsync(InboxRecord record)
     {
+        var tick = record.Method == ReminderMessage.MethodKey;
         var known = registration.Interface.TryGetMethod(record.Method, out var method);
-        using var activity = StartTurnActivity(record, known ? method : null);
+        using var activity = StartTurnActivity(record, tick ? ReminderMessage.MethodName : known ? method.Method.Name : record.Method);
+        string? unremindable = null;
         if (silo.TurnHook is { } hook)
         {
             await hook(GrainId, silo.StoppingToken).ConfigureAwait(false);
@@ -263,14 +265,21 @@ internal sealed partial class Activation
         ClearStaged();
         try
         {
-            if (!known)
+            if (tick)
             {
-                throw new NotSupportedException($"Grain type {GrainId.Type} has no method {record.Method}.");
+                await ReceiveReminderAsync(record, name => unremindable = name).ConfigureAwait(false);
             }
+            else
+            {
+                if (!known)
+                {
+                    throw new NotSupportedException($"Grain type {GrainId.Type} has no method {record.Method}.");
+                }
 
-            var arguments = MessageCodec.DecodeArguments(record.Arguments, method, silo.StoppingToken);
-            var value = await RunOnSchedulerAsync(Current(), g => method.Invoke(g, arguments), turn: true).ConfigureAwait(false);
-            result = MessageCodec.EncodeResult(value, method.ResultType);
+                var arguments = MessageCodec.DecodeArguments(record.Arguments, method, silo.StoppingToken);
+                var value = await RunOnSchedulerAsync(Current(), g => method.Invoke(g, arguments), turn: true).ConfigureAwait(false);
+                result = MessageCodec.EncodeResult(value, method.ResultType);
+            }
         }
         catch (Exception ex)
         {
@@ -282,6 +291,13 @@ internal sealed partial class Activation
         finally
         {
             InTurn = false;
+        }
+
+        if (unremindable is not null)
+        {
+            // Otherwise the reminder would fire (and fail) for ever; removed with the failed tick's completion.
+            silo.LogReminderUnregistered(GrainId, unremindable, registration.ImplementationType.Name);
+            stagedReminders[unremindable] = new ReminderWrite(unremindable, null, TimeSpan.Zero);
         }
 
         var completion = thrown is null
@@ -303,6 +319,7 @@ internal sealed partial class Activation
     {
         var states = new List<StateWrite>();
         var appends = new List<LogAppend>();
+        var reminders = new List<ReminderWrite>();
         // States and logs are grain memory: touch them only on the grain's scheduler, where a
         // read-only call may be running between the turn's awaits.
         await OnSchedulerAsync(() =>
@@ -311,14 +328,16 @@ internal sealed partial class Activation
             {
                 storage.Collect(states, appends);
             }
+
+            reminders.AddRange(stagedReminders.Values);
         }).ConfigureAwait(false);
 
-        if (completion is null && states.Count == 0 && appends.Count == 0)
+        if (completion is null && states.Count == 0 && appends.Count == 0 && reminders.Count == 0)
         {
             return;
         }
 
-        var commit = new TurnCommit(GrainId, Epoch, completion, states, appends, silo.TimeProvider.GetUtcNow());
+        var commit = new TurnCommit(GrainId, Epoch, completion, states, appends, silo.TimeProvider.GetUtcNow(), reminders);
         var outcome = await Storage.CommitAsync(commit, cancellationToken).ConfigureAwait(false);
         await OnSchedulerAsync(() =>
         {
@@ -329,6 +348,7 @@ internal sealed partial class Activation
             }
 
             staged.Clear();
+            stagedReminders.Clear();
         }).ConfigureAwait(false);
     }
 
@@ -401,6 +421,7 @@ internal sealed partial class Activation
     private void ClearStaged()
     {
         staged.Clear();
+        stagedReminders.Clear();
     }
 
     private void Reset()
@@ -431,7 +452,25 @@ internal sealed partial class Activation
         return activity;
     }
 
-    private Activity? StartTurnActivity(InboxRecord record, GrainMethod? method)
+    /// <summary>Delivers a reminder tick to <see cref="IRemindable.ReceiveReminder"/>, inside the message's turn.</summary>
+    private async Task ReceiveReminderAsync(InboxRecord record, Action<string> unremindable)
+    {
+        var (name, status) = ReminderMessage.Decode(record.Arguments);
+        if (!typeof(IRemindable).IsAssignableFrom(registration.ImplementationType))
+        {
+            unremindable(name);
+            throw new InvalidOperationException(
+                $"Grain {GrainId} ({registration.ImplementationType.Name}) received reminder '{name}' but does not implement IRemindable; the reminder was unregistered.");
+        }
+
+        await RunOnSchedulerAsync(Current(), async g =>
+        {
+            await ((IRemindable)g).ReceiveReminder(name, status);
+            return null;
+        }, turn: true).ConfigureAwait(false);
+    }
+
+    private Activity? StartTurnActivity(InboxRecord record, string name)
     {
         if (!RuntimeDiagnostics.Source.HasListeners())
         {
@@ -439,7 +478,6 @@ internal sealed partial class Activation
         }
 
         ActivityContext.TryParse(record.TraceParent, null, out var parent);
-        var name = method?.Method.Name ?? record.Method;
         var activity = RuntimeDiagnostics.Source.StartActivity($"process {GrainId.Type}.{name}", ActivityKind.Server, parent);
         activity?.SetTag("rpc.system", "agentgrains");
         activity?.SetTag("rpc.method", name);

@@ -36,4 +36,11 @@ public sealed class SiloOptions
     /// <summary>How often the silo looks for pending messages that no activation is processing; default 30 seconds.</summary>
     /// <remarks>A silo also does this once at start, which is what resumes work after a crash.</remarks>
     public TimeSpan RecoveryInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often a silo that hosts grains looks for due reminders and fires them; default 1 second.</summary>
+    /// <remarks>
+    /// A tick arrives up to this much after its due time. Every silo polls; each poll claims a batch
+    /// of due reminders in one transaction, so silos never fire one tick twice.
+    /// </remarks>
+    public TimeSpan ReminderPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -23,6 +23,11 @@ internal sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
             failures.Add($"Silo:RecoveryInterval is {options.RecoveryInterval}; set it to a positive duration such as 00:00:30.");
         }
 
+        if (options.ReminderPollInterval <= TimeSpan.Zero)
+        {
+            failures.Add($"Silo:ReminderPollInterval is {options.ReminderPollInterval}; set it to a positive duration such as 00:00:01.");
+        }
+
         if (options.HeartbeatInterval <= TimeSpan.Zero)
         {
             failures.Add($"Silo:HeartbeatInterval is {options.HeartbeatInterval}; set it to a positive duration such as 00:00:02.");

@@ -51,6 +51,12 @@ internal sealed record LogAppend(string Stream, long Sequence, string Payload);
 /// <summary>How a message ended.</summary>
 internal sealed record MessageCompletion(long MessageId, InboxStatus Status, string? Result, string? Error);
 
+/// <summary>A staged reminder registration (first due at <see cref="DueAt"/>, then every <see cref="Period"/>; zero: once), or removal when <see cref="DueAt"/> is null.</summary>
+internal sealed record ReminderWrite(string Name, DateTimeOffset? DueAt, TimeSpan Period);
+
+/// <summary>A stored reminder: first registered due time, next due time, period (zero for a one-shot).</summary>
+internal sealed record ReminderRecord(GrainId Grain, string Name, DateTimeOffset FirstDueAt, DateTimeOffset DueAt, TimeSpan Period);
+
 /// <summary>Everything one turn writes, committed atomically.</summary>
 internal sealed record TurnCommit(
     GrainId Grain,
@@ -58,7 +64,8 @@ internal sealed record TurnCommit(
     MessageCompletion? Completion,
     IReadOnlyList<StateWrite> States,
     IReadOnlyList<LogAppend> Appends,
-    DateTimeOffset At);
+    DateTimeOffset At,
+    IReadOnlyList<ReminderWrite>? Reminders = null);
 
 /// <summary>The versions the committed state writes produced, in <see cref="TurnCommit.States"/> order (0 for a delete).</summary>
 internal sealed record CommitResult(IReadOnlyList<long> Versions);

@@ -66,6 +66,18 @@ internal sealed partial class PostgresGrainStorage
             batch.Add(queries.AppendLog).Parameters.Text(id).TextArray(streams).BigintArray(sequences).TextArray(payloads).Timestamp(commit.At);
         }
 
+        foreach (var reminder in commit.Reminders ?? [])
+        {
+            if (reminder.DueAt is { } due)
+            {
+                batch.Add(queries.UpsertReminder).Parameters.Text(id).Text(reminder.Name).Timestamp(due).Bigint((long)reminder.Period.TotalMilliseconds);
+            }
+            else
+            {
+                batch.Add(queries.DeleteReminder).Parameters.Text(id).Text(reminder.Name);
+            }
+        }
+
         if (commit.Completion is { } completion)
         {
             batch.Add(queries.CompleteMessage, returnsRows: true, conflict: $"Message {completion.MessageId} of grain {id} is already completed; it is never processed twice.")

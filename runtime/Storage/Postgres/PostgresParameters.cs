@@ -49,6 +49,14 @@ internal static class PostgresParameters
         return parameters;
     }
 
+    public static NpgsqlParameterCollection TimestampArray(this NpgsqlParameterCollection parameters, DateTimeOffset[] values)
+    {
+        // Npgsql writes timestamptz only from UTC values.
+        var utc = Array.ConvertAll(values, v => v.UtcDateTime);
+        parameters.Add(new NpgsqlParameter<DateTime[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, TypedValue = utc });
+        return parameters;
+    }
+
     public static NpgsqlParameterCollection BigintArray(this NpgsqlParameterCollection parameters, long[] values)
     {
         parameters.Add(new NpgsqlParameter<long[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint, TypedValue = values });

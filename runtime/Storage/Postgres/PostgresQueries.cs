@@ -119,6 +119,43 @@ internal sealed class PostgresQueries(string schema)
 
     public string ReadLog { get; } = Splice(schema, "SELECT payload FROM {schema}.grain_log WHERE grain_id = $1 AND stream = $2 AND seq >= $3 ORDER BY seq LIMIT $4");
 
+    // ---- reminders ----
+
+    /// <summary>Registers or replaces a reminder; its first tick is its new due time.</summary>
+    public string UpsertReminder { get; } = Splice(schema, """
+        INSERT INTO {schema}.reminders (grain_id, name, first_due_at, due_at, period_ms) VALUES ($1, $2, $3, $3, $4)
+        ON CONFLICT (grain_id, name) DO UPDATE SET first_due_at = excluded.first_due_at, due_at = excluded.due_at, period_ms = excluded.period_ms
+        """);
+
+    public string DeleteReminder { get; } = Splice(schema, "DELETE FROM {schema}.reminders WHERE grain_id = $1 AND name = $2");
+
+    public string ReadReminder { get; } = Splice(schema, "SELECT grain_id, name, first_due_at, due_at, period_ms FROM {schema}.reminders WHERE grain_id = $1 AND name = $2");
+
+    /// <summary>Locks a batch of due reminders; SKIP LOCKED lets silos polling at once take different rows instead of queueing on each other's.</summary>
+    /// <remarks>A row another poll just advanced is re-checked against <c>due_at &lt;= $1</c> after its lock is released, so it is not fired twice.</remarks>
+    public string ClaimDueReminders { get; } = Splice(schema, """
+        SELECT grain_id, name, first_due_at, due_at, period_ms FROM {schema}.reminders
+        WHERE due_at <= $1 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED
+        """);
+
+    /// <summary>The ticks of one poll as inbox messages, in one statement; a tick already there (same key) is left alone.</summary>
+    public string EnqueueTicks { get; } = Splice(schema, """
+        INSERT INTO {schema}.inbox (grain_id, idempotency_key, method, arguments, created_at)
+        SELECT g, k, $4, a, $5 FROM unnest($1::text[], $2::text[], $3::text[]) AS t(g, k, a)
+        ON CONFLICT (grain_id, idempotency_key) DO NOTHING
+        """);
+
+    public string AdvanceReminders { get; } = Splice(schema, """
+        UPDATE {schema}.reminders r SET due_at = t.d
+        FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS t(g, n, d)
+        WHERE r.grain_id = t.g AND r.name = t.n
+        """);
+
+    public string DeleteReminders { get; } = Splice(schema, """
+        DELETE FROM {schema}.reminders r USING unnest($1::text[], $2::text[]) AS t(g, n)
+        WHERE r.grain_id = t.g AND r.name = t.n
+        """);
+
     // ---- membership ----
 
     public string Register { get; } = Splice(schema, """

@@ -83,6 +83,11 @@ internal sealed partial class SqliteGrainStorage
                 insert.ExecuteNonQuery();
             }
 
+            foreach (var reminder in commit.Reminders ?? [])
+            {
+                WriteReminder(w, id, reminder);
+            }
+
             if (commit.Completion is { } completion)
             {
                 var complete = w.Command("UPDATE inbox SET status = $st, result = $r, error = $e, completed_at = $t WHERE id = $id AND status = 0");

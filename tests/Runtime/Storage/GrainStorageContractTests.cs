@@ -1,5 +1,6 @@
 using AgentGrains.Runtime;
 using AgentGrains.Runtime.Cluster;
+using AgentGrains.Runtime.Reminders;
 using AgentGrains.Runtime.Storage;
 
 namespace AgentGrains.Tests.Runtime.Storage;
@@ -176,6 +177,47 @@ public abstract class GrainStorageContractTests : IAsyncLifetime
         await Storage.EnqueueAsync(Message("k") with { Grain = other }, CancellationToken.None);
 
         Assert.Equal([other], await Storage.ReadGrainsWithPendingAsync(100, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task FireDueReminders_PeriodicAndOneShot_TickOnceIntoTheInboxAndAdvanceOrDelete()
+    {
+        var epoch = await ClaimAsync("silo-a");
+        var due = Now.AddMinutes(-1);
+        await Storage.CommitAsync(
+            new TurnCommit(grain, epoch, null, [], [], Now, [new ReminderWrite("periodic", due, TimeSpan.FromSeconds(1)), new ReminderWrite("once", due, TimeSpan.Zero), new ReminderWrite("later", Now.AddHours(1), TimeSpan.FromSeconds(1))]),
+            CancellationToken.None);
+        var reminders = (IReminderStorage)Storage;
+
+        var fired = await reminders.FireDueRemindersAsync(Now, 100, CancellationToken.None);
+        var again = await reminders.FireDueRemindersAsync(Now, 100, CancellationToken.None);
+
+        Assert.Equal(["once", "periodic"], fired.Select(r => r.Name).Order(StringComparer.Ordinal));
+        Assert.Empty(again);
+        var pending = await Storage.ReadPendingAsync(grain, CancellationToken.None);
+        Assert.Equal(
+            [$"reminder:once:{due.UtcTicks}", $"reminder:periodic:{due.UtcTicks}"],
+            pending.Select(p => p.IdempotencyKey).Order(StringComparer.Ordinal));
+        Assert.All(pending, p => Assert.Equal("$reminder", p.Method));
+        Assert.Null(await reminders.ReadReminderAsync(grain, "once", CancellationToken.None));
+        // Sixty missed periods collapse into one tick; the next is the first due time after now.
+        var periodic = await reminders.ReadReminderAsync(grain, "periodic", CancellationToken.None);
+        Assert.Equal(Now.AddSeconds(1), periodic!.DueAt);
+        Assert.Equal(due, periodic.FirstDueAt);
+    }
+
+    [Fact]
+    public async Task Commit_ReminderRemovalWithStaleEpoch_IsRejectedAndTheReminderStays()
+    {
+        var stale = await ClaimAsync("silo-a");
+        await Storage.CommitAsync(new TurnCommit(grain, stale, null, [], [], Now, [new ReminderWrite("r", Now, TimeSpan.FromSeconds(1))]), CancellationToken.None);
+        var current = await ClaimAsync("silo-b");
+
+        await Assert.ThrowsAsync<InconsistentStateException>(() => Storage.CommitAsync(
+            new TurnCommit(grain, stale, null, [], [], Now, [new ReminderWrite("r", null, TimeSpan.Zero)]), CancellationToken.None));
+
+        Assert.True(current > stale);
+        Assert.NotNull(await ((IReminderStorage)Storage).ReadReminderAsync(grain, "r", CancellationToken.None));
     }
 
     /// <summary>Claims the grain; no silo is registered here, so no owner counts as alive and every claim wins.</summary>
