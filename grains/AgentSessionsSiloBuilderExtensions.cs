@@ -15,14 +15,18 @@ public static class AgentSessionsSiloBuilderExtensions
 {
     /// <summary>
     /// Registers the agent session grain, the built-in <c>assistant</c> agent, the built-in
-    /// <c>calculator</c> and <c>clock</c> tools, and the deterministic <see cref="ScriptedChatClient"/>
-    /// as the model unless an <see cref="IChatClient"/> is registered already.
+    /// <c>calculator</c> and <c>clock</c> tools, and the model chosen by the <c>Model</c> configuration
+    /// section (<see cref="ModelServiceCollectionExtensions.AddAgentModel"/>) unless an <see cref="IChatClient"/>
+    /// is registered already: <see cref="OpenAIChatClient"/> for <c>Model:Provider=OpenAI</c>, else the
+    /// deterministic <see cref="ScriptedChatClient"/>.
     /// </summary>
     /// <remarks>
     /// The host fails to start if an agent definition is invalid. Calling this twice registers once.
     /// Add agents with <c>services.AddSingleton(new AgentDefinition(...))</c> and tools with
     /// <c>services.AddSingleton(AgentTool.Create(...))</c>. A model registered after this call
-    /// replaces the scripted one too (the container returns the last registration).
+    /// replaces the configured one too (the container returns the last registration). An
+    /// <c>OPENAI_API_KEY</c> alone keeps the scripted model (a start-up warning says the key is ignored);
+    /// set <c>Model:Provider=OpenAI</c> and <c>Model:Name</c> to use it.
     /// </remarks>
     public static ISiloBuilder AddAgentSessions(this ISiloBuilder builder)
     {
@@ -40,7 +44,7 @@ public static class AgentSessionsSiloBuilderExtensions
         services.AddSingleton(BuiltInAgents.Assistant);
         services.TryAddSingleton<ToolRegistry>();
         services.TryAddSingleton<AgentCatalog>();
-        services.TryAddSingleton<IChatClient, ScriptedChatClient>();
+        services.AddAgentModel();
         services.AddHostedService<AgentCatalogStartupCheck>();
         return builder.AddGrain<IAgentSessionGrain, AgentSessionGrain>();
     }

@@ -1,0 +1,79 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+
+namespace AgentGrains.Grains.Models;
+
+/// <summary>Checks <see cref="ModelOptions"/> at start-up and says how to fix each problem.</summary>
+internal sealed class ModelOptionsValidator : IValidateOptions<ModelOptions>
+{
+    // The per-attempt timeout is a Polly timeout strategy, which accepts 10 ms to 1 day.
+    private static readonly TimeSpan MinRequestTimeout = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan MaxDuration = TimeSpan.FromDays(1);
+
+    public ValidateOptionsResult Validate(string? name, ModelOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = Check(options, options.Provider);
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>Every problem with <paramref name="options"/> when used for <paramref name="provider"/>.</summary>
+    public static List<string> Check(ModelOptions options, ModelProvider provider)
+    {
+        var failures = new List<string>();
+        if (!Enum.IsDefined(provider))
+        {
+            failures.Add($"Model:Provider is {provider}; set it to Scripted (offline, the default) or OpenAI.");
+            return failures;
+        }
+
+        if (provider == ModelProvider.OpenAI)
+        {
+            if (string.IsNullOrWhiteSpace(options.Name))
+            {
+                failures.Add("Model:Name is empty but Model:Provider is OpenAI; set it to the model id, e.g. gpt-4o-mini.");
+            }
+
+            if (string.IsNullOrWhiteSpace(options.ApiKey) && options.BaseUrl is null)
+            {
+                failures.Add($"Model:ApiKey is empty but Model:Provider is OpenAI; set Model:ApiKey or the {ModelOptions.ApiKeyFallbackKey} environment variable, or set Model:BaseUrl to an OpenAI-compatible server that needs no key.");
+            }
+        }
+
+        if (options.BaseUrl is { } baseUrl
+            && (!baseUrl.IsAbsoluteUri || (baseUrl.Scheme != Uri.UriSchemeHttp && baseUrl.Scheme != Uri.UriSchemeHttps)))
+        {
+            failures.Add($"Model:BaseUrl is '{baseUrl}'; set it to an absolute http or https address including the version segment, e.g. http://localhost:11434/v1.");
+        }
+
+        if (options.RequestTimeout < MinRequestTimeout || options.RequestTimeout > MaxDuration)
+        {
+            failures.Add($"Model:RequestTimeout is {options.RequestTimeout}; set it to a duration between 00:00:00.010 and 1.00:00:00, such as 00:01:00.");
+        }
+
+        if (options.MaxRetries is < 0 or > 100)
+        {
+            failures.Add($"Model:MaxRetries is {options.MaxRetries.ToString(CultureInfo.InvariantCulture)}; set it between 0 (no retries) and 100, such as 4.");
+        }
+
+        if (options.RetryBaseDelay < TimeSpan.Zero || options.RetryBaseDelay > MaxDuration)
+        {
+            failures.Add($"Model:RetryBaseDelay is {options.RetryBaseDelay}; set it to a duration between 00:00:00 and 1.00:00:00, such as 00:00:00.500.");
+        }
+
+        if (options.MaxRetryDelay < options.RetryBaseDelay || options.MaxRetryDelay > MaxDuration)
+        {
+            failures.Add($"Model:MaxRetryDelay ({options.MaxRetryDelay}) must be at least Model:RetryBaseDelay ({options.RetryBaseDelay}) and at most 1.00:00:00; raise it, e.g. to 00:00:20.");
+        }
+
+        foreach (var (model, price) in options.Prices)
+        {
+            if (price is null || price.InputPerMillionTokens < 0 || price.OutputPerMillionTokens < 0)
+            {
+                failures.Add($"Model:Prices:{model} has a negative or missing price; set InputPerMillionTokens and OutputPerMillionTokens to US dollars (0 or more).");
+            }
+        }
+
+        return failures;
+    }
+}

@@ -1,0 +1,183 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using OpenAI;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
+using OpenAIChat = OpenAI.Chat;
+
+namespace AgentGrains.Grains.Models;
+
+/// <summary>A model behind an OpenAI-compatible chat completions API (OpenAI, Azure OpenAI's v1 endpoint, vLLM, Ollama…).</summary>
+/// <remarks>
+/// <para>Each call is one <c>POST {BaseUrl}/chat/completions</c>, retried on transient failures
+/// (HTTP 408, 429, 500, 502, 503, 504, connection failures, per-attempt timeouts) with exponential
+/// backoff and jitter, honouring <c>Retry-After</c> up to <see cref="ModelOptions.MaxRetryDelay"/>.
+/// The OpenAI SDK's own retries are off, so the provider sees exactly <c>1 + retries</c> requests.
+/// Permanent failures (400, 401, 403, 404, 422, a 429 for exhausted quota…) and exhausted retries
+/// throw <see cref="ModelException"/>; caller cancellation throws <see cref="OperationCanceledException"/>
+/// and is never retried.</para>
+/// <para>Tool calls whose arguments are not valid JSON come back as a <see cref="FunctionCallContent"/>
+/// with <see cref="FunctionCallContent.Exception"/> set, so the agent loop can tell the model instead of failing the turn.</para>
+/// </remarks>
+public sealed partial class OpenAIChatClient : IChatClient
+{
+    // Sent when BaseUrl points at a server that needs no key: the SDK refuses an empty credential.
+    private const string PlaceholderApiKey = "unused";
+
+    private static readonly Uri OpenAIEndpoint = new("https://api.openai.com/v1");
+
+    private readonly ModelOptions options;
+    private readonly OpenAIClient client;
+    private readonly ResiliencePipeline pipeline;
+    private readonly ILogger logger;
+    private readonly ChatClientMetadata metadata;
+    private readonly ConcurrentDictionary<string, OpenAIChat.ChatClient> chatClients = new(StringComparer.Ordinal);
+
+    /// <summary>Creates the client.</summary>
+    /// <param name="options">The model settings; <see cref="ModelOptions.Name"/> is required, <see cref="ModelOptions.Provider"/> is not read.</param>
+    /// <param name="timeProvider">The clock for retry delays and per-attempt timeouts.</param>
+    /// <param name="logger">Where retries are logged.</param>
+    /// <exception cref="ArgumentException">The options are invalid; the message lists every problem and how to fix it.</exception>
+    public OpenAIChatClient(ModelOptions options, TimeProvider timeProvider, ILogger<OpenAIChatClient>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        var failures = ModelOptionsValidator.Check(options, ModelProvider.OpenAI);
+        if (failures.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", failures), nameof(options));
+        }
+
+        this.options = options;
+        this.logger = (ILogger?)logger ?? NullLogger.Instance;
+        var endpoint = options.BaseUrl ?? OpenAIEndpoint;
+        var clientOptions = new OpenAIClientOptions
+        {
+            Endpoint = endpoint,
+            // Retries are ours (Polly, below): with the SDK's on too, one call could reach the
+            // provider (1 + MaxRetries) * 4 times and its delays would not be on our clock.
+            RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+            NetworkTimeout = options.RequestTimeout,
+        };
+        var key = string.IsNullOrWhiteSpace(options.ApiKey) ? PlaceholderApiKey : options.ApiKey;
+        client = new OpenAIClient(new ApiKeyCredential(key), clientOptions);
+        metadata = new ChatClientMetadata("openai", endpoint, options.Name);
+        pipeline = BuildPipeline(options, timeProvider);
+    }
+
+    /// <inheritdoc />
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var model = options?.ModelId is { Length: > 0 } requested ? requested : this.options.Name!;
+        var chat = chatClients.GetOrAdd(model, client.GetChatClient);
+        var request = ToOpenAIMessages(messages);
+        var completionOptions = ToOpenAIOptions(options);
+        var attempts = 0;
+        try
+        {
+            var completion = await pipeline.ExecuteAsync(
+                async token =>
+                {
+                    attempts++;
+                    var result = await chat.CompleteChatAsync(request, completionOptions, token).ConfigureAwait(false);
+                    return result.Value;
+                },
+                cancellationToken).ConfigureAwait(false);
+            return FromOpenAICompletion(completion);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception exception) when (IsProviderFailure(exception))
+        {
+            throw ToModelException(exception, model, attempts);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The whole reply comes as one update, once it is complete: the call is the non-streaming one.
+    /// A run journals whole replies, and a retry after part of a stream had been handed out would
+    /// hand out that part twice; one non-streaming request keeps retries exact.
+    /// </remarks>
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages,
+        ChatOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var response = await GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        foreach (var update in response.ToChatResponseUpdates())
+        {
+            yield return update;
+        }
+    }
+
+    /// <inheritdoc />
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        if (serviceKey is not null)
+        {
+            return null;
+        }
+
+        if (serviceType == typeof(ChatClientMetadata))
+        {
+            return metadata;
+        }
+
+        if (serviceType == typeof(OpenAIClient))
+        {
+            return client;
+        }
+
+        return serviceType.IsInstanceOfType(this) ? this : null;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        // Nothing to release: the SDK's pipeline uses a shared HttpClient.
+    }
+
+    private ResiliencePipeline BuildPipeline(ModelOptions settings, TimeProvider timeProvider)
+    {
+        var builder = new ResiliencePipelineBuilder { TimeProvider = timeProvider };
+        if (settings.MaxRetries > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = settings.MaxRetries,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = settings.RetryBaseDelay,
+                MaxDelay = settings.MaxRetryDelay,
+                ShouldHandle = static args => ValueTask.FromResult(
+                    args.Outcome.Exception is { } e && IsTransient(e, args.Context.CancellationToken)),
+                DelayGenerator = args => ValueTask.FromResult(
+                    RetryAfter(args.Outcome.Exception, timeProvider) is { } wait ? Min(wait, settings.MaxRetryDelay) : (TimeSpan?)null),
+                OnRetry = args =>
+                {
+                    var (status, reason) = Describe(args.Outcome.Exception);
+                    LogRetry(logger, status, reason, args.AttemptNumber + 1, settings.MaxRetries + 1, (long)args.RetryDelay.TotalMilliseconds);
+                    return default;
+                },
+            });
+        }
+
+        // Inside the retry, so each attempt gets the whole timeout. The SDK's NetworkTimeout is the
+        // same length; this one runs on the TimeProvider, so tests can move time.
+        builder.AddTimeout(new TimeoutStrategyOptions { Timeout = settings.RequestTimeout });
+        return builder.Build();
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+}
