@@ -42,7 +42,7 @@ public static class AgentSessionsSiloBuilderExtensions
         services.AddSingleton(static _ => CalculatorTool.Create());
         services.AddSingleton(static sp => ClockTool.Create(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(BuiltInAgents.Assistant);
-        services.TryAddSingleton<ToolRegistry>();
+        services.AddToolRegistry();
         services.TryAddSingleton<AgentCatalog>();
         services.AddAgentModel();
         services.AddHostedService<AgentCatalogStartupCheck>();

@@ -139,10 +139,12 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain
             }
 
             Record(new HistoryEntry(HistoryMessages.Assistant, response.Text, timeProvider.GetUtcNow(), [.. calls.Select(HistoryMessages.ToEntry)]));
+            var callIndex = 0;
             foreach (var call in calls)
             {
                 // One at a time, in the model's order: the history then reads the same on every replay.
-                var result = await tools.InvokeAsync(call, agent.Tools, stopping);
+                var context = new ToolContext(SessionId, string.Create(CultureInfo.InvariantCulture, $"{SessionId}:{state.State.Turns}"), step, callIndex++, call.Name);
+                var result = await tools.InvokeAsync(call, context, agent.Tools, stopping);
                 state.State.ToolCalls++;
                 if (result.IsError)
                 {

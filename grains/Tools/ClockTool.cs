@@ -14,10 +14,11 @@ public sealed class ClockTool(TimeProvider timeProvider)
     public static AgentTool Create(TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(timeProvider);
-        return AgentTool.Create(new ClockTool(timeProvider).Now, Name);
+        return AgentTool.FromMethod(new ClockTool(timeProvider).Now);
     }
 
     /// <summary>The current time in UTC, ISO 8601 to the second (e.g. <c>2025-01-31T09:30:00Z</c>).</summary>
+    [AgentTool(Name, Risk = ToolRisk.Low, SideEffects = false)]
     [Description("Returns the current date and time in UTC, in ISO 8601 format.")]
     public string Now() =>
         timeProvider.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);

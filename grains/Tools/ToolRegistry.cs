@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.Json;
 using AgentGrains.Runtime;
@@ -8,8 +9,8 @@ namespace AgentGrains.Grains.Tools;
 
 /// <summary>The tools known to this silo: exposes them to models and runs the calls models make.</summary>
 /// <remarks>
-/// A bad call never throws: an unknown or unauthorized tool, arguments that are not valid JSON or
-/// do not bind to the tool's parameters, a tool that throws and a tool that exceeds its timeout
+/// A bad call never throws: an unknown or unauthorized tool, arguments that are not valid JSON, do
+/// not fit the tool's schema or do not bind to its parameters, a tool that throws and a tool that exceeds its timeout
 /// all come back as a <see cref="ToolResult"/> whose text starts with <c>error:</c>, so the model
 /// can correct itself and the turn carries on (DESIGN.md §6.5).
 /// </remarks>
@@ -60,13 +61,22 @@ public sealed partial class ToolRegistry
         return result;
     }
 
-    /// <summary>Runs one call the model made, if <paramref name="allowed"/> lets this agent use that tool.</summary>
+    /// <summary>Finds a registered tool by name, to read its policy (<see cref="AgentTool.Settings"/>).</summary>
+    public bool TryGet(string name, [MaybeNullWhen(false)] out AgentTool tool)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return tools.TryGetValue(name, out tool);
+    }
+
+    /// <summary>Checks a call the model made without running it: the tool exists and this agent may use it, and the arguments fit the tool's schema.</summary>
+    /// <remarks>
+    /// The engine calls this before asking a person to confirm a call, so a call that could not
+    /// run never reaches a person; <see cref="InvokeAsync"/> calls it again.
+    /// </remarks>
     /// <param name="call">The model's call.</param>
     /// <param name="allowed">The tools the calling agent may use.</param>
-    /// <param name="cancellationToken">Cancels the call (the silo is stopping); this one does throw.</param>
-    /// <returns>The tool's result, or an error text for the model.</returns>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public async Task<ToolResult> InvokeAsync(FunctionCallContent call, IReadOnlyCollection<string> allowed, CancellationToken cancellationToken)
+    /// <returns>Null when the call is valid; otherwise an error result for the model naming every problem.</returns>
+    public ToolResult? Validate(FunctionCallContent call, IReadOnlyCollection<string> allowed)
     {
         ArgumentNullException.ThrowIfNull(call);
         ArgumentNullException.ThrowIfNull(allowed);
@@ -83,11 +93,64 @@ public sealed partial class ToolRegistry
             return ToolResult.Error($"the arguments for '{tool.Name}' are not valid JSON: {call.Exception.Message}");
         }
 
+        JsonElement arguments;
+        try
+        {
+            // Values are JsonElements from a model client, or CLR values from code; one JSON form checks both.
+            arguments = JsonSerializer.SerializeToElement(call.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions);
+        }
+        catch (Exception ex) when (ex is NotSupportedException or JsonException or InvalidOperationException)
+        {
+            LogInvalidArguments(logger, tool.Name, call.CallId, ex);
+            return ToolResult.Error($"the arguments for '{tool.Name}' cannot be read as JSON: {ex.Message}");
+        }
+
+        var problems = ToolArgumentValidator.Validate(tool.Function.JsonSchema, arguments);
+        if (problems.Count == 0)
+        {
+            return null;
+        }
+
+        // The problems quote the model's values, which may be anything; the log gets only their count.
+        LogArgumentsRejected(logger, tool.Name, call.CallId, problems.Count);
+        return ToolResult.Error($"invalid arguments for '{tool.Name}': {string.Join("; ", problems)}");
+    }
+
+    /// <summary>Runs one call the model made, if it is valid (<see cref="Validate"/>), within the tool's timeout.</summary>
+    /// <remarks>
+    /// The engine journals the result; if it crashes first it invokes the same call again with an
+    /// equal <paramref name="context"/>, so a tool with side effects sees the same
+    /// <see cref="ToolContext.IdempotencyKey"/> (docs/tools.md).
+    /// </remarks>
+    /// <param name="call">The model's call.</param>
+    /// <param name="context">Where the call comes from; bound to the tool's <see cref="ToolContext"/> parameter.</param>
+    /// <param name="allowed">The tools the calling agent may use.</param>
+    /// <param name="cancellationToken">Cancels the call (the silo is stopping); this one does throw.</param>
+    /// <returns>The tool's result, or an error text for the model.</returns>
+    /// <exception cref="ArgumentException"><paramref name="context"/> names another tool than <paramref name="call"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<ToolResult> InvokeAsync(FunctionCallContent call, ToolContext context, IReadOnlyCollection<string> allowed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(allowed);
+        if (!string.Equals(context.ToolName, call.Name, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"The context is for tool '{context.ToolName}' but the call is to '{call.Name}'; build one ToolContext per call.", nameof(context));
+        }
+
+        if (Validate(call, allowed) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var tool = tools[call.Name];
         using var timeout = new CancellationTokenSource(tool.Timeout, timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         try
         {
             var arguments = new AIFunctionArguments(call.Arguments ?? new Dictionary<string, object?>());
+            AgentTool.AddContext(arguments, context);
             // Task.Run: a tool is not grain code; it must not block the activation's scheduler, and a
             // synchronous tool that hangs can then still be abandoned at its timeout.
             var result = await Task.Run(() => tool.Function.InvokeAsync(arguments, linked.Token).AsTask(), CancellationToken.None)
@@ -128,6 +191,9 @@ public sealed partial class ToolRegistry
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The model sent unparsable arguments to tool {Tool} (call {CallId})")]
     private static partial void LogInvalidArguments(ILogger logger, string tool, string callId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The model sent arguments that do not fit tool {Tool}'s schema (call {CallId}, {ProblemCount} problems)")]
+    private static partial void LogArgumentsRejected(ILogger logger, string tool, string callId, int problemCount);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Tool {Tool} timed out after {TimeoutSeconds} s (call {CallId})")]
     private static partial void LogToolTimedOut(ILogger logger, string tool, string callId, double timeoutSeconds);

@@ -1,6 +1,6 @@
 using AgentGrains.Grains.Tools;
 
-namespace AgentGrains.Tests.Grains;
+namespace AgentGrains.Tests.Grains.Tools;
 
 [Trait("Category", "Unit")]
 [Trait("Provider", "None")]

@@ -1,0 +1,29 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AgentGrains.Grains.Tools;
+
+/// <summary>Registers the <see cref="ToolRegistry"/> and the configuration-dependent built-in tools.</summary>
+internal static class ToolServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the registry over every <see cref="AgentTool"/> in the container, plus <c>notify</c>
+    /// (<see cref="WebhookTool"/>) when <c>Tools:Notify:Url</c> is set. A registry registered before
+    /// is kept.
+    /// </summary>
+    public static IServiceCollection AddToolRegistry(this IServiceCollection services)
+    {
+        services.AddOptions<NotifyToolOptions>().BindConfiguration(NotifyToolOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NotifyToolOptions>, NotifyToolOptionsValidator>());
+        services.AddHttpClient(WebhookTool.HttpClientName);
+        // notify exists only when its URL is configured, which is known once the container is built,
+        // so it joins the registered tools here rather than as an AgentTool registration.
+        services.TryAddSingleton(static sp => new ToolRegistry(
+            WebhookTool.AddIfConfigured(sp.GetServices<AgentTool>(), sp),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ToolRegistry>>()));
+        return services;
+    }
+}
