@@ -29,6 +29,9 @@ public abstract class Grain
     /// <summary>The id of the silo running this activation (diagnostics and tests).</summary>
     internal string SiloId => activation.SiloId;
 
+    /// <summary>The id of the silo this activation runs on (as Orleans' <c>Grain.RuntimeIdentity</c>): for logs and diagnostics.</summary>
+    protected string RuntimeIdentity => activation.SiloId;
+
     /// <summary>A factory for calling other grains from this one.</summary>
     protected IGrainFactory GrainFactory => activation.GrainFactory;
 
@@ -79,6 +82,14 @@ public abstract class Grain
         ArgumentNullException.ThrowIfNull(turn);
         return activation.QueueTurn(this, turn);
     }
+
+    /// <summary>Runs <paramref name="callback"/> once the current turn has committed, on the grain's scheduler, before the turn's caller is answered.</summary>
+    /// <remarks>
+    /// For showing readers what is now durable (a committed view, waking waiters). Not called if the
+    /// turn throws or its commit fails. Only in the grain's own turn (a durable method, a
+    /// <see cref="RunTurnAsync(Func{Task})"/> turn); a read-only call gets <see cref="InvalidOperationException"/>.
+    /// </remarks>
+    protected void AfterCommit(Action callback) => activation.AfterCommit(callback);
 
     /// <summary>Registers a periodic reminder, or replaces the reminder of that name: first due after <paramref name="dueTime"/>, then every <paramref name="period"/>.</summary>
     /// <param name="reminderName">The reminder's name, unique within this grain.</param>

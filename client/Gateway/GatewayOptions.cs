@@ -19,4 +19,18 @@ public sealed class GatewayOptions
     /// before any grain is called, so it never changes stored state.
     /// </remarks>
     public long MaxRequestBodyBytes { get; set; } = DefaultMaxRequestBodyBytes;
+
+    /// <summary>The default of <see cref="MaxReplyWait"/>: 30 seconds.</summary>
+    public static readonly TimeSpan DefaultMaxReplyWait = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long <c>POST /v1/sessions/{id}/messages</c> waits for the run's final reply before answering 202; default 30 seconds.</summary>
+    /// <remarks>
+    /// The message is durable before the wait starts: after 202 the run goes on, and
+    /// <c>GET /v1/runs/{runId}</c> or its event stream gives the outcome. Keep it below the silo's
+    /// <c>Silo:ResponseTimeout</c>. Zero makes every message answer 202 at once.
+    /// </remarks>
+    public TimeSpan MaxReplyWait { get; set; } = DefaultMaxReplyWait;
+
+    /// <summary>How long one poll of a run's event stream waits for a new event before a keep-alive comment; default 15 seconds.</summary>
+    public TimeSpan EventPollWait { get; set; } = TimeSpan.FromSeconds(15);
 }

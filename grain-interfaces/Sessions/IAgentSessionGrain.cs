@@ -1,11 +1,16 @@
+using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.Runtime;
 
 namespace AgentGrains.GrainInterfaces.Sessions;
 
 /// <summary>One conversation with one agent: a durable grain keyed by session id.</summary>
 /// <remarks>
-/// The session keeps its whole conversation (user, assistant and tool messages) as append-only
-/// rows; its small persistent state holds only the agent name and counters.
+/// <para>The session keeps its conversation (user, assistant and tool messages) and its runs'
+/// journal as append-only rows; its small persistent state holds the agent name, counters, the
+/// active run and the queue of messages behind it.</para>
+/// <para>A user message starts a run (or queues behind the active one). A run is a sequence of
+/// steps, each journaled in a short turn of its own, so the session answers queries,
+/// cancellation and approvals while a run is in progress.</para>
 /// </remarks>
 public interface IAgentSessionGrain : IGrainWithStringKey
 {
@@ -14,10 +19,35 @@ public interface IAgentSessionGrain : IGrainWithStringKey
     /// <exception cref="SessionConflictException">The session exists for another agent.</exception>
     Task<SessionInfo> CreateAsync(string agent);
 
-    /// <summary>Sends a user message and returns the agent's reply once its turn (model and tool calls) is done.</summary>
+    /// <summary>Accepts a user message and returns at once with the run that will answer it.</summary>
+    /// <remarks>A repeated call with the same idempotency key returns the same run and adds nothing.</remarks>
     /// <exception cref="SessionNotFoundException">The session was never created.</exception>
-    /// <exception cref="ArgumentException">The text is empty.</exception>
-    Task<SendResult> SendAsync(string text);
+    /// <exception cref="ArgumentException">The text is empty or too long.</exception>
+    /// <exception cref="SessionBusyException">A run is active and the agent's policy is <c>reject</c>, or the queue is full.</exception>
+    Task<RunSubmission> SubmitAsync(string text);
+
+    /// <summary>Cancels a queued or active run; its in-flight model and tool calls are abandoned.</summary>
+    /// <exception cref="RunNotFoundException">No such run.</exception>
+    /// <exception cref="RunConflictException">The run already ended otherwise.</exception>
+    Task<RunView> CancelRunAsync(string runId);
+
+    /// <summary>Approves or denies a tool call a run is waiting on; the run continues once every waiting call is decided.</summary>
+    /// <exception cref="RunNotFoundException">No such run, or no such call in it.</exception>
+    /// <exception cref="RunConflictException">The call is not waiting for a decision.</exception>
+    Task<RunView> DecideApprovalAsync(string runId, string callId, bool approve);
+
+    /// <summary>The run as last committed, or <c>null</c> if there is none with that id.</summary>
+    [ReadOnly]
+    Task<RunView?> GetRunAsync(string runId);
+
+    /// <summary>Waits up to <paramref name="timeout"/> for the run to end; returns its view either way (null if unknown).</summary>
+    [ReadOnly]
+    Task<RunView?> WaitForRunAsync(string runId, TimeSpan timeout);
+
+    /// <summary>The run's committed events after <paramref name="after"/>, waiting up to <paramref name="wait"/> for one if there is none yet.</summary>
+    /// <exception cref="RunNotFoundException">No such run.</exception>
+    [ReadOnly]
+    Task<RunEventPage> GetRunEventsAsync(string runId, long after, TimeSpan wait);
 
     /// <summary>The session without its history (cheap at any length), or <c>null</c> if it was never created.</summary>
     [ReadOnly]

@@ -2,6 +2,9 @@ namespace AgentGrains.GrainInterfaces.Sessions;
 
 /// <summary>The outcome of one user message.</summary>
 /// <param name="SessionId">The session's key.</param>
-/// <param name="Reply">The agent's final answer for this message.</param>
-/// <param name="Messages">The number of messages in the history after this turn.</param>
-public sealed record SendResult(string SessionId, string Reply, long Messages);
+/// <param name="RunId">The run that answered it.</param>
+/// <param name="Status">The run's status when the wait ended.</param>
+/// <param name="Reply">The agent's final answer; null unless the run completed.</param>
+/// <param name="Reason">Why the run ended otherwise, or is still going.</param>
+/// <param name="Messages">The number of messages in the history at the run's last commit.</param>
+public sealed record SendResult(string SessionId, string RunId, string Status, string? Reply, string? Reason, long Messages);

@@ -73,6 +73,35 @@ public sealed class AgentCatalog
             problems.Add($"agent '{definition.Name}' has a ModelTimeout of {definition.ModelTimeout}; set a positive duration");
         }
 
+        if (definition.MaxTokens is < 1)
+        {
+            problems.Add($"agent '{definition.Name}' has MaxTokens {definition.MaxTokens}; set it to 1 or more, or null for no limit");
+        }
+
+        if (definition.MaxCost is <= 0)
+        {
+            problems.Add($"agent '{definition.Name}' has MaxCost {definition.MaxCost}; set a positive amount, or null for no limit");
+        }
+
+        foreach (var (value, name) in new[]
+        {
+            (definition.MaxWallTime, nameof(definition.MaxWallTime)),
+            (definition.StallTimeout, nameof(definition.StallTimeout)),
+            (definition.WatchdogPeriod, nameof(definition.WatchdogPeriod)),
+            (definition.ApprovalTimeout, nameof(definition.ApprovalTimeout)),
+        })
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                problems.Add($"agent '{definition.Name}' has a {name} of {value}; set a positive duration");
+            }
+        }
+
+        if (definition.MaxQueuedMessages < 0)
+        {
+            problems.Add($"agent '{definition.Name}' has MaxQueuedMessages {definition.MaxQueuedMessages}; set it to 0 or more");
+        }
+
         foreach (var tool in definition.Tools.Where(t => !tools.Contains(t)))
         {
             problems.Add($"agent '{definition.Name}' uses tool '{tool}', which is not registered (known tools: {string.Join(", ", tools.Names)}); register it as an AgentTool or remove it");

@@ -1,13 +1,18 @@
 namespace AgentGrains.Grains.Agents;
 
-/// <summary>What an agent is: its instructions, its tools and its budgets.</summary>
+/// <summary>What an agent is: its instructions, its tools, its budgets and its run policies.</summary>
 /// <param name="name">The name sessions are created with (e.g. <c>assistant</c>).</param>
 /// <param name="instructions">The system prompt sent first with every model call.</param>
 /// <param name="tools">The names of the tools its model may call.</param>
 /// <remarks>
-/// The budgets bound the cost of one user message whatever the session's length: a model call
-/// sees at most <see cref="HistoryWindow"/> earlier messages (plus the current turn's), and one
-/// message makes at most <see cref="MaxSteps"/> model calls.
+/// <para>The budgets bound the cost of one user message (one run) whatever the session's length: a
+/// model call sees at most <see cref="HistoryWindow"/> earlier messages (plus the current run's),
+/// and a run ends with <c>budget_exceeded</c> when it would exceed <see cref="MaxSteps"/>,
+/// <see cref="MaxTokens"/>, <see cref="MaxCost"/> or <see cref="MaxWallTime"/>.</para>
+/// <para>A run's watchdog reminder fires every <see cref="WatchdogPeriod"/>; a run that has made no
+/// progress for <see cref="StallTimeout"/> is resumed from its journal. Keep
+/// <see cref="StallTimeout"/> above <see cref="ModelTimeout"/> and the longest tool timeout, so a
+/// slow but live call is not taken for a stall.</para>
 /// </remarks>
 public sealed class AgentDefinition(string name, string instructions, IReadOnlyList<string> tools)
 {
@@ -26,6 +31,33 @@ public sealed class AgentDefinition(string name, string instructions, IReadOnlyL
     /// <summary>How many model calls one user message may take before the run stops; default 8.</summary>
     public int MaxSteps { get; init; } = 8;
 
-    /// <summary>How long one model call may take; default 60 seconds.</summary>
+    /// <summary>How long one model call may take (retries included); default 60 seconds.</summary>
     public TimeSpan ModelTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The most input plus output tokens one run may use; null (default) for no limit.</summary>
+    public long? MaxTokens { get; init; }
+
+    /// <summary>The most one run may cost in USD, by the model price table; null (default) for no limit.</summary>
+    public decimal? MaxCost { get; init; }
+
+    /// <summary>The longest one run may take from start to end, waiting for approvals excluded; default 30 minutes.</summary>
+    public TimeSpan MaxWallTime { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>What happens to a message that arrives while a run is active; default <see cref="WhenBusy.Enqueue"/>.</summary>
+    public WhenBusy WhenBusy { get; init; } = WhenBusy.Enqueue;
+
+    /// <summary>How many messages may wait behind the active run; default 100 (more are refused).</summary>
+    public int MaxQueuedMessages { get; init; } = 100;
+
+    /// <summary>How long a run without progress counts as stalled and is resumed from its journal; default 2 minutes.</summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How often an active run's watchdog reminder fires; default 10 seconds.</summary>
+    public TimeSpan WatchdogPeriod { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a tool call waits for a person before it is denied; default 24 hours.</summary>
+    public TimeSpan ApprovalTimeout { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>The model id to ask for; null (default) for the configured <c>Model:Name</c>.</summary>
+    public string? Model { get; init; }
 }

@@ -1,43 +1,56 @@
-using System.Globalization;
 using AgentGrains.Grains.Agents;
+using AgentGrains.Grains.Models;
+using AgentGrains.Grains.Runs;
 using AgentGrains.Grains.Tools;
+using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
 using AgentGrains.Runtime;
 using AgentGrains.Runtime.Persistence;
+using AgentGrains.Runtime.Reminders;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace AgentGrains.Grains.Sessions;
 
-/// <summary>One conversation with one agent: runs the agent loop (model, tools, model…) for each user message.</summary>
+/// <summary>One conversation with one agent: turns each user message into a durable run of journaled steps.</summary>
 /// <remarks>
-/// <para>The conversation lives only in the append-only <c>history</c> log; the <c>session</c>
-/// state holds the agent name and counters. A user message is one durable turn: its history
-/// rows, the counters and the message's completion commit together, or not at all.</para>
-/// <para>A turn never reads the log. The activation keeps the last <see cref="AgentDefinition.HistoryWindow"/>
-/// messages in memory (read once at activation) and a model call sees those plus the current
-/// turn's, so the cost of a turn does not grow with the session's length.</para>
+/// <para><b>Storage.</b> The <c>session</c> state holds the agent name, counters, the active run
+/// and the queue behind it. Three append-only logs hold everything that grows: <c>history</c>
+/// (the conversation, one row per message), <c>events</c> (the runs' journal, one row per event)
+/// and <c>runs</c> (one row per finished run, at position number − 1).</para>
+/// <para><b>Steps.</b> A run is driven by a background task of the activation (the driver), which
+/// makes the slow calls (model, tools) outside any turn and journals each outcome in a short turn
+/// of its own (<see cref="Grain.RunTurnAsync{T}(Func{Task{T}})"/>), so the session answers
+/// queries, cancellation and approvals between steps. Nothing is used before it is journaled:
+/// a model reply commits before its side-effecting tool calls start, and a result commits before
+/// the next model call sees it.</para>
+/// <para><b>Replay.</b> The state is the journal's materialized view. When an activation starts
+/// with a running run (after a crash, a takeover, a redeploy) the driver continues at the first
+/// step without a journaled outcome: journaled replies and results are reused, never requested
+/// again; a tool call without a result is invoked again with the same idempotency key.</para>
+/// <para><b>Reads</b> see only what has committed: each turn's outcome is published after its
+/// commit (<see cref="Published"/>), so a reader never sees a reply that a crash could still undo.</para>
 /// </remarks>
-public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain
+public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemindable
 {
+    /// <summary>The longest user message accepted, in characters.</summary>
+    public const int MaxInputLength = 32 * 1024;
+
     // For a session whose agent is no longer defined: only its reads still work.
     private const int FallbackWindow = 20;
     private const int ReadPageSize = 500;
 
     private readonly IPersistentState<AgentSessionState> state;
     private readonly IPersistentLog<HistoryEntry> history;
+    private readonly IPersistentLog<RunEvent> events;
+    private readonly IPersistentLog<RunState> runs;
     private readonly AgentCatalog catalog;
     private readonly ToolRegistry tools;
     private readonly IChatClient model;
+    private readonly ModelOptions modelOptions;
     private readonly TimeProvider timeProvider;
     private readonly ILogger<AgentSessionGrain> logger;
-
-    // The most recent messages as the model sees them: the window of earlier turns, then the current turn's.
-    private readonly List<ChatMessage> tail = [];
-
-    // Entries of finished turns. Read-only calls interleave with a running turn and the log
-    // includes what that turn staged; they show only up to here, never half a turn.
-    private long settled;
 
     private CancellationToken stopping;
 
@@ -45,42 +58,56 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain
     public AgentSessionGrain(
         [PersistentState("session")] IPersistentState<AgentSessionState> state,
         [PersistentLog("history")] IPersistentLog<HistoryEntry> history,
+        [PersistentLog("events")] IPersistentLog<RunEvent> events,
+        [PersistentLog("runs")] IPersistentLog<RunState> runs,
         AgentCatalog catalog,
         ToolRegistry tools,
         IChatClient model,
+        IOptions<ModelOptions> modelOptions,
         TimeProvider timeProvider,
         ILogger<AgentSessionGrain> logger)
     {
+        ArgumentNullException.ThrowIfNull(modelOptions);
         this.state = state;
         this.history = history;
+        this.events = events;
+        this.runs = runs;
         this.catalog = catalog;
         this.tools = tools;
         this.model = model;
+        this.modelOptions = modelOptions.Value;
         this.timeProvider = timeProvider;
         this.logger = logger;
     }
 
     private string SessionId => this.GetPrimaryKeyString();
 
+    private AgentSessionState Session => state.State;
+
     /// <inheritdoc />
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         // The token is the silo's: cancelled only when the silo is killed or its graceful stop has
-        // given up on this turn. Model and tool calls use it so a crash-stop abandons them
-        // (the message stays in the inbox and runs again) instead of holding the silo.
+        // given up. Model and tool calls use it so a crash-stop abandons them (the run resumes
+        // from its journal on the next owner) instead of holding the silo.
         stopping = cancellationToken;
-        settled = history.Count;
-        if (state.State.Agent is not { } agent)
+        Publish(Snapshot());
+        if (Session.Active is { Status: RunStatus.Running } active)
         {
-            return;
+            // No driver survives its activation: whatever stopped the last one (a crash, a takeover,
+            // an idle deactivation), the run continues from its journal here.
+            StartDriver($"resumed from its journal on silo {RuntimeIdentity}");
+            LogResuming(logger, SessionId, active.RunId, active.Steps.Count);
         }
 
-        var window = catalog.TryGet(agent, out var definition) ? definition.HistoryWindow : FallbackWindow;
-        var entries = await history.ReadAsync(Math.Max(0, history.Count - window), window, cancellationToken);
-        foreach (var entry in entries)
-        {
-            tail.Add(HistoryMessages.ToChatMessage(entry));
-        }
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override Task OnDeactivateAsync(CancellationToken cancellationToken)
+    {
+        StopDriver();
+        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
@@ -88,102 +115,36 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(agent);
         catalog.Get(agent);
-        if (state.State.Agent is { } existing)
+        if (Session.Agent is { } existing)
         {
             return string.Equals(existing, agent, StringComparison.Ordinal)
                 ? new SessionInfo(SessionId, existing, Created: false)
                 : throw new SessionConflictException($"Session '{SessionId}' already exists for agent '{existing}'; it cannot be created again for agent '{agent}'.");
         }
 
-        state.State.Agent = agent;
-        state.State.CreatedAt = timeProvider.GetUtcNow();
+        Session.Agent = agent;
+        Session.CreatedAt = timeProvider.GetUtcNow();
         await state.WriteStateAsync(stopping);
+        PublishAfterCommit();
         LogCreated(logger, SessionId, agent);
         return new SessionInfo(SessionId, agent, Created: true);
     }
 
     /// <inheritdoc />
-    public async Task<SendResult> SendAsync(string text)
-    {
-        var agentName = state.State.Agent
-            ?? throw new SessionNotFoundException($"Session '{SessionId}' does not exist; create it before sending messages.");
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            throw new ArgumentException("The message text is empty.", nameof(text));
-        }
-
-        var agent = catalog.Get(agentName);
-        if (tail.Count > agent.HistoryWindow)
-        {
-            tail.RemoveRange(0, tail.Count - agent.HistoryWindow);
-        }
-
-        Record(new HistoryEntry(HistoryMessages.User, text, timeProvider.GetUtcNow()));
-        var options = agent.Tools.Count == 0 ? new ChatOptions() : new ChatOptions { Tools = tools.GetTools(agent.Tools) };
-        string? reply = null;
-        var step = 0;
-        while (step < agent.MaxSteps)
-        {
-            step++;
-            var response = await CallModelAsync(agent, options, step);
-            var calls = response.Messages
-                .SelectMany(static m => m.Contents)
-                .OfType<FunctionCallContent>()
-                .Where(static c => !c.InformationalOnly)
-                .ToList();
-            if (calls.Count == 0)
-            {
-                reply = response.Text;
-                Record(new HistoryEntry(HistoryMessages.Assistant, reply, timeProvider.GetUtcNow()));
-                break;
-            }
-
-            Record(new HistoryEntry(HistoryMessages.Assistant, response.Text, timeProvider.GetUtcNow(), [.. calls.Select(HistoryMessages.ToEntry)]));
-            var callIndex = 0;
-            foreach (var call in calls)
-            {
-                // One at a time, in the model's order: the history then reads the same on every replay.
-                var context = new ToolContext(SessionId, string.Create(CultureInfo.InvariantCulture, $"{SessionId}:{state.State.Turns}"), step, callIndex++, call.Name);
-                var result = await tools.InvokeAsync(call, context, agent.Tools, stopping);
-                state.State.ToolCalls++;
-                if (result.IsError)
-                {
-                    LogToolError(logger, SessionId, call.Name, step, result.Content);
-                }
-
-                Record(new HistoryEntry(HistoryMessages.Tool, result.Content, timeProvider.GetUtcNow(), ToolCallId: call.CallId, ToolName: call.Name));
-            }
-        }
-
-        if (reply is null)
-        {
-            reply = $"I stopped before finishing: the step budget of {agent.MaxSteps.ToString(CultureInfo.InvariantCulture)} model calls for one message is exhausted.";
-            LogStepBudgetExhausted(logger, SessionId, agent.MaxSteps);
-            Record(new HistoryEntry(HistoryMessages.Assistant, reply, timeProvider.GetUtcNow()));
-        }
-
-        state.State.Turns++;
-        await state.WriteStateAsync(stopping);
-        settled = history.Count;
-        LogTurnCompleted(logger, SessionId, step, history.Count);
-        return new SendResult(SessionId, reply, history.Count);
-    }
-
-    /// <inheritdoc />
     public Task<SessionInfo?> GetInfoAsync() =>
-        Task.FromResult(state.State.Agent is { } agent ? new SessionInfo(SessionId, agent, Created: false) : null);
+        Task.FromResult(published.Agent is { } agent ? new SessionInfo(SessionId, agent, Created: false) : null);
 
     /// <inheritdoc />
     public async Task<SessionView?> GetAsync() =>
-        state.State.Agent is { } agent ? new SessionView(SessionId, agent, await ReadHistoryAsync()) : null;
+        published.Agent is { } agent ? new SessionView(SessionId, agent, await ReadHistoryAsync()) : null;
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync() =>
-        state.State.Agent is null ? [] : await ReadHistoryAsync();
+        published.Agent is null ? [] : await ReadHistoryAsync();
 
     private async Task<IReadOnlyList<HistoryEntry>> ReadHistoryAsync()
     {
-        var end = settled;
+        var end = published.History;
         var entries = new List<HistoryEntry>((int)Math.Min(end, ReadPageSize));
         while (entries.Count < end)
         {
@@ -197,49 +158,5 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain
         }
 
         return entries;
-    }
-
-    private async Task<ChatResponse> CallModelAsync(AgentDefinition agent, ChatOptions options, int step)
-    {
-        var messages = new List<ChatMessage>(tail.Count + 1) { new(ChatRole.System, agent.Instructions) };
-        var first = 0;
-        while (first < tail.Count && tail[first].Role == ChatRole.Tool)
-        {
-            // A tool result whose call fell out of the window: providers reject it without its call.
-            first++;
-        }
-
-        for (var i = first; i < tail.Count; i++)
-        {
-            messages.Add(tail[i]);
-        }
-
-        using var timeout = new CancellationTokenSource(agent.ModelTimeout, timeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, stopping);
-        ChatResponse response;
-        try
-        {
-            response = await model.GetResponseAsync(messages, options, linked.Token);
-        }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !stopping.IsCancellationRequested)
-        {
-            throw new TimeoutException(
-                $"The model did not answer within {agent.ModelTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s (session '{SessionId}', step {step.ToString(CultureInfo.InvariantCulture)}); the message was not recorded, send it again.");
-        }
-
-        state.State.ModelCalls++;
-        if (response.Usage is { } usage)
-        {
-            state.State.InputTokens += usage.InputTokenCount ?? 0;
-            state.State.OutputTokens += usage.OutputTokenCount ?? 0;
-        }
-
-        return response;
-    }
-
-    private void Record(HistoryEntry entry)
-    {
-        history.Append(entry);
-        tail.Add(HistoryMessages.ToChatMessage(entry));
     }
 }

@@ -1,9 +1,12 @@
+using AgentGrains.Grains.Runs;
+
 namespace AgentGrains.Grains.Sessions;
 
 /// <summary>The small persistent state of an agent session (its conversation is a separate log).</summary>
 /// <remarks>
-/// Written once per user message, so it stays a few fields: anything that grows with the session
-/// belongs in the history log. New fields must have defaults that read older rows correctly.
+/// Written on every step of a run, so it stays small: the active run (bounded by the agent's
+/// budgets), the queue behind it and counters. Anything that grows with the session belongs in a
+/// log (history, events, runs). New fields must have defaults that read older rows correctly.
 /// </remarks>
 public sealed class AgentSessionState
 {
@@ -13,7 +16,22 @@ public sealed class AgentSessionState
     /// <summary>When the session was created.</summary>
     public DateTimeOffset CreatedAt { get; set; }
 
-    /// <summary>User messages answered.</summary>
+    /// <summary>Runs submitted (the last run number given out).</summary>
+    public long Runs { get; set; }
+
+    /// <summary>Runs ended (rows in the <c>runs</c> log; runs end in number order).</summary>
+    public long RunsFinished { get; set; }
+
+    /// <summary>The run in progress (running or awaiting approval), if any.</summary>
+    public RunState? Active { get; set; }
+
+    /// <summary>Runs waiting behind <see cref="Active"/>, in order.</summary>
+    public List<RunState> Queue { get; set; } = [];
+
+    /// <summary>Calls accepted per tool over the session (for per-tool limits).</summary>
+    public Dictionary<string, int> ToolUse { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Runs completed (user messages answered).</summary>
     public long Turns { get; set; }
 
     /// <summary>Model calls made (steps), over all turns.</summary>

@@ -43,6 +43,6 @@ internal static class HistoryMessages
         return contents;
     }
 
-    private static Dictionary<string, object?>? ParseArguments(string json) =>
+    public static Dictionary<string, object?>? ParseArguments(string json) =>
         JsonSerializer.Deserialize<Dictionary<string, object?>>(json, AIJsonUtilities.DefaultOptions);
 }

@@ -8,6 +8,17 @@ internal sealed partial class Activation
     // Reminder registrations and removals of the current turn, by name; they commit with it.
     private readonly Dictionary<string, ReminderWrite> stagedReminders = new(StringComparer.Ordinal);
 
+    // Callbacks of the current turn to run once it has committed (dropped if it fails).
+    private readonly List<Action> afterCommit = [];
+
+    /// <summary>Runs <paramref name="callback"/> on the grain's scheduler once the current turn has committed, before its caller is answered.</summary>
+    public void AfterCommit(Action callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        RequireOwnTurn("AfterCommit");
+        afterCommit.Add(callback);
+    }
+
     /// <summary>Stages a reminder registration (<paramref name="period"/> zero: one-shot); due time from the silo's clock now.</summary>
     public Task<IGrainReminder> RegisterReminder(string name, TimeSpan dueTime, TimeSpan period)
     {

@@ -334,6 +334,7 @@ internal sealed partial class Activation
 
         if (completion is null && states.Count == 0 && appends.Count == 0 && reminders.Count == 0)
         {
+            await OnSchedulerAsync(RunCommitted).ConfigureAwait(false);
             return;
         }
 
@@ -349,7 +350,32 @@ internal sealed partial class Activation
 
             staged.Clear();
             stagedReminders.Clear();
+            RunCommitted();
         }).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs the turn's after-commit callbacks (on the scheduler, before any caller is answered).</summary>
+    private void RunCommitted()
+    {
+        if (afterCommit.Count == 0)
+        {
+            return;
+        }
+
+        var callbacks = afterCommit.ToArray();
+        afterCommit.Clear();
+        foreach (var callback in callbacks)
+        {
+            try
+            {
+                callback();
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // The turn is durable already; a failing callback must not undo or repeat it.
+                silo.LogCommitFailed(GrainId, 0, ex);
+            }
+        }
     }
 
     private Task OnSchedulerAsync(Action action)
@@ -422,6 +448,7 @@ internal sealed partial class Activation
     {
         staged.Clear();
         stagedReminders.Clear();
+        afterCommit.Clear();
     }
 
     private void Reset()

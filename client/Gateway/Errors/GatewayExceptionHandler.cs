@@ -1,3 +1,4 @@
+using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
 using AgentGrains.Runtime;
 using Microsoft.AspNetCore.Diagnostics;
@@ -56,6 +57,9 @@ internal sealed partial class GatewayExceptionHandler(ILogger<GatewayExceptionHa
         BadHttpRequestException e => Problem(e.StatusCode, "The request could not be read.", e.Message),
 
         SessionNotFoundException e => Problem(StatusCodes.Status404NotFound, "Session not found.", e.Message),
+        RunNotFoundException e => Problem(StatusCodes.Status404NotFound, "Run not found.", e.Message),
+        RunConflictException e => Problem(StatusCodes.Status409Conflict, "The run does not allow this now.", e.Message),
+        SessionBusyException e => Problem(StatusCodes.Status409Conflict, "The session is busy.", e.Message),
         UnknownAgentException e => Problem(StatusCodes.Status400BadRequest, "Unknown agent.", e.Message),
         SessionConflictException e => Problem(StatusCodes.Status409Conflict, "The session exists for another agent.", e.Message),
         IdempotencyKeyReusedException e => Problem(StatusCodes.Status422UnprocessableEntity, "The idempotency key was used for a different request.", e.Message),

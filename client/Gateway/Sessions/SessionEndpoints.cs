@@ -1,5 +1,6 @@
 using AgentGrains.Client.Gateway.Errors;
 using AgentGrains.Client.Gateway.Http;
+using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
 using AgentGrains.Runtime;
 using Microsoft.AspNetCore.Builder;
@@ -7,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
 
 namespace AgentGrains.Client.Gateway.Sessions;
 
@@ -47,11 +49,13 @@ internal static class SessionEndpoints
 
         group.MapPost("/{id}/messages", SendMessageAsync)
             .WithName("SendMessage")
-            .WithSummary("Sends a user message to a session and returns the agent's reply.")
-            .WithDescription($"With an {IdempotencyKeyHeader} header (at most {MaxIdempotencyKeyLength} characters), a repeated request returns the first one's reply and adds no second message; reusing a key for a different message is refused with 422. 404 when the session does not exist; nothing is sent then.")
+            .WithSummary("Sends a user message to a session; waits for the run's final reply unless wait=false.")
+            .WithDescription($"The message starts a run (or queues behind the active one). 200 with the reply once the run ends within Gateway:MaxReplyWait; otherwise, or with ?wait=false, 202 with the runId and a Location header to follow it at /v1/runs/{{runId}}. With an {IdempotencyKeyHeader} header (at most {MaxIdempotencyKeyLength} characters), a repeated request returns the first one's run and adds no second message; reusing a key for a different message is refused with 422. 404 when the session does not exist; nothing is sent then. 409 when a run is active and the agent's policy is reject.")
             .Accepts<SendMessageRequest>("application/json")
             .ProducesValidationProblem()
+            .Produces<RunAcceptedResponse>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
@@ -92,12 +96,14 @@ internal static class SessionEndpoints
         return TypedResults.Created(location, response);
     }
 
-    private static async Task<Ok<MessageReplyResponse>> SendMessageAsync(
+    private static async Task<Results<Ok<MessageReplyResponse>, Accepted<RunAcceptedResponse>>> SendMessageAsync(
         string id,
         [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey,
+        [FromQuery] bool? wait,
         HttpRequest httpRequest,
         [FromServices] JsonRequestReader reader,
         [FromServices] IGrainFactory grains,
+        [FromServices] IOptions<GatewayOptions> options,
         CancellationToken cancellationToken)
     {
         SessionIds.Validate(id, "id");
@@ -116,20 +122,28 @@ internal static class SessionEndpoints
             throw NotFound(id);
         }
 
-        SendResult result;
+        RunSubmission submission;
         if (idempotencyKey is null)
         {
-            result = await session.SendAsync(request.Text).ConfigureAwait(false);
+            submission = await session.SubmitAsync(request.Text).ConfigureAwait(false);
         }
         else
         {
             using (RequestContext.WithIdempotencyKey(IdempotencyKeyPrefix + idempotencyKey))
             {
-                result = await session.SendAsync(request.Text).ConfigureAwait(false);
+                submission = await session.SubmitAsync(request.Text).ConfigureAwait(false);
             }
         }
 
-        return TypedResults.Ok(new MessageReplyResponse(result.SessionId, result.Reply, result.Messages));
+        var maxWait = options.Value.MaxReplyWait;
+        if (wait != false && maxWait > TimeSpan.Zero
+            && await session.WaitForRunAsync(submission.RunId, maxWait).ConfigureAwait(false) is { IsTerminal: true } run)
+        {
+            return TypedResults.Ok(new MessageReplyResponse(run.SessionId, run.RunId, run.Status, run.Reply, run.Reason, run.Messages));
+        }
+
+        var current = await session.GetRunAsync(submission.RunId).ConfigureAwait(false);
+        return TypedResults.Accepted($"/v1/runs/{submission.RunId}", new RunAcceptedResponse(submission.RunId, current?.Status ?? submission.Status));
     }
 
     private static async Task<Ok<SessionResponse>> GetSessionAsync(string id, [FromServices] IGrainFactory grains)

@@ -1,0 +1,204 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using AgentGrains.Client.Gateway.Errors;
+using AgentGrains.Client.Gateway.Http;
+using AgentGrains.Client.Gateway.Sessions;
+using AgentGrains.GrainInterfaces.Runs;
+using AgentGrains.GrainInterfaces.Sessions;
+using AgentGrains.Runtime;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AgentGrains.Client.Gateway.Runs;
+
+/// <summary>The <c>/v1/runs</c> resource: a run's status, its event stream, approvals and cancellation.</summary>
+/// <remarks>
+/// A run id names its session (<see cref="RunIds"/>), so every request goes straight to the session
+/// grain that holds the run, on whichever silo owns it.
+/// </remarks>
+internal static partial class RunEndpoints
+{
+    private static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web);
+
+    public static RouteGroupBuilder MapRunEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/v1/runs").WithTags("Runs");
+        group.ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status500InternalServerError)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
+
+        group.MapGet("/{runId}", GetRunAsync)
+            .WithName("GetRun")
+            .WithSummary("Returns a run: status, reason, steps, tool calls, tokens, cost and durations.");
+
+        group.MapGet("/{runId}/events", StreamEventsAsync)
+            .WithName("GetRunEvents")
+            .WithSummary("Streams a run's journal as server-sent events.")
+            .WithDescription("Each event's id is its position in the run's journal (from 1, no gaps). Reconnect with a Last-Event-ID header (or ?lastEventId=) to resume after the last event received; the stream ends after the run.finished event.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+
+        group.MapPost("/{runId}/approvals/{callId}", DecideAsync)
+            .WithName("DecideApproval")
+            .WithSummary("Approves or denies a tool call the run is waiting on.")
+            .WithDescription("409 when the call does not wait for a decision (decided already, or the run ended).")
+            .Accepts<ApprovalRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        group.MapPost("/{runId}/cancel", CancelAsync)
+            .WithName("CancelRun")
+            .WithSummary("Cancels a queued or active run; cancelling a cancelled run changes nothing.")
+            .WithDescription("409 when the run already ended otherwise (completed, failed, budget exceeded).")
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        return group;
+    }
+
+    private static async Task<Ok<RunView>> GetRunAsync(string runId, [FromServices] IGrainFactory grains)
+    {
+        var session = Session(runId, grains);
+        return TypedResults.Ok(await session.GetRunAsync(runId).ConfigureAwait(false) ?? throw NotFound(runId));
+    }
+
+    private static async Task<Ok<RunView>> DecideAsync(
+        string runId,
+        string callId,
+        HttpRequest httpRequest,
+        [FromServices] JsonRequestReader reader,
+        [FromServices] IGrainFactory grains,
+        CancellationToken cancellationToken)
+    {
+        var session = Session(runId, grains);
+        if (string.IsNullOrWhiteSpace(callId) || callId.Length > 256)
+        {
+            throw GatewayProblemException.Invalid("callId", "callId must be 1 to 256 characters: the id of a tool call the run waits on.");
+        }
+
+        var request = await reader.ReadAsync<ApprovalRequest>(httpRequest, cancellationToken).ConfigureAwait(false);
+        if (request.Approve is not { } approve)
+        {
+            throw GatewayProblemException.Invalid("approve", "approve is required: true to run the tool call, false to deny it.");
+        }
+
+        await EnsureExistsAsync(session, runId).ConfigureAwait(false);
+        return TypedResults.Ok(await session.DecideApprovalAsync(runId, callId, approve).ConfigureAwait(false));
+    }
+
+    private static async Task<Ok<RunView>> CancelAsync(string runId, [FromServices] IGrainFactory grains)
+    {
+        var session = Session(runId, grains);
+        await EnsureExistsAsync(session, runId).ConfigureAwait(false);
+        return TypedResults.Ok(await session.CancelRunAsync(runId).ConfigureAwait(false));
+    }
+
+    /// <summary>Streams committed journal events; survives the owning silo's death by polling the grain again wherever it now lives.</summary>
+    private static async Task StreamEventsAsync(
+        string runId,
+        [FromHeader(Name = "Last-Event-ID")] string? lastEventIdHeader,
+        [FromQuery] string? lastEventId,
+        HttpContext httpContext,
+        [FromServices] IGrainFactory grains,
+        [FromServices] IOptions<GatewayOptions> options,
+        [FromServices] TimeProvider timeProvider,
+        [FromServices] ILoggerFactory loggers,
+        CancellationToken cancellationToken)
+    {
+        var session = Session(runId, grains);
+        var after = ParseLastEventId(lastEventIdHeader ?? lastEventId);
+
+        // The first page before any byte is written, so an unknown run is a 404 problem, not an empty stream.
+        var page = await session.GetRunEventsAsync(runId, after, TimeSpan.Zero).ConfigureAwait(false);
+        var response = httpContext.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        await response.WriteAsync("retry: 1000\n\n", cancellationToken).ConfigureAwait(false);
+
+        var logger = loggers.CreateLogger(typeof(RunEndpoints).FullName!);
+        var backoff = TimeSpan.Zero;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            if (page is not null)
+            {
+                var text = new StringBuilder();
+                foreach (var entry in page.Events)
+                {
+                    text.Append(CultureInfo.InvariantCulture, $"id: {entry.Sequence}\nevent: {entry.Type}\ndata: {JsonSerializer.Serialize(entry, EventJson)}\n\n");
+                    after = entry.Sequence;
+                }
+
+                if (page.Events.Count == 0)
+                {
+                    // A comment keeps proxies from closing an idle stream.
+                    text.Append(": waiting\n\n");
+                }
+
+                await response.WriteAsync(text.ToString(), cancellationToken).ConfigureAwait(false);
+                await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+                if (page.Finished)
+                {
+                    return;
+                }
+            }
+
+            try
+            {
+                page = await session.GetRunEventsAsync(runId, after, options.Value.EventPollWait).WaitAsync(cancellationToken).ConfigureAwait(false);
+                backoff = TimeSpan.Zero;
+            }
+            catch (AgentGrainsException ex) when (ex.IsTransient)
+            {
+                // The silo that owned the session died or is draining: the grain comes back elsewhere,
+                // with everything committed; poll again from the last event sent.
+                LogStreamRetry(logger, runId, ex.Message);
+                page = null;
+                backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
+                await Task.Delay(backoff, timeProvider, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static long ParseLastEventId(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return 0;
+        }
+
+        return long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var id)
+            ? id
+            : throw GatewayProblemException.Invalid("Last-Event-ID", "Last-Event-ID must be the id of an event received from this stream (a non-negative integer).");
+    }
+
+    private static IAgentSessionGrain Session(string runId, IGrainFactory grains)
+    {
+        if (!RunIds.TryParse(runId, out var sessionId, out _))
+        {
+            throw GatewayProblemException.Invalid("runId", $"'{runId}' is not a run id; run ids look like '<sessionId>{RunIds.Separator}<number>'.");
+        }
+
+        SessionIds.Validate(sessionId, "runId");
+        return grains.GetGrain<IAgentSessionGrain>(sessionId);
+    }
+
+    /// <summary>A read first, so a request for an unknown run never reaches an inbox.</summary>
+    private static async Task EnsureExistsAsync(IAgentSessionGrain session, string runId)
+    {
+        if (await session.GetRunAsync(runId).ConfigureAwait(false) is null)
+        {
+            throw NotFound(runId);
+        }
+    }
+
+    private static RunNotFoundException NotFound(string runId) => new($"Run '{runId}' does not exist.");
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Event stream of run {RunId}: the session is unavailable ({Reason}); polling again")]
+    private static partial void LogStreamRetry(ILogger logger, string runId, string reason);
+}

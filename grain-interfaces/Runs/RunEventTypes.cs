@@ -1,0 +1,26 @@
+namespace AgentGrains.GrainInterfaces.Runs;
+
+/// <summary>The types of <see cref="RunEvent"/>.</summary>
+public static class RunEventTypes
+{
+    /// <summary>The run started; <see cref="RunEvent.Text"/> is the user message.</summary>
+    public const string Started = "run.started";
+
+    /// <summary>A model reply was journaled; its tool calls follow as <see cref="ToolResult"/> events.</summary>
+    public const string ModelReply = "model.reply";
+
+    /// <summary>A tool call's outcome was journaled (a result, an error, or a denial).</summary>
+    public const string ToolResult = "tool.result";
+
+    /// <summary>A tool call waits for a person; the run is <c>awaiting_approval</c>.</summary>
+    public const string ApprovalRequested = "approval.requested";
+
+    /// <summary>A person (or the approval timeout) decided a call.</summary>
+    public const string ApprovalDecided = "approval.decided";
+
+    /// <summary>The run resumed after a stall or a takeover (its watchdog found no progress).</summary>
+    public const string Resumed = "run.resumed";
+
+    /// <summary>The run ended; <see cref="RunEvent.Status"/> and <see cref="RunEvent.Reason"/> say how. Always the last event.</summary>
+    public const string Finished = "run.finished";
+}

@@ -1,0 +1,24 @@
+using AgentGrains.GrainInterfaces.Runs;
+
+namespace AgentGrains.GrainInterfaces.Sessions;
+
+/// <summary>Conveniences over <see cref="IAgentSessionGrain"/>.</summary>
+public static class AgentSessionGrainExtensions
+{
+    /// <summary>The default wait of <see cref="SendAsync"/>: 30 seconds.</summary>
+    public static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(30);
+
+    /// <summary>Submits a user message and waits up to <paramref name="wait"/> for its run to end.</summary>
+    /// <remarks>
+    /// The message is durable once submitted: if the wait ends first, the run goes on and the
+    /// result says <c>running</c> (or <c>queued</c>, <c>awaiting_approval</c>).
+    /// </remarks>
+    public static async Task<SendResult> SendAsync(this IAgentSessionGrain session, string text, TimeSpan? wait = null)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var submission = await session.SubmitAsync(text).ConfigureAwait(false);
+        var run = await session.WaitForRunAsync(submission.RunId, wait ?? DefaultWait).ConfigureAwait(false)
+            ?? throw new RunNotFoundException($"Run '{submission.RunId}' was accepted but cannot be read.");
+        return new SendResult(run.SessionId, run.RunId, run.Status, run.Reply, run.Reason, run.Messages);
+    }
+}

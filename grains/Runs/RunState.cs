@@ -1,0 +1,93 @@
+using AgentGrains.GrainInterfaces.Runs;
+
+namespace AgentGrains.Grains.Runs;
+
+/// <summary>A run as its session journals it: the active run lives in the session state, finished ones are rows of the <c>runs</c> log.</summary>
+/// <remarks>
+/// Its size is bounded by the agent's step budget, not by the session's length, so writing it on
+/// every step keeps the per-step cost flat however long the session grows.
+/// </remarks>
+public sealed class RunState
+{
+    /// <summary>The run's number in its session, from 1 (also its position in the <c>runs</c> log, plus one).</summary>
+    public long Number { get; set; }
+
+    /// <summary>The run id.</summary>
+    public string RunId { get; set; } = string.Empty;
+
+    /// <summary>One of <see cref="RunStatus"/>.</summary>
+    public string Status { get; set; } = RunStatus.Queued;
+
+    /// <summary>Why it ended, or why it waits.</summary>
+    public string? Reason { get; set; }
+
+    /// <summary>The user message.</summary>
+    public string Input { get; set; } = string.Empty;
+
+    /// <summary>The final answer.</summary>
+    public string? Reply { get; set; }
+
+    /// <summary>When the message was accepted.</summary>
+    public DateTimeOffset SubmittedAt { get; set; }
+
+    /// <summary>When the run started.</summary>
+    public DateTimeOffset? StartedAt { get; set; }
+
+    /// <summary>When the run ended.</summary>
+    public DateTimeOffset? EndedAt { get; set; }
+
+    /// <summary>When the last step, result or decision was journaled (the watchdog's measure of progress).</summary>
+    public DateTimeOffset LastProgressAt { get; set; }
+
+    /// <summary>Since when it waits for approval.</summary>
+    public DateTimeOffset? AwaitingSince { get; set; }
+
+    /// <summary>Time spent waiting for approvals, not counted against the wall-time budget.</summary>
+    public TimeSpan ApprovalWait { get; set; }
+
+    /// <summary>Input tokens over all steps.</summary>
+    public long InputTokens { get; set; }
+
+    /// <summary>Output tokens over all steps.</summary>
+    public long OutputTokens { get; set; }
+
+    /// <summary>Cost in USD; null while no step had a known price.</summary>
+    public decimal? Cost { get; set; }
+
+    /// <summary>The steps journaled so far.</summary>
+    public List<StepState> Steps { get; set; } = [];
+
+    /// <summary>Position of its first event in the session's <c>events</c> log.</summary>
+    public long FirstEvent { get; set; }
+
+    /// <summary>How many events it has journaled.</summary>
+    public long EventCount { get; set; }
+
+    /// <summary>Position of its user message in the session's history.</summary>
+    public long HistoryStart { get; set; }
+
+    /// <summary>The number of messages in the history when it ended.</summary>
+    public long Messages { get; set; }
+
+    /// <summary>A queued run cancelled before it started; it ends when its turn in the queue comes.</summary>
+    public bool CancelRequested { get; set; }
+
+    /// <summary>The API view.</summary>
+    public RunView ToView(string sessionId, string agent, long messages) => new(
+        RunId,
+        sessionId,
+        agent,
+        Status,
+        Reason,
+        Input,
+        Reply,
+        [.. Steps.Select(s => new RunStepView(s.Number, s.ModelDurationMs, s.InputTokens, s.OutputTokens, [.. s.Calls.Select(c => c.ToView(RunId, s.Number))]))],
+        InputTokens,
+        OutputTokens,
+        Cost,
+        SubmittedAt,
+        StartedAt,
+        EndedAt,
+        EventCount,
+        messages);
+}

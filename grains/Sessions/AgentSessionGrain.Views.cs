@@ -1,0 +1,186 @@
+using AgentGrains.Grains.Runs;
+using AgentGrains.GrainInterfaces.Runs;
+
+namespace AgentGrains.Grains.Sessions;
+
+public sealed partial class AgentSessionGrain
+{
+    private const int MaxEventsPerPage = 256;
+
+    /// <summary>The longest a reader may wait in one call (keep it below <c>Silo:ResponseTimeout</c>).</summary>
+    private static readonly TimeSpan MaxWait = TimeSpan.FromMinutes(5);
+
+    private readonly Lock publishGate = new();
+    private Published published = Published.Empty;
+    private TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long snapshots;
+    private bool publishQueued;
+
+    /// <inheritdoc />
+    public async Task<RunView?> GetRunAsync(string runId) =>
+        await FindRunAsync(runId) is { } found ? found.View : null;
+
+    /// <inheritdoc />
+    public async Task<RunView?> WaitForRunAsync(string runId, TimeSpan timeout)
+    {
+        var deadline = timeProvider.GetUtcNow() + Clamp(timeout);
+        while (true)
+        {
+            var signal = Changed;
+            var found = await FindRunAsync(runId);
+            if (found is null || found.View.IsTerminal || !await WaitAsync(signal, deadline))
+            {
+                return found is null || found.View.IsTerminal ? found?.View : (await FindRunAsync(runId))?.View;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<RunEventPage> GetRunEventsAsync(string runId, long after, TimeSpan wait)
+    {
+        after = Math.Max(0, after);
+        var deadline = timeProvider.GetUtcNow() + Clamp(wait);
+        while (true)
+        {
+            var signal = Changed;
+            var found = await FindRunAsync(runId) ?? throw new RunNotFoundException($"Run '{runId}' does not exist.");
+            if (after < found.EventCount)
+            {
+                var count = (int)Math.Min(found.EventCount - after, MaxEventsPerPage);
+                var page = await events.ReadAsync(found.FirstEvent + after, count, stopping);
+                return new RunEventPage(page, found.View.IsTerminal && after + page.Count >= found.EventCount);
+            }
+
+            if (found.View.IsTerminal)
+            {
+                return new RunEventPage([], Finished: true);
+            }
+
+            if (!await WaitAsync(signal, deadline))
+            {
+                return new RunEventPage([], Finished: false);
+            }
+        }
+    }
+
+    private Task Changed
+    {
+        get
+        {
+            lock (publishGate)
+            {
+                return changed.Task;
+            }
+        }
+    }
+
+    /// <summary>A committed run by id: active or queued from the last publication, finished from the <c>runs</c> log.</summary>
+    private async Task<PublishedRun?> FindRunAsync(string runId)
+    {
+        var current = published;
+        if (current.Agent is not { } agent || !RunIds.TryParse(runId, out var sessionId, out var number)
+            || !string.Equals(sessionId, SessionId, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        if (current.Runs.TryGetValue(runId, out var run))
+        {
+            return run;
+        }
+
+        if (number > current.RunsFinished)
+        {
+            return null;
+        }
+
+        var rows = await runs.ReadAsync(number - 1, 1, stopping);
+        return rows.Count == 1 ? new PublishedRun(rows[0].ToView(SessionId, agent, rows[0].Messages), rows[0].FirstEvent, rows[0].EventCount) : null;
+    }
+
+    private async Task<bool> WaitAsync(Task signal, DateTimeOffset deadline)
+    {
+        var remaining = deadline - timeProvider.GetUtcNow();
+        if (remaining <= TimeSpan.Zero)
+        {
+            return false;
+        }
+
+        try
+        {
+            await signal.WaitAsync(remaining, timeProvider, stopping);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    private static TimeSpan Clamp(TimeSpan wait) => wait < TimeSpan.Zero ? TimeSpan.Zero : wait > MaxWait ? MaxWait : wait;
+
+    /// <summary>What readers may see once the current turn commits; call on the grain's scheduler.</summary>
+    private Published Snapshot()
+    {
+        var agent = Session.Agent;
+        var messages = history.Count;
+        var active = new Dictionary<string, PublishedRun>(StringComparer.Ordinal);
+        if (agent is not null)
+        {
+            if (Session.Active is { } run)
+            {
+                active[run.RunId] = new PublishedRun(run.ToView(SessionId, agent, messages), run.FirstEvent, run.EventCount);
+            }
+
+            foreach (var queued in Session.Queue)
+            {
+                active[queued.RunId] = new PublishedRun(queued.ToView(SessionId, agent, messages), 0, 0);
+            }
+        }
+
+        return new Published(++snapshots, agent, messages, Session.RunsFinished, active);
+    }
+
+    /// <summary>Shows a committed snapshot to readers and wakes those waiting; older snapshots are ignored.</summary>
+    private void Publish(Published snapshot)
+    {
+        TaskCompletionSource previous;
+        lock (publishGate)
+        {
+            if (snapshot.Version <= published.Version)
+            {
+                return;
+            }
+
+            published = snapshot;
+            previous = changed;
+            changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        previous.TrySetResult();
+    }
+
+    /// <summary>Publishes the state as this turn leaves it, once the turn has committed (before its caller is answered).</summary>
+    private void PublishAfterCommit()
+    {
+        if (publishQueued)
+        {
+            return;
+        }
+
+        publishQueued = true;
+        AfterCommit(() =>
+        {
+            publishQueued = false;
+            Publish(Snapshot());
+        });
+    }
+
+    /// <summary>What readers see: only what has committed.</summary>
+    private sealed record Published(long Version, string? Agent, long History, long RunsFinished, IReadOnlyDictionary<string, PublishedRun> Runs)
+    {
+        public static Published Empty { get; } = new(0, null, 0, 0, new Dictionary<string, PublishedRun>());
+    }
+
+    private sealed record PublishedRun(RunView View, long FirstEvent, long EventCount);
+}
