@@ -63,7 +63,7 @@ internal sealed class ModelOptionsValidator : IValidateOptions<ModelOptions>
 
         if (options.MaxRetryDelay < options.RetryBaseDelay || options.MaxRetryDelay > MaxDuration)
         {
-            failures.Add($"Model:MaxRetryDelay ({options.MaxRetryDelay}) must be at least Model:RetryBaseDelay ({options.RetryBaseDelay}) and at most 1.00:00:00; raise it, e.g. to 00:00:20.");
+            failures.Add($"Model:MaxRetryDelay is {options.MaxRetryDelay} with Model:RetryBaseDelay {options.RetryBaseDelay}; set it between Model:RetryBaseDelay and 1.00:00:00, such as 00:00:20.");
         }
 
         foreach (var (model, price) in options.Prices)
