@@ -6,7 +6,7 @@ namespace AgentGrains.GrainInterfaces.Runs;
 /// <param name="Agent">The agent that runs it.</param>
 /// <param name="Status">One of <see cref="RunStatus"/>.</param>
 /// <param name="Reason">Why it ended (or is paused); null while running normally.</param>
-/// <param name="Input">The user message that started it.</param>
+/// <param name="Input">The user message that started it (its first 200 characters once the run started; the whole text is in the history).</param>
 /// <param name="Reply">The final answer, once completed.</param>
 /// <param name="Steps">Its steps so far.</param>
 /// <param name="InputTokens">Input tokens over all steps.</param>

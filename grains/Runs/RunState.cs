@@ -21,7 +21,10 @@ public sealed class RunState
     /// <summary>Why it ended, or why it waits.</summary>
     public string? Reason { get; set; }
 
-    /// <summary>The user message.</summary>
+    /// <summary>The longest <see cref="Input"/> kept once the run has started.</summary>
+    public const int PreviewLength = 200;
+
+    /// <summary>The user message while queued; its first <see cref="PreviewLength"/> characters once started (the whole text is in the history).</summary>
     public string Input { get; set; } = string.Empty;
 
     /// <summary>The final answer.</summary>
@@ -41,6 +44,9 @@ public sealed class RunState
 
     /// <summary>Since when it waits for approval.</summary>
     public DateTimeOffset? AwaitingSince { get; set; }
+
+    /// <summary>Resumes since the last journaled step or result (a run that keeps dying without progress fails).</summary>
+    public int Resumes { get; set; }
 
     /// <summary>Time spent waiting for approvals, not counted against the wall-time budget.</summary>
     public TimeSpan ApprovalWait { get; set; }
@@ -71,6 +77,10 @@ public sealed class RunState
 
     /// <summary>A queued run cancelled before it started; it ends when its turn in the queue comes.</summary>
     public bool CancelRequested { get; set; }
+
+    /// <summary>The first <see cref="PreviewLength"/> characters of <paramref name="text"/>.</summary>
+    public static string Preview(string text) =>
+        text.Length <= PreviewLength ? text : string.Concat(text.AsSpan(0, PreviewLength), "…");
 
     /// <summary>The API view.</summary>
     public RunView ToView(string sessionId, string agent, long messages) => new(

@@ -14,6 +14,9 @@ public sealed partial class AgentSessionGrain
     /// <summary>The longest tool result kept in the journal and shown to the model, in characters.</summary>
     public const int MaxToolResultLength = 16 * 1024;
 
+    /// <summary>How many times a run may be resumed in a row without journaling a step or result before it fails.</summary>
+    public const int MaxResumesWithoutProgress = 5;
+
     // The messages the model sees for the active run: the window before it and the run's own. Loaded
     // when a driver first plans a model call, dropped when the run ends, so an idle session holds none.
     private List<ChatMessage>? tail;
@@ -83,7 +86,7 @@ public sealed partial class AgentSessionGrain
         {
             // The activation was reset or closed under the driver: a turn could not run or commit.
             // Nothing unjournaled is lost for good; the next activation or the watchdog resumes the run.
-            LogDriverStopped(logger, SessionId, ex);
+            LogDriverStopped(logger, SessionId, ex.Message, ex);
         }
         finally
         {
@@ -106,11 +109,19 @@ public sealed partial class AgentSessionGrain
         {
             AppendEvent(run, new RunEvent(0, run.RunId, RunEventTypes.Resumed, now, run.Steps.Count, Status: RunStatus.Running, Reason: resumeReason));
             run.LastProgressAt = now;
+            run.Resumes++;
             dirty = true;
         }
 
         DriverPlan? plan = null;
-        if (run.Steps.LastOrDefault() is { Settled: false } step)
+        if (run.Resumes > MaxResumesWithoutProgress)
+        {
+            // A run whose every attempt dies before journaling anything (a poison reply, a bug) must
+            // end instead of looping through activations for ever.
+            await FinishRunAsync(run, RunStatus.Failed, $"resumed {MaxResumesWithoutProgress.ToString(CultureInfo.InvariantCulture)} times without journaling progress; see the silo log for what stops it");
+            await StartNextQueuedAsync();
+        }
+        else if (run.Steps.LastOrDefault() is { Settled: false } step)
         {
             // Calls of a journaled reply without a journaled outcome: (re-)invoke them with their keys.
             var runnable = step.Calls.Where(static c => c.IsRunnable).Select(static c => (c.Index, c.CallId, c.Name, c.Arguments)).ToList();
@@ -250,7 +261,8 @@ public sealed partial class AgentSessionGrain
         run.Steps.Add(step);
         run.InputTokens += step.InputTokens;
         run.OutputTokens += step.OutputTokens;
-        if (modelOptions.CostOf(response.ModelId ?? plan.Options.ModelId ?? string.Empty, step.InputTokens, step.OutputTokens) is { } cost)
+        run.Resumes = 0;
+        if ((response.ModelId ?? plan.Options.ModelId) is { Length: > 0 } modelId && modelOptions.CostOf(modelId, step.InputTokens, step.OutputTokens) is { } cost)
         {
             run.Cost = (run.Cost ?? 0) + cost;
         }
@@ -346,6 +358,7 @@ public sealed partial class AgentSessionGrain
         }
 
         run.LastProgressAt = timeProvider.GetUtcNow();
+        run.Resumes = 0;
         FinishCall(run, step, step.Calls[index], outcome.Result.IsError ? ToolCallStatus.Failed : ToolCallStatus.Succeeded, outcome.Result.Content, outcome.DurationMs);
         await state.WriteStateAsync(stopping);
         PublishAfterCommit();

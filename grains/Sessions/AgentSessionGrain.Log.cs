@@ -34,6 +34,6 @@ public sealed partial class AgentSessionGrain
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: tool {Tool} returned an error at step {Step}: {Error}")]
     private static partial void LogToolError(ILogger logger, string sessionId, string tool, int step, string error);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId}: the run driver stopped; the run resumes from its journal")]
-    private static partial void LogDriverStopped(ILogger logger, string sessionId, Exception exception);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: the run driver stopped ({Reason}); the run resumes from its journal")]
+    private static partial void LogDriverStopped(ILogger logger, string sessionId, string reason, Exception exception);
 }

@@ -211,6 +211,8 @@ public sealed partial class AgentSessionGrain
         Session.Active = run;
         AppendHistory(new HistoryEntry(HistoryMessages.User, run.Input, now));
         AppendEvent(run, new RunEvent(0, run.RunId, RunEventTypes.Started, now, Text: run.Input, Status: RunStatus.Running));
+        // The message is in the history and the journal now; the state, written on every step, keeps only its start.
+        run.Input = RunState.Preview(run.Input);
         await RegisterOrUpdateReminder(WatchdogReminder, agent.WatchdogPeriod, agent.WatchdogPeriod);
         LogRunStarted(logger, SessionId, run.RunId);
         StartDriver(resumeReason: null);

@@ -35,7 +35,7 @@ namespace AgentGrains.Grains.Sessions;
 public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemindable
 {
     /// <summary>The longest user message accepted, in characters.</summary>
-    public const int MaxInputLength = 32 * 1024;
+    public const int MaxInputLength = 256 * 1024;
 
     // For a session whose agent is no longer defined: only its reads still work.
     private const int FallbackWindow = 20;
