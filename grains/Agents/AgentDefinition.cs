@@ -10,9 +10,10 @@ namespace AgentGrains.Grains.Agents;
 /// and a run ends with <c>budget_exceeded</c> when it would exceed <see cref="MaxSteps"/>,
 /// <see cref="MaxTokens"/>, <see cref="MaxCost"/> or <see cref="MaxWallTime"/>.</para>
 /// <para>A run's watchdog reminder fires every <see cref="WatchdogPeriod"/>; a run that has made no
-/// progress for <see cref="StallTimeout"/> is resumed from its journal. Keep
-/// <see cref="StallTimeout"/> above <see cref="ModelTimeout"/> and the longest tool timeout, so a
-/// slow but live call is not taken for a stall.</para>
+/// progress for <see cref="StallTimeout"/> is resumed from its journal: a model call still hanging
+/// is abandoned and asked again, a tool call is invoked again with the same idempotency key. Keep
+/// <see cref="StallTimeout"/> above the usual latency of the model and the tools; <see cref="ModelTimeout"/>
+/// is the hard bound after which the run fails instead.</para>
 /// </remarks>
 public sealed class AgentDefinition(string name, string instructions, IReadOnlyList<string> tools)
 {

@@ -84,7 +84,7 @@ public sealed partial class AgentSessionGrain
     /// <inheritdoc />
     public async Task<RunView> CancelRunAsync(string runId)
     {
-        var (run, agent) = await FindForChangeAsync(runId);
+        var (run, agent) = FindForChange(runId);
         if (run is null)
         {
             return await ViewOfFinishedAsync(runId, expectStatus: RunStatus.Cancelled);
@@ -112,7 +112,7 @@ public sealed partial class AgentSessionGrain
     public async Task<RunView> DecideApprovalAsync(string runId, string callId, bool approve)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(callId);
-        var (run, agent) = await FindForChangeAsync(runId);
+        var (run, agent) = FindForChange(runId);
         if (run is null)
         {
             throw new RunConflictException($"Run '{runId}' has ended; it waits for no approval.");
@@ -175,7 +175,7 @@ public sealed partial class AgentSessionGrain
     }
 
     /// <summary>Finds a queued or active run for a change; null when it has ended.</summary>
-    private async Task<(RunState? Run, string Agent)> FindForChangeAsync(string runId)
+    private (RunState? Run, string Agent) FindForChange(string runId)
     {
         var agent = Session.Agent ?? throw new RunNotFoundException($"Run '{runId}' does not exist.");
         if (!RunIds.TryParse(runId, out var sessionId, out var number) || !string.Equals(sessionId, SessionId, StringComparison.Ordinal) || number > Session.Runs)
@@ -188,7 +188,6 @@ public sealed partial class AgentSessionGrain
             return (active, agent);
         }
 
-        await Task.CompletedTask;
         return (Session.Queue.FirstOrDefault(r => r.Number == number), agent);
     }
 
