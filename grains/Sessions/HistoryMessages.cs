@@ -25,7 +25,10 @@ internal static class HistoryMessages
         call.Name,
         // Arguments the model client could not parse are gone (only the parse error is kept); "{}"
         // keeps the stored call replayable while its tool message records the error.
-        call.Arguments is null ? "{}" : JsonSerializer.Serialize(call.Arguments, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>))));
+        call.Arguments is null ? "{}" : JsonSerializer.Serialize(call.Arguments, CompactJson.GetTypeInfo(typeof(IDictionary<string, object?>))));
+
+    // The same contract as the model client's serializer, without indentation: arguments are stored in every journal row.
+    private static readonly JsonSerializerOptions CompactJson = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
 
     private static List<AIContent> AssistantContents(string text, IReadOnlyList<ToolCallEntry> calls)
     {

@@ -24,7 +24,10 @@ namespace AgentGrains.Client.Gateway.Runs;
 /// </remarks>
 internal static partial class RunEndpoints
 {
-    private static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
 
     public static RouteGroupBuilder MapRunEndpoints(this IEndpointRouteBuilder routes)
     {
