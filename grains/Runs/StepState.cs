@@ -6,9 +6,6 @@ public sealed class StepState
     /// <summary>From 1.</summary>
     public int Number { get; set; }
 
-    /// <summary>The model's text.</summary>
-    public string Text { get; set; } = string.Empty;
-
     /// <summary>How long the model call took, retries included.</summary>
     public double ModelDurationMs { get; set; }
 

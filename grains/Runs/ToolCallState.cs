@@ -20,7 +20,7 @@ public sealed class ToolCallState
     /// <summary>One of <see cref="ToolCallStatus"/>.</summary>
     public string Status { get; set; } = ToolCallStatus.Pending;
 
-    /// <summary>The result (or error text) once journaled.</summary>
+    /// <summary>The result (or error text) once journaled, until the step's tool messages are in the history.</summary>
     public string? Result { get; set; }
 
     /// <summary>The tool's declared risk level, if the tool is known.</summary>

@@ -253,7 +253,6 @@ public sealed partial class AgentSessionGrain
         var step = new StepState
         {
             Number = plan.Step,
-            Text = response.Text,
             ModelDurationMs = outcome.DurationMs,
             InputTokens = response.Usage?.InputTokenCount ?? 0,
             OutputTokens = response.Usage?.OutputTokenCount ?? 0,
@@ -284,13 +283,15 @@ public sealed partial class AgentSessionGrain
             });
         }
 
-        AppendHistory(new HistoryEntry(HistoryMessages.Assistant, step.Text, now, calls.Count == 0 ? null : [.. step.Calls.Select(static c => new ToolCallEntry(c.CallId, c.Name, c.Arguments))]));
-        AppendEvent(run, new RunEvent(0, run.RunId, RunEventTypes.ModelReply, now, step.Number, step.Text, [.. step.Calls.Select(c => c.ToView(run.RunId, step.Number))], InputTokens: step.InputTokens, OutputTokens: step.OutputTokens));
+        // The reply's text lives in the history and the journal; the state, rewritten on every step, does not keep it.
+        var text = response.Text;
+        AppendHistory(new HistoryEntry(HistoryMessages.Assistant, text, now, calls.Count == 0 ? null : [.. step.Calls.Select(static c => new ToolCallEntry(c.CallId, c.Name, c.Arguments))]));
+        AppendEvent(run, new RunEvent(0, run.RunId, RunEventTypes.ModelReply, now, step.Number, text, [.. step.Calls.Select(c => c.ToView(run.RunId, step.Number))], InputTokens: step.InputTokens, OutputTokens: step.OutputTokens));
 
         if (calls.Count == 0)
         {
             step.Settled = true;
-            run.Reply = step.Text;
+            run.Reply = text;
             await FinishRunAsync(run, RunStatus.Completed, null);
             await StartNextQueuedAsync();
             await state.WriteStateAsync(stopping);
@@ -384,6 +385,9 @@ public sealed partial class AgentSessionGrain
             foreach (var finished in step.Calls)
             {
                 AppendHistory(new HistoryEntry(HistoryMessages.Tool, finished.Result!, now, ToolCallId: finished.CallId, ToolName: finished.Name));
+
+                // In the history and the journal now; the state keeps the call's status, not its output.
+                finished.Result = null;
             }
         }
     }
