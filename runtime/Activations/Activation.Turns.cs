@@ -247,7 +247,7 @@ internal sealed partial class Activation
         }
     }
 
-    /// <summary>Runs one durable message and commits its outcome; returns whether the grain threw.</summary>
+    /// <summary>Runs one durable message and commits its outcome; returns whether the grain threw after staging writes (then it must be reset).</summary>
     private async Task<bool> ProcessAsync(InboxRecord record)
     {
         var tick = record.Method == ReminderMessage.MethodKey;
@@ -261,6 +261,7 @@ internal sealed partial class Activation
 
         string? result = null;
         Exception? thrown = null;
+        var stagedBeforeThrow = false;
         InTurn = true;
         ClearStaged();
         try
@@ -284,6 +285,10 @@ internal sealed partial class Activation
         catch (Exception ex)
         {
             thrown = ex;
+            // A grain that refuses a call before staging anything (a validation error, a conflict)
+            // keeps its activation, as in Orleans; one that staged writes is reloaded from storage,
+            // because its memory may be ahead of what the dropped writes leave stored.
+            stagedBeforeThrow = staged.Count > 0 || stagedReminders.Count > 0 || afterCommit.Count > 0;
             ClearStaged();
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             activity?.AddException(ex);
@@ -312,7 +317,7 @@ internal sealed partial class Activation
             silo.Signals.Reply(sender, GrainId, record.IdempotencyKey, outcome);
         }
 
-        return thrown is not null;
+        return stagedBeforeThrow;
     }
 
     private async Task CommitAsync(MessageCompletion? completion, CancellationToken cancellationToken)

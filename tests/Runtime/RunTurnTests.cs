@@ -90,6 +90,24 @@ public abstract class RunTurnTests(StorageUnderTest storage) : RuntimeTestBase(s
     }
 
     [Fact]
+    public async Task DurableCall_GrainRefusesBeforeStaging_KeepsItsActivationAndQueuedTurns()
+    {
+        var probe = new TurnProbe();
+        await using var silo = await StartAsync(probe);
+        var grain = silo.Grains.GetGrain<ITurnGrain>("refuse");
+        await grain.AddAsync(1);
+        var instance = probe.Instances["refuse"];
+
+        await Assert.ThrowsAsync<ArgumentException>(grain.RefuseAsync);
+        var total = await instance.AddInTurnAsync(5, "after-refusal");
+
+        // The same instance still runs turns: a refusal is not a failure that needs a reload.
+        Assert.Same(instance, probe.Instances["refuse"]);
+        Assert.Equal(6, total);
+        Assert.Equal(6, await grain.GetAsync());
+    }
+
+    [Fact]
     public async Task RunTurn_QueuedInOrderWithMessageBetween_RunInOrderAndMessageProcessedBetween()
     {
         var probe = new TurnProbe();

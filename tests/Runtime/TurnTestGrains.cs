@@ -12,6 +12,8 @@ public interface ITurnGrain : IGrainWithStringKey
 
     Task FailAsync();
 
+    Task RefuseAsync();
+
     [ReadOnly]
     Task<long> GetAsync();
 
@@ -66,7 +68,15 @@ public sealed class TurnGrain(
         probe.AfterCommit[GrainId.Key] = RunTurnAsync(() => Task.FromResult(state.Etag));
     }
 
-    public Task FailAsync() => throw new InvalidOperationException("failing on purpose");
+    public async Task FailAsync()
+    {
+        // Staged, then thrown: the runtime must drop the write and reset the activation.
+        state.State.Total += 1000;
+        await state.WriteStateAsync();
+        throw new InvalidOperationException("failing on purpose");
+    }
+
+    public Task RefuseAsync() => throw new ArgumentException("refused before staging anything");
 
     public Task<long> GetAsync() => Task.FromResult(state.State.Total);
 
