@@ -9,7 +9,7 @@ namespace AgentGrains.Tests.Fault;
 /// </summary>
 /// <remarks>
 /// <para>The last user message lists the calls to make, one word each: <c>charge</c>,
-/// <c>transfer</c>, <c>charge:bad</c> (an amount that violates the schema) or any other word (a
+/// <c>transfer</c>, <c>calculator</c> (6*7), <c>charge:bad</c> (an amount that violates the schema) or any other word (a
 /// tool that does not exist); words starting with <c>#</c> only tell messages apart. Step n of the
 /// run (n − 1 assistant messages after the user's) calls the n-th word with id <c>call_n</c> and
 /// amount n; after the last word it answers <c>done: </c> and the tool results it was sent.</para>
@@ -77,6 +77,7 @@ public sealed class ToolScriptResponder
             PaymentTools.Charge => FakeResponse.Call(PaymentTools.Charge, amount, id, usage),
             PaymentTools.Transfer => FakeResponse.Call(PaymentTools.Transfer, amount, id, usage),
             "charge:bad" => FakeResponse.Call(PaymentTools.Charge, """{"amount":"a lot"}""", id, usage),
+            "calculator" => FakeResponse.Call("calculator", """{"expression":"6*7"}""", id, usage),
             var unknown => FakeResponse.Call(unknown, "{}", id, usage),
         };
     }
