@@ -40,21 +40,30 @@ public sealed partial class AgentSessionGrain
         var current = ++generation;
         var cancellation = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         driverCancellation = cancellation;
+        var token = cancellation.Token;
         // Off the grain's scheduler: the driver is not grain code; it reaches grain state only through turns.
-        driverTask = Task.Run(() => DriveAsync(current, resumeReason, cancellation), CancellationToken.None);
+        driverTask = Task.Run(() => DriveAsync(current, resumeReason, token), CancellationToken.None);
     }
 
     private void StopDriver()
     {
         generation++;
-        driverCancellation?.Cancel();
+        // Disposed here, on the grain's scheduler, and never by the driver: a driver that ended by
+        // itself (its run waits for an approval) would otherwise leave a disposed source behind,
+        // and the next stop (the approval, a cancellation, a deactivation) would throw on it.
+        // A driver still running holds only the cancelled token, which stays valid.
+        if (driverCancellation is { } cancellation)
+        {
+            cancellation.Cancel();
+            cancellation.Dispose();
+        }
+
         driverCancellation = null;
         driverTask = null;
     }
 
-    private async Task DriveAsync(int driver, string? resumeReason, CancellationTokenSource cancellation)
+    private async Task DriveAsync(int driver, string? resumeReason, CancellationToken cancellationToken)
     {
-        var cancellationToken = cancellation.Token;
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -87,10 +96,6 @@ public sealed partial class AgentSessionGrain
             // The activation was reset or closed under the driver: a turn could not run or commit.
             // Nothing unjournaled is lost for good; the next activation or the watchdog resumes the run.
             LogDriverStopped(logger, SessionId, ex.Message, ex);
-        }
-        finally
-        {
-            cancellation.Dispose();
         }
     }
 

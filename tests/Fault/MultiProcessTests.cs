@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.Tests.Infrastructure;
 
 namespace AgentGrains.Tests.Fault;
@@ -88,5 +89,75 @@ public sealed class MultiProcessTests : IAsyncLifetime
             var expected = acknowledged.TryGetValue(session, out var texts) ? texts.Order().ToList() : [];
             Assert.Equal(expected, history.Order().ToList());
         }
+    }
+
+    /// <remarks>
+    /// The silo executable registers only the built-in agent and tools, and agents cannot be
+    /// defined through configuration, so the run uses the assistant's side-effect-free calculator;
+    /// what is checked is that journaled steps are reused on the new owner, not re-requested.
+    /// </remarks>
+    [Fact]
+    public async Task KillNineOfTheOwner_WhileItsRunWaitsForTheModel_RunCompletesOnAnotherProcessFromItsJournal()
+    {
+        await using var model = await FakeOpenAIServer.StartAsync();
+        var responder = new ToolScriptResponder();
+        model.DefaultResponder = responder.Respond;
+        responder.HangOnce(step: 2);
+        var settings = new Dictionary<string, string?>(storage.Settings)
+        {
+            ["Silo:HeartbeatInterval"] = "00:00:00.500",
+            ["Silo:DeathTimeout"] = "00:00:03",
+            ["Silo:ReminderPollInterval"] = "00:00:00.200",
+            ["Model:Provider"] = "OpenAI",
+            ["Model:Name"] = "test-model",
+            ["Model:BaseUrl"] = model.BaseUrl.ToString(),
+            ["Model:ApiKey"] = "test",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        await using var owner = await NodeProcess.StartAsync("AgentGrains.Silo.dll", settings, Ct);
+        await using var survivor = await NodeProcess.StartAsync("AgentGrains.Silo.dll", settings, Ct);
+        using var toOwner = new HttpClient { BaseAddress = owner.Address };
+        using var toSurvivor = new HttpClient { BaseAddress = survivor.Address, Timeout = TimeSpan.FromSeconds(60) };
+        const string SessionId = "kill9-run";
+        using (var created = await toOwner.PostAsJsonAsync("/v1/sessions", new { agent = "assistant", sessionId = SessionId }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        var placed = await storage.ScalarAsync($"SELECT s.address FROM activations a JOIN silos s ON s.silo_id = a.silo_id WHERE a.grain_id = 'agent-session/{SessionId}'");
+        Assert.Equal(owner.Address.ToString().TrimEnd('/'), (placed as string)?.TrimEnd('/'));
+        using var accepted = await toOwner.PostAsJsonAsync($"/v1/sessions/{SessionId}/messages?wait=false", new { text = "calculator" }, Ct);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var runId = (await accepted.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("runId").GetString()!;
+        // Step 1 (the calculator call and its result) is journaled once step 2 is asked for.
+        await model.WaitForRequestsAsync(2, TimeSpan.FromSeconds(60));
+
+        owner.Kill();
+        // No request to the session: its watchdog reminder brings the run back on the survivor.
+        await model.WaitForRequestsAsync(3, TimeSpan.FromSeconds(60));
+        JsonElement run = default;
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                using var response = await toSurvivor.GetAsync($"/v1/runs/{runId}", Ct);
+                if (response.StatusCode != HttpStatusCode.OK)
+                {
+                    return false;
+                }
+
+                run = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+                return RunStatus.IsTerminal(run.GetProperty("status").GetString()!);
+            },
+            TimeSpan.FromSeconds(60),
+            $"run {runId} ended on the surviving silo process\n{survivor.Output}");
+
+        Assert.Equal((RunStatus.Completed, "done: 42"), (run.GetProperty("status").GetString(), run.GetProperty("reply").GetString()));
+        using var session = await toSurvivor.GetAsync($"/v1/sessions/{SessionId}", Ct);
+        var history = (await session.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("history").EnumerateArray().ToList();
+        Assert.Equal(["user", "assistant", "tool", "assistant"], history.Select(e => e.GetProperty("role").GetString()));
+        Assert.Equal(("call_1", "42"), (history[2].GetProperty("toolCallId").GetString(), history[2].GetProperty("content").GetString()));
+        // Step 1 was asked once; step 2 twice: the request the kill cut short, and the resumed one.
+        var requests = model.Requests.GroupBy(ToolScriptResponder.Conversation).Select(g => (ToolScriptResponder.StepOf(g.First()), g.Count())).Order().ToList();
+        Assert.Equal([(1, 1), (2, 2)], requests);
     }
 }
