@@ -5,6 +5,7 @@ using AgentGrains.Grains.Tools;
 using AgentGrains.GrainInterfaces.Sessions;
 using AgentGrains.Runtime.Hosting;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -22,7 +23,8 @@ public static class AgentSessionsSiloBuilderExtensions
     /// </summary>
     /// <remarks>
     /// The host fails to start if an agent definition is invalid. Calling this twice registers once.
-    /// Add agents with <c>services.AddSingleton(new AgentDefinition(...))</c> and tools with
+    /// Add agents with <c>services.AddSingleton(new AgentDefinition(...))</c> or in the <c>Agents</c>
+    /// configuration section (<see cref="ConfiguredAgents"/>), and tools with
     /// <c>services.AddSingleton(AgentTool.Create(...))</c>. A model registered after this call
     /// replaces the configured one too (the container returns the last registration). An
     /// <c>OPENAI_API_KEY</c> alone keeps the scripted model (a start-up warning says the key is ignored);
@@ -43,7 +45,10 @@ public static class AgentSessionsSiloBuilderExtensions
         services.AddSingleton(static sp => ClockTool.Create(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(BuiltInAgents.Assistant);
         services.AddToolRegistry();
-        services.TryAddSingleton<AgentCatalog>();
+        // Agents registered in code, plus those defined under the Agents configuration section.
+        services.TryAddSingleton(static sp => new AgentCatalog(
+            sp.GetServices<AgentDefinition>().Concat(ConfiguredAgents.Read(sp.GetService<IConfiguration>())),
+            sp.GetRequiredService<ToolRegistry>()));
         services.AddAgentModel();
         services.AddHostedService<AgentCatalogStartupCheck>();
         return builder.AddGrain<IAgentSessionGrain, AgentSessionGrain>();
