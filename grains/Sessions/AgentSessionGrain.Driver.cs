@@ -47,7 +47,16 @@ public sealed partial class AgentSessionGrain
     private void StopDriver()
     {
         generation++;
-        driverCancellation?.Cancel();
+        try
+        {
+            driverCancellation?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // A driver that ended by itself (the run paused for an approval, or ended) disposed its
+            // source on the way out; there is nothing left to cancel.
+        }
+
         driverCancellation = null;
         driverTask = null;
     }
