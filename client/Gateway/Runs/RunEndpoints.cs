@@ -43,7 +43,7 @@ internal static partial class RunEndpoints
             .WithName("GetRunEvents")
             .WithSummary("Streams a run's journal as server-sent events.")
             .WithDescription("Each event's id is its position in the run's journal (from 1, no gaps). Reconnect with a Last-Event-ID header (or ?lastEventId=) to resume after the last event received; the stream ends after the run.finished event.")
-            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+            .Produces<string>(StatusCodes.Status200OK, "text/event-stream");
 
         group.MapPost("/{runId}/approvals/{callId}", DecideAsync)
             .WithName("DecideApproval")
