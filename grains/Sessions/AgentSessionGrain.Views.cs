@@ -115,6 +115,14 @@ public sealed partial class AgentSessionGrain
         {
             return false;
         }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // The silo is going down under a waiting reader (killed, or its graceful stop gave up):
+            // answer with what has committed, as on a timeout. An exception here is not transient to
+            // the caller, so an event stream long-polling this activation would break instead of
+            // polling again and reaching the session on its next owner.
+            return false;
+        }
     }
 
     private static TimeSpan Clamp(TimeSpan wait) => wait < TimeSpan.Zero ? TimeSpan.Zero : wait > MaxWait ? MaxWait : wait;

@@ -116,6 +116,8 @@ public abstract class BadRequestTests(GatewayFixture fixture)
         Assert.Contains("\"history\":[]", await client.GetSessionJsonAsync(sessionId), StringComparison.Ordinal);
         using var retry = await client.SendTextAsync(sessionId, "On time", "early-key");
         Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+        var body = await GatewayHttp.ReadJsonAsync(retry);
+        Assert.Equal(($"{sessionId}~1", "completed"), (body.GetProperty("runId").GetString(), body.GetProperty("status").GetString()));
         Assert.Contains("On time", await client.GetSessionJsonAsync(sessionId), StringComparison.Ordinal);
     }
 

@@ -94,7 +94,7 @@ public abstract class GatewayHostTests(StorageUnderTest storage) : IAsyncLifetim
     }
 
     [Fact]
-    public async Task OpenApi_Document_ListsTheSessionRoutesWithTheirStatuses()
+    public async Task OpenApi_Document_ListsTheSessionAndRunRoutesWithTheirStatuses()
     {
         await using var app = new GatewayApp(storage);
         using var client = app.CreateClient();
@@ -109,11 +109,27 @@ public abstract class GatewayHostTests(StorageUnderTest storage) : IAsyncLifetim
         AssertResponses(create, "200", "201", "400", "409", "413");
         var send = paths.GetProperty("/v1/sessions/{id}/messages").GetProperty("post");
         Assert.Equal("SendMessage", send.GetProperty("operationId").GetString());
-        AssertResponses(send, "200", "400", "404", "413", "503", "504");
+        AssertResponses(send, "200", "202", "400", "404", "409", "413", "422", "503", "504");
+        Assert.Contains(send.GetProperty("parameters").EnumerateArray(), p => p.GetProperty("name").GetString() == "wait");
         Assert.Contains(send.GetProperty("parameters").EnumerateArray(), p => p.GetProperty("name").GetString() == "Idempotency-Key");
         var get = paths.GetProperty("/v1/sessions/{id}").GetProperty("get");
         Assert.Equal("GetSession", get.GetProperty("operationId").GetString());
         AssertResponses(get, "200", "404");
+
+        var run = paths.GetProperty("/v1/runs/{runId}").GetProperty("get");
+        Assert.Equal("GetRun", run.GetProperty("operationId").GetString());
+        AssertResponses(run, "200", "400", "404", "503");
+        var events = paths.GetProperty("/v1/runs/{runId}/events").GetProperty("get");
+        Assert.Equal("GetRunEvents", events.GetProperty("operationId").GetString());
+        AssertResponses(events, "200", "400", "404");
+        Assert.True(events.GetProperty("responses").GetProperty("200").TryGetProperty("content", out var content) && content.TryGetProperty("text/event-stream", out _), events.ToString());
+        Assert.Contains(events.GetProperty("parameters").EnumerateArray(), p => p.GetProperty("name").GetString() == "Last-Event-ID");
+        var decide = paths.GetProperty("/v1/runs/{runId}/approvals/{callId}").GetProperty("post");
+        Assert.Equal("DecideApproval", decide.GetProperty("operationId").GetString());
+        AssertResponses(decide, "200", "400", "404", "409");
+        var cancel = paths.GetProperty("/v1/runs/{runId}/cancel").GetProperty("post");
+        Assert.Equal("CancelRun", cancel.GetProperty("operationId").GetString());
+        AssertResponses(cancel, "200", "400", "404", "409");
     }
 
     [Fact]
@@ -140,6 +156,10 @@ public abstract class GatewayHostTests(StorageUnderTest storage) : IAsyncLifetim
             // The restarted silo also takes new messages on the old session.
             using var third = await client.SendTextAsync(sessionId, "Thanks");
             Assert.Equal(HttpStatusCode.OK, third.StatusCode);
+            // Run numbers go on from the stored ones, and the runs from before the restart are still served.
+            Assert.Equal($"{sessionId}~3", (await GatewayHttp.ReadJsonAsync(third)).GetProperty("runId").GetString());
+            using var firstRun = await client.GetAsync($"/v1/runs/{sessionId}~1", Ct);
+            Assert.Equal("completed", (await GatewayHttp.ReadJsonAsync(firstRun)).GetProperty("status").GetString());
         }
     }
 

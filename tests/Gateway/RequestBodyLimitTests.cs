@@ -62,6 +62,7 @@ public abstract class RequestBodyLimitTests(StorageUnderTest storage) : IAsyncLi
         using var response = await client.PostAsync($"/v1/sessions/{sessionId}/messages", content, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("completed", (await GatewayHttp.ReadJsonAsync(response)).GetProperty("status").GetString());
     }
 
     [Fact]
@@ -103,6 +104,7 @@ public abstract class RequestBodyLimitTests(StorageUnderTest storage) : IAsyncLi
         using var response = await client.SendTextAsync(sessionId, new string('a', 200 * 1024));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("completed", (await GatewayHttp.ReadJsonAsync(response)).GetProperty("status").GetString());
     }
 
     public ValueTask InitializeAsync() => new(storage.InitializeAsync());

@@ -39,6 +39,9 @@ public abstract class SessionEndpointsTests(GatewayFixture fixture)
         Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
         var reply = await GatewayHttp.ReadJsonAsync(sent);
         Assert.Equal(sessionId, reply.GetProperty("sessionId").GetString());
+        Assert.Equal($"{sessionId}~1", reply.GetProperty("runId").GetString());
+        Assert.Equal("completed", reply.GetProperty("status").GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, reply.GetProperty("reason").ValueKind);
         var replyText = reply.GetProperty("reply").GetString();
         Assert.False(string.IsNullOrWhiteSpace(replyText));
 
@@ -121,6 +124,7 @@ public abstract class SessionEndpointsTests(GatewayFixture fixture)
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
         Assert.Equal(await first.Content.ReadAsStringAsync(Ct), await second.Content.ReadAsStringAsync(Ct));
+        Assert.Equal($"{sessionId}~1", (await GatewayHttp.ReadJsonAsync(second)).GetProperty("runId").GetString());
         var view = JsonDocument.Parse(await client.GetSessionJsonAsync(sessionId)).RootElement;
         var history = view.GetProperty("history").EnumerateArray().ToList();
         Assert.Single(history, e => e.GetProperty("role").GetString() == "user");
@@ -152,6 +156,8 @@ public abstract class SessionEndpointsTests(GatewayFixture fixture)
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal($"{sessionId}~1", (await GatewayHttp.ReadJsonAsync(first)).GetProperty("runId").GetString());
+        Assert.Equal($"{sessionId}~2", (await GatewayHttp.ReadJsonAsync(second)).GetProperty("runId").GetString());
         var history = JsonDocument.Parse(await client.GetSessionJsonAsync(sessionId)).RootElement.GetProperty("history").EnumerateArray();
         Assert.Equal(2, history.Count(e => e.GetProperty("role").GetString() == "user"));
     }

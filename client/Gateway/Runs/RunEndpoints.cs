@@ -46,7 +46,7 @@ internal static partial class RunEndpoints
             .WithName("GetRunEvents")
             .WithSummary("Streams a run's journal as server-sent events.")
             .WithDescription("Each event's id is its position in the run's journal (from 1, no gaps). Reconnect with a Last-Event-ID header (or ?lastEventId=) to resume after the last event received; the stream ends after the run.finished event.")
-            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+            .Produces<string>(StatusCodes.Status200OK, "text/event-stream");
 
         group.MapPost("/{runId}/approvals/{callId}", DecideAsync)
             .WithName("DecideApproval")
@@ -116,15 +116,31 @@ internal static partial class RunEndpoints
         var session = Session(runId, grains);
         var after = ParseLastEventId(lastEventIdHeader ?? lastEventId);
 
+        var logger = loggers.CreateLogger(typeof(RunEndpoints).FullName!);
+
         // The first page before any byte is written, so an unknown run is a 404 problem, not an empty stream.
-        var page = await session.GetRunEventsAsync(runId, after, TimeSpan.Zero).ConfigureAwait(false);
+        RunEventPage? page;
+        try
+        {
+            page = await session.GetRunEventsAsync(runId, after, TimeSpan.Zero).ConfigureAwait(false);
+        }
+        catch (AgentGrainsException ex) when (ex.IsTransient)
+        {
+            // The owning silo died or is draining: typically a client reconnecting (Last-Event-ID)
+            // right after the silo that served it went down. Open the stream and poll until the grain
+            // is back elsewhere, as an open stream does; a 503 would end a browser's EventSource for
+            // good, since it never reconnects after a non-200 answer.
+            LogStreamRetry(logger, runId, ex.Message);
+            page = null;
+        }
+
         var response = httpContext.Response;
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
         await response.WriteAsync("retry: 1000\n\n", cancellationToken).ConfigureAwait(false);
+        await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
 
-        var logger = loggers.CreateLogger(typeof(RunEndpoints).FullName!);
         var backoff = TimeSpan.Zero;
         while (!cancellationToken.IsCancellationRequested)
         {
