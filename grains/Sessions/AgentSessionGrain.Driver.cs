@@ -47,9 +47,18 @@ public sealed partial class AgentSessionGrain
     private void StopDriver()
     {
         generation++;
-        driverCancellation?.Cancel();
+        var cancellation = driverCancellation;
         driverCancellation = null;
         driverTask = null;
+        try
+        {
+            cancellation?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The driver disposes its source when it exits (e.g. once its run paused for an
+            // approval): there is nothing left to stop.
+        }
     }
 
     private async Task DriveAsync(int driver, string? resumeReason, CancellationTokenSource cancellation)
