@@ -235,10 +235,10 @@ public abstract class RunPolicyTests(StorageUnderTest storage) : RunTestBase(sto
     }
 
     private static FakeChatClient GatedEcho(ModelGate? gate) =>
-        new(async (index, messages, cancellationToken) =>
+        new(async (_, messages, cancellationToken) =>
         {
-            // Only the first call waits at the gate; later runs' calls answer at once.
-            if (index == 0 && gate is not null)
+            // Only calls about the first message wait at the gate; later runs' calls answer at once.
+            if (gate is not null && FakeChatClient.LastUserText(messages) == "first")
             {
                 await gate.PassAsync(cancellationToken);
             }
