@@ -3,6 +3,7 @@ using AgentGrains.Grains;
 using AgentGrains.Grains.Agents;
 using AgentGrains.Grains.Models;
 using AgentGrains.Grains.Tools;
+using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
 using AgentGrains.Tests.Infrastructure;
 using Microsoft.Extensions.AI;
@@ -177,7 +178,7 @@ public abstract class AgentSessionGrainTests(StorageUnderTest storage) : IAsyncL
     }
 
     [Fact]
-    public async Task SendAsync_ModelKeepsCallingTools_StopsAtTheStepBudget()
+    public async Task SendAsync_ModelKeepsCallingTools_RunEndsBudgetExceededAtTheStepBudget()
     {
         var model = new FakeChatClient((step, _) => FakeChatClient.ToolCall($"call_{step}", "calculator", """{"expression":"1+1"}"""));
         await using var silo = await StartAsync(services => services.AddSingleton<IChatClient>(model));
@@ -185,15 +186,20 @@ public abstract class AgentSessionGrainTests(StorageUnderTest storage) : IAsyncL
 
         var result = await session.SendAsync("never stop");
 
-        Assert.Contains("step budget of 8 model calls", result.Reply, StringComparison.Ordinal);
+        Assert.Equal(RunStatus.BudgetExceeded, result.Status);
+        Assert.StartsWith("step budget exhausted: 8 model calls", result.Reason, StringComparison.Ordinal);
+        Assert.Null(result.Reply);
         Assert.Equal(8, model.Requests.Count);
         var history = await session.GetHistoryAsync();
-        Assert.Equal(1 + (8 * 2) + 1, history.Count);
-        Assert.Equal(("assistant", result.Reply), (history[^1].Role, history[^1].Content));
+        // The user message and each step's call and result; no final answer was made up.
+        Assert.Equal(1 + (8 * 2), history.Count);
+        Assert.Equal(result.Messages, history.Count);
+        Assert.Equal(("tool", "2"), (history[^1].Role, history[^1].Content));
+        Assert.Equal(8, (await session.GetRunAsync(result.RunId))!.Steps.Count);
     }
 
     [Fact]
-    public async Task SendAsync_ModelThrows_CallerGetsTheErrorAndNothingIsRecorded()
+    public async Task SendAsync_ModelThrows_RunFailsWithTheErrorAndTheNextMessageWorks()
     {
         var model = new FakeChatClient((step, _) => step == 1
             ? throw new InvalidOperationException("model unavailable")
@@ -202,22 +208,32 @@ public abstract class AgentSessionGrainTests(StorageUnderTest storage) : IAsyncL
         var session = await CreateSessionAsync(silo, "failing");
         await session.SendAsync("first");
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => session.SendAsync("second"));
+        var second = await session.SendAsync("second");
 
-        Assert.Contains("model unavailable", error.Message, StringComparison.Ordinal);
-        Assert.Equal(2, (await session.GetHistoryAsync()).Count);
+        Assert.Equal(RunStatus.Failed, second.Status);
+        Assert.Contains("model unavailable", second.Reason, StringComparison.Ordinal);
+        Assert.Null(second.Reply);
+        // The message was acknowledged when it was submitted: it stays, without an answer.
+        Assert.Equal(["first", "reply 0", "second"], (await session.GetHistoryAsync()).Select(e => e.Content));
         var third = await session.SendAsync("third");
-        Assert.Equal("reply 2", third.Reply);
-        Assert.Equal(["first", "reply 0", "third", "reply 2"], (await session.GetHistoryAsync()).Select(e => e.Content));
+        Assert.Equal((RunStatus.Completed, "reply 2"), (third.Status, third.Reply));
+        Assert.Equal(["first", "reply 0", "second", "third", "reply 2"], (await session.GetHistoryAsync()).Select(e => e.Content));
+        Assert.Equal("third", FakeChatClient.LastUserText(model.Requests[2]));
     }
 
     [Fact]
-    public async Task SendAsync_ModelDoesNotAnswerInTime_CallerGetsTimeoutAndNothingIsRecorded()
+    public async Task SendAsync_ModelDoesNotAnswerInTime_RunFailsNamingTheTimeout()
     {
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var model = new FakeChatClient(async (step, _, cancellationToken) =>
         {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
-            return new ChatMessage(ChatRole.Assistant, "never");
+            if (step == 0)
+            {
+                using var registration = cancellationToken.Register(cancelled.SetResult);
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+
+            return new ChatMessage(ChatRole.Assistant, $"reply {step}");
         });
         await using var silo = await StartAsync(services =>
         {
@@ -226,23 +242,30 @@ public abstract class AgentSessionGrainTests(StorageUnderTest storage) : IAsyncL
         });
         var session = await CreateSessionAsync(silo, "slow", agent: "impatient");
 
-        var error = await Assert.ThrowsAsync<TimeoutException>(() => session.SendAsync("hello"));
+        var result = await session.SendAsync("hello");
 
-        Assert.Contains("did not answer within 0.2 s", error.Message, StringComparison.Ordinal);
-        Assert.Empty(await session.GetHistoryAsync());
+        Assert.Equal(RunStatus.Failed, result.Status);
+        Assert.Contains("did not answer within 0.2 s", result.Reason, StringComparison.Ordinal);
+        await cancelled.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        Assert.Equal(["hello"], (await session.GetHistoryAsync()).Select(e => e.Content));
+        Assert.Equal("reply 1", (await session.SendAsync("again")).Reply);
     }
 
     [Fact]
-    public async Task GetHistoryAsync_WhileATurnIsRunning_ShowsOnlyFinishedTurns()
+    public async Task GetHistoryAsync_WhileARunIsInProgress_ShowsOnlyCommittedMessages()
     {
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var model = new FakeChatClient(async (step, _, cancellationToken) =>
         {
-            if (step == 1)
+            switch (step)
             {
-                entered.SetResult();
-                await release.Task.WaitAsync(cancellationToken);
+                case 1:
+                    return FakeChatClient.ToolCall("c1", "calculator", """{"expression":"2+3"}""");
+                case 2:
+                    entered.SetResult();
+                    await release.Task.WaitAsync(cancellationToken);
+                    break;
             }
 
             return new ChatMessage(ChatRole.Assistant, $"reply {step}");
@@ -250,15 +273,23 @@ public abstract class AgentSessionGrainTests(StorageUnderTest storage) : IAsyncL
         await using var silo = await StartAsync(services => services.AddSingleton<IChatClient>(model));
         var session = await CreateSessionAsync(silo, "busy");
         await session.SendAsync("first");
-        var second = session.SendAsync("second");
+        var second = await session.SubmitAsync("second");
         await entered.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
 
         var during = await session.GetHistoryAsync();
+        var running = await session.GetRunAsync(second.RunId);
         release.SetResult();
-        await second;
+        var done = await session.WaitForRunAsync(second.RunId, TimeSpan.FromSeconds(20));
 
-        Assert.Equal(["first", "reply 0"], during.Select(e => e.Content));
-        Assert.Equal(["first", "reply 0", "second", "reply 1"], (await session.GetHistoryAsync()).Select(e => e.Content));
+        // The submitted message and the journaled first step (call and result) are committed; the step
+        // whose model call is in flight is not there at all.
+        Assert.Equal(["user", "assistant", "user", "assistant", "tool"], during.Select(e => e.Role));
+        Assert.Equal(["first", "reply 0", "second"], during.Take(3).Select(e => e.Content));
+        Assert.Equal("c1", Assert.Single(during[3].ToolCalls!).Id);
+        Assert.Equal(("c1", "5"), (during[4].ToolCallId, during[4].Content));
+        Assert.Equal((RunStatus.Running, 1, 5L), (running!.Status, running.Steps.Count, running.Messages));
+        Assert.Equal(RunStatus.Completed, done!.Status);
+        Assert.Equal(["first", "reply 0", "second", "", "5", "reply 2"], (await session.GetHistoryAsync()).Select(e => e.Content));
     }
 
     [Fact]
