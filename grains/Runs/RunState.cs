@@ -87,7 +87,9 @@ public sealed class RunState
         RunId,
         sessionId,
         agent,
-        Status,
+        // Cancelled while queued: it is over for the user now, though it leaves the queue (and
+        // journals its end) only when its turn comes, so runs still end in number order.
+        CancelRequested ? RunStatus.Cancelled : Status,
         Reason,
         Input,
         Reply,

@@ -176,7 +176,7 @@ public sealed partial class AgentSessionGrain
         catch (Exception ex) when (ex is OperationCanceledException && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             return plan.TimeoutIsWallTime
-                ? new ModelOutcome(null, RunStatus.BudgetExceeded, $"wall-time budget exhausted: {Seconds(plan.Agent.MaxWallTime)} s", 0)
+                ? new ModelOutcome(null, RunStatus.BudgetExceeded, $"wall-time budget exhausted: {Seconds(plan.Agent.MaxWallTime)} s of {Seconds(plan.Agent.MaxWallTime)} s", 0)
                 : new ModelOutcome(null, RunStatus.Failed, $"the model did not answer within {Seconds(plan.Timeout)} s (step {plan.Step})", 0);
         }
         catch (ModelException ex)

@@ -48,10 +48,10 @@ public sealed partial class AgentSessionGrain
             {
                 var count = (int)Math.Min(found.EventCount - after, MaxEventsPerPage);
                 var page = await events.ReadAsync(found.FirstEvent + after, count, stopping);
-                return new RunEventPage(page, found.View.IsTerminal && after + page.Count >= found.EventCount);
+                return new RunEventPage(page, found.View.IsTerminal && found.EventCount > 0 && after + page.Count >= found.EventCount);
             }
 
-            if (found.View.IsTerminal)
+            if (found.View.IsTerminal && found.EventCount > 0)
             {
                 return new RunEventPage([], Finished: true);
             }

@@ -8,7 +8,11 @@ namespace AgentGrains.Tests.Gateway;
 /// <summary>Compares what a client received on a run's event stream with the run's committed journal.</summary>
 public static class RunJournal
 {
-    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
+    // As the gateway writes event data: web casing, absent fields omitted.
+    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
 
     /// <summary>The finished run's whole journal, read from the grain (<c>GetRunEventsAsync(runId, 0, …)</c> page by page).</summary>
     public static async Task<IReadOnlyList<RunEvent>> ReadAsync(IGrainFactory grains, string runId)
