@@ -269,8 +269,10 @@ public abstract class RunRecoveryTests(StorageUnderTest storage) : IAsyncLifetim
             },
             Settings =
             {
-                ["Silo:HeartbeatInterval"] = "00:00:00.200",
-                ["Silo:DeathTimeout"] = "00:00:02",
+                // Short enough to keep the takeovers quick, long enough that a silo starved of CPU
+                // by the tests running beside it on 2 cores is not declared dead by its peers.
+                ["Silo:HeartbeatInterval"] = "00:00:00.500",
+                ["Silo:DeathTimeout"] = "00:00:05",
                 ["Silo:ReminderPollInterval"] = "00:00:00.100",
                 ["Model:Provider"] = "OpenAI",
                 ["Model:Name"] = "test-model",
