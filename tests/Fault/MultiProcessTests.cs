@@ -14,6 +14,9 @@ namespace AgentGrains.Tests.Fault;
 [Trait("Provider", "Postgres")]
 public sealed class MultiProcessTests : IAsyncLifetime
 {
+    // What the notify tool reports to the model for a 200 answer.
+    private const string Sent = "notification sent (HTTP 200).";
+
     private readonly StorageUnderTest storage = StorageUnderTest.Postgres();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -105,17 +108,7 @@ public sealed class MultiProcessTests : IAsyncLifetime
         var responder = new ToolScriptResponder();
         model.DefaultResponder = responder.Respond;
         responder.HangOnce(step: 2);
-        var settings = new Dictionary<string, string?>(storage.Settings)
-        {
-            ["Silo:HeartbeatInterval"] = "00:00:00.500",
-            ["Silo:DeathTimeout"] = "00:00:03",
-            ["Silo:ReminderPollInterval"] = "00:00:00.200",
-            ["Model:Provider"] = "OpenAI",
-            ["Model:Name"] = "test-model",
-            ["Model:BaseUrl"] = model.BaseUrl.ToString(),
-            ["Model:ApiKey"] = "test",
-            ["Logging:LogLevel:Default"] = "Warning",
-        };
+        var settings = RunSettings(model);
         await using var owner = await NodeProcess.StartAsync("AgentGrains.Silo.dll", settings, Ct);
         await using var survivor = await NodeProcess.StartAsync("AgentGrains.Silo.dll", settings, Ct);
         using var toOwner = new HttpClient { BaseAddress = owner.Address };
@@ -137,30 +130,14 @@ public sealed class MultiProcessTests : IAsyncLifetime
         owner.Kill();
         // No request to the session: its watchdog reminder brings the run back on the survivor.
         await model.WaitForRequestsAsync(3, TimeSpan.FromSeconds(60));
-        JsonElement run = default;
-        await Eventually.TrueAsync(
-            async () =>
-            {
-                using var response = await toSurvivor.GetAsync($"/v1/runs/{runId}", Ct);
-                if (response.StatusCode != HttpStatusCode.OK)
-                {
-                    return false;
-                }
-
-                run = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
-                return RunStatus.IsTerminal(run.GetProperty("status").GetString()!);
-            },
-            TimeSpan.FromSeconds(60),
-            $"run {runId} ended on the surviving silo process\n{survivor.Output}");
+        var run = await WaitForRunAsync(toSurvivor, survivor, runId, RunStatus.IsTerminal, "ended on the surviving silo process");
 
         Assert.Equal((RunStatus.Completed, "done: 42"), (run.GetProperty("status").GetString(), run.GetProperty("reply").GetString()));
-        using var session = await toSurvivor.GetAsync($"/v1/sessions/{SessionId}", Ct);
-        var history = (await session.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("history").EnumerateArray().ToList();
+        var history = await HistoryAsync(toSurvivor, SessionId);
         Assert.Equal(["user", "assistant", "tool", "assistant"], history.Select(e => e.GetProperty("role").GetString()));
         Assert.Equal(("call_1", "42"), (history[2].GetProperty("toolCallId").GetString(), history[2].GetProperty("content").GetString()));
         // Step 1 was asked once; step 2 twice: the request the kill cut short, and the resumed one.
-        var requests = model.Requests.GroupBy(ToolScriptResponder.Conversation).Select(g => (ToolScriptResponder.StepOf(g.First()), g.Count())).Order().ToList();
-        Assert.Equal([(1, 1), (2, 2)], requests);
+        Assert.Equal([(1, 1), (2, 2)], RequestsPerStep(model));
     }
 
     /// <remarks>
@@ -173,124 +150,311 @@ public sealed class MultiProcessTests : IAsyncLifetime
     [Fact]
     public async Task KillNineOfTheOwner_WhileASideEffectingCallIsInFlight_EffectAppliedOncePerKeyAndRunCompletesElsewhere()
     {
-        await using var model = await FakeOpenAIServer.StartAsync();
-        var usage = new FakeUsage(100, 10);
-        // Deterministic by conversation: step 1 asks for one notification, step 2 reports the tool result.
-        model.DefaultResponder = request => ToolScriptResponder.StepOf(request) == 1
-            ? FakeResponse.Call(WebhookTool.Name, """{"message":"payment p-42 captured","channel":"billing"}""", "call_1", usage)
-            : FakeResponse.Text("done: " + string.Join(" | ", request.Messages.Where(static m => m.Role == "tool").Select(static m => m.Content)), usage);
+        await using var model = await PayerModelAsync();
         await using var receiver = await WebhookReceiver.StartAsync();
-        receiver.HoldFirstAttempt = true;
-        var settings = new Dictionary<string, string?>(storage.Settings)
-        {
-            ["Silo:HeartbeatInterval"] = "00:00:00.500",
-            ["Silo:DeathTimeout"] = "00:00:03",
-            ["Silo:ReminderPollInterval"] = "00:00:00.200",
-            ["Model:Provider"] = "OpenAI",
-            ["Model:Name"] = "test-model",
-            ["Model:BaseUrl"] = model.BaseUrl.ToString(),
-            ["Model:ApiKey"] = "test",
-            ["Tools:Notify:Url"] = receiver.Url.ToString(),
-            ["Agents:payer:Instructions"] = "You capture payments and notify billing of each one.",
-            ["Agents:payer:Tools:0"] = WebhookTool.Name,
-            ["Agents:payer:WatchdogPeriod"] = "00:00:01",
-            ["Logging:LogLevel:Default"] = "Warning",
-        };
-        await using var first = await NodeProcess.StartAsync("AgentGrains.Silo.dll", settings, Ct);
-        await using var second = await NodeProcess.StartAsync("AgentGrains.Silo.dll", settings, Ct);
+        receiver.Hold = WebhookHold.AfterEffect;
         const string SessionId = "kill9-notify";
-        using (var direct = new HttpClient { BaseAddress = first.Address })
-        using (var created = await direct.PostAsJsonAsync("/v1/sessions", new { agent = "payer", sessionId = SessionId }, Ct))
-        {
-            Assert.True(created.StatusCode == HttpStatusCode.Created, $"creating session {SessionId} with the configured agent: {created.StatusCode} {await created.Content.ReadAsStringAsync(Ct)}\n{first.Output}");
-        }
-
-        var (owner, survivor) = await OwnerAndOtherAsync(SessionId, first, second);
-        using var toOwner = new HttpClient { BaseAddress = owner.Address, Timeout = TimeSpan.FromSeconds(30) };
-        using var toSurvivor = new HttpClient { BaseAddress = survivor.Address, Timeout = TimeSpan.FromSeconds(60) };
-        using var accepted = await toOwner.PostAsJsonAsync($"/v1/sessions/{SessionId}/messages?wait=false", new { text = "capture p-42 and notify billing" }, Ct);
-        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
-        var runId = (await accepted.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("runId").GetString()!;
+        await using var silos = await StartPayerRunAsync(PayerSettings(model, receiver), SessionId);
         var key = await receiver.WaitUntilHeldAsync(TimeSpan.FromSeconds(60));
-
-        // The call is in flight on the owner and its reply is already journaled: the owner answers
-        // reads between steps, and shows the call pending with the key the receiver got.
-        using (var inFlight = await toOwner.GetAsync($"/v1/runs/{runId}", Ct))
-        {
-            var view = await inFlight.Content.ReadFromJsonAsync<JsonElement>(Ct);
-            Assert.Equal(RunStatus.Running, view.GetProperty("status").GetString());
-            var call = Assert.Single(Assert.Single(view.GetProperty("steps").EnumerateArray()).GetProperty("toolCalls").EnumerateArray());
-            Assert.Equal(
-                (WebhookTool.Name, ToolCallStatus.Pending, $"{runId}:1:0"),
-                (call.GetProperty("name").GetString(), call.GetProperty("status").GetString(), call.GetProperty("idempotencyKey").GetString()));
-        }
-
-        Assert.Equal($"{runId}:1:0", key);
+        await AssertCallInFlightOnTheOwnerAsync(silos, key);
         Assert.Single(model.Requests);
 
-        owner.Kill();
+        silos.Owner.Kill();
         receiver.ReleaseHeld();
         // No request to the session: its watchdog reminder brings the run back on the survivor,
         // which invokes the call again because its result was never journaled.
         await receiver.WaitForAttemptsAsync(2, TimeSpan.FromSeconds(60));
-        JsonElement run = default;
-        await Eventually.TrueAsync(
-            async () =>
-            {
-                using var response = await toSurvivor.GetAsync($"/v1/runs/{runId}", Ct);
-                if (response.StatusCode != HttpStatusCode.OK)
-                {
-                    return false;
-                }
-
-                run = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
-                return RunStatus.IsTerminal(run.GetProperty("status").GetString()!);
-            },
-            TimeSpan.FromSeconds(60),
-            $"run {runId} ended on the surviving silo process\n{survivor.Output}");
-
-        const string Sent = "notification sent (HTTP 200).";
-        Assert.Equal((RunStatus.Completed, "done: " + Sent), (run.GetProperty("status").GetString(), run.GetProperty("reply").GetString()));
-        var placed = await storage.ScalarAsync($"SELECT s.address FROM activations a JOIN silos s ON s.silo_id = a.silo_id WHERE a.grain_id = 'agent-session/{SessionId}'");
-        Assert.Equal(survivor.Address.ToString().TrimEnd('/'), (placed as string)?.TrimEnd('/'));
+        await AssertCompletedOnTheOtherProcessAsync(silos, SessionId);
 
         // Two attempts with one key, one effect: the first applied it, the second was deduplicated.
         Assert.Equal([key, key], receiver.Attempts.Select(static a => a.Key));
-        var effect = Assert.Single(receiver.Effects);
-        Assert.Equal(key, effect.Key);
-        using (var payload = JsonDocument.Parse(effect.Value))
+        AssertSingleEffect(receiver, key, SessionId, silos.RunId);
+        await AssertPayerJournalAsync(silos, SessionId, model, [RunEventTypes.Started, RunEventTypes.ModelReply, RunEventTypes.Resumed, RunEventTypes.ToolResult, RunEventTypes.ModelReply, RunEventTypes.Finished]);
+    }
+
+    /// <remarks>
+    /// The step boundary right after the model's reply is journaled: the side-effecting call has
+    /// been decided on but its effect has not happened yet. The receiver holds the first attempt
+    /// before applying anything and, once released, drops it unanswered, so the effect exists only
+    /// if the new owner invokes the call again: it must happen exactly once, not zero times (a
+    /// resume that took the pending call for done) and not twice.
+    /// </remarks>
+    [Fact]
+    public async Task KillNineOfTheOwner_AfterTheReplyIsJournaledBeforeTheToolRuns_CallInvokedAgainWithItsKeyAndEffectAppliedOnce()
+    {
+        await using var model = await PayerModelAsync();
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Hold = WebhookHold.BeforeEffect;
+        const string SessionId = "kill9-before-effect";
+        await using var silos = await StartPayerRunAsync(PayerSettings(model, receiver), SessionId);
+        var key = await receiver.WaitUntilHeldAsync(TimeSpan.FromSeconds(60));
+        await AssertCallInFlightOnTheOwnerAsync(silos, key);
+        Assert.Empty(receiver.Effects);
+        Assert.Single(model.Requests);
+
+        silos.Owner.Kill();
+        receiver.ReleaseHeld();
+        await receiver.WaitForAttemptsAsync(2, TimeSpan.FromSeconds(60));
+        await AssertCompletedOnTheOtherProcessAsync(silos, SessionId);
+
+        // Two attempts with one key; the first was dropped without effect, so the one effect is the second's.
+        Assert.Equal([key, key], receiver.Attempts.Select(static a => a.Key));
+        AssertSingleEffect(receiver, key, SessionId, silos.RunId);
+        await AssertPayerJournalAsync(silos, SessionId, model, [RunEventTypes.Started, RunEventTypes.ModelReply, RunEventTypes.Resumed, RunEventTypes.ToolResult, RunEventTypes.ModelReply, RunEventTypes.Finished]);
+    }
+
+    /// <remarks>
+    /// A run waiting for a person holds no driver and no watchdog: after the kill nothing moves
+    /// until the decision arrives, through the other process's gateway. That request fails with
+    /// 503/504 until the dead silo's grains are taken over, so it is retried as a client would,
+    /// with the same Idempotency-Key; the approved call then runs once on the new owner.
+    /// </remarks>
+    [Fact]
+    public async Task KillNineOfTheOwner_WhileWaitingForApproval_ApprovalThroughTheOtherProcessRunsTheCallOnce()
+    {
+        await using var model = await PayerModelAsync();
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var settings = PayerSettings(model, receiver);
+        settings["Tools:Notify:NeedsConfirmation"] = "true";
+        const string SessionId = "kill9-approval";
+        await using var silos = await StartPayerRunAsync(settings, SessionId);
+        var waiting = await WaitForRunAsync(
+            silos.ToOwner, silos.Owner, silos.RunId, static s => s == RunStatus.AwaitingApproval || RunStatus.IsTerminal(s), "waits for approval on the owner");
+        Assert.Equal(RunStatus.AwaitingApproval, waiting.GetProperty("status").GetString());
+        var call = Assert.Single(Assert.Single(waiting.GetProperty("steps").EnumerateArray()).GetProperty("toolCalls").EnumerateArray());
+        var key = $"{silos.RunId}:1:0";
+        Assert.Equal(
+            ("call_1", WebhookTool.Name, ToolCallStatus.AwaitingApproval, key),
+            (call.GetProperty("callId").GetString(), call.GetProperty("name").GetString(), call.GetProperty("status").GetString(), call.GetProperty("idempotencyKey").GetString()));
+        Assert.Empty(receiver.Attempts);
+        Assert.Single(model.Requests);
+
+        silos.Owner.Kill();
+        var decided = await ApproveAsync(silos, "call_1", "approve-kill9-approval-call_1");
+        Assert.NotEqual(RunStatus.AwaitingApproval, decided.GetProperty("status").GetString());
+        await AssertCompletedOnTheOtherProcessAsync(silos, SessionId);
+
+        // The call ran once, after the decision, on the new owner.
+        Assert.Equal([key], receiver.Attempts.Select(static a => a.Key));
+        AssertSingleEffect(receiver, key, SessionId, silos.RunId);
+        await AssertPayerJournalAsync(
+            silos, SessionId, model,
+            [RunEventTypes.Started, RunEventTypes.ModelReply, RunEventTypes.ApprovalRequested, RunEventTypes.ApprovalDecided, RunEventTypes.ToolResult, RunEventTypes.ModelReply, RunEventTypes.Finished]);
+    }
+
+    /// <summary>Two silo processes with fast failure detection and reminders, on the fake OpenAI server.</summary>
+    private Dictionary<string, string?> RunSettings(FakeOpenAIServer model) => new(storage.Settings)
+    {
+        ["Silo:HeartbeatInterval"] = "00:00:00.500",
+        ["Silo:DeathTimeout"] = "00:00:03",
+        ["Silo:ReminderPollInterval"] = "00:00:00.200",
+        ["Model:Provider"] = "OpenAI",
+        ["Model:Name"] = "test-model",
+        ["Model:BaseUrl"] = model.BaseUrl.ToString(),
+        ["Model:ApiKey"] = "test",
+        ["Logging:LogLevel:Default"] = "Warning",
+    };
+
+    /// <summary><see cref="RunSettings"/> plus the <c>payer</c> agent and its <c>notify</c> tool, from configuration only.</summary>
+    private Dictionary<string, string?> PayerSettings(FakeOpenAIServer model, WebhookReceiver receiver)
+    {
+        var settings = RunSettings(model);
+        settings["Tools:Notify:Url"] = receiver.Url.ToString();
+        settings["Agents:payer:Instructions"] = "You capture payments and notify billing of each one.";
+        settings["Agents:payer:Tools:0"] = WebhookTool.Name;
+        settings["Agents:payer:WatchdogPeriod"] = "00:00:01";
+        return settings;
+    }
+
+    /// <summary>A fake model deterministic by conversation: step 1 asks for one notification, step 2 reports the tool result.</summary>
+    private static async Task<FakeOpenAIServer> PayerModelAsync()
+    {
+        var model = await FakeOpenAIServer.StartAsync();
+        var usage = new FakeUsage(100, 10);
+        model.DefaultResponder = request => ToolScriptResponder.StepOf(request) == 1
+            ? FakeResponse.Call(WebhookTool.Name, """{"message":"payment p-42 captured","channel":"billing"}""", "call_1", usage)
+            : FakeResponse.Text("done: " + string.Join(" | ", request.Messages.Where(static m => m.Role == "tool").Select(static m => m.Content)), usage);
+        return model;
+    }
+
+    /// <summary>Starts two silo processes, creates the session with the <c>payer</c> agent and submits a message on the process that owns it.</summary>
+    private async Task<TwoSilos> StartPayerRunAsync(Dictionary<string, string?> settings, string sessionId)
+    {
+        var first = await NodeProcess.StartAsync("AgentGrains.Silo.dll", settings, Ct);
+        NodeProcess? second = null;
+        TwoSilos? silos = null;
+        try
         {
-            Assert.Equal(
-                ("payment p-42 captured", "billing", SessionId, runId),
-                (payload.RootElement.GetProperty("message").GetString(), payload.RootElement.GetProperty("channel").GetString(),
-                 payload.RootElement.GetProperty("sessionId").GetString(), payload.RootElement.GetProperty("runId").GetString()));
+            second = await NodeProcess.StartAsync("AgentGrains.Silo.dll", settings, Ct);
+            using (var direct = new HttpClient { BaseAddress = first.Address })
+            using (var created = await direct.PostAsJsonAsync("/v1/sessions", new { agent = "payer", sessionId }, Ct))
+            {
+                Assert.True(created.StatusCode == HttpStatusCode.Created, $"creating session {sessionId} with the configured agent: {created.StatusCode} {await created.Content.ReadAsStringAsync(Ct)}\n{first.Output}");
+            }
+
+            var (owner, other) = await OwnerAndOtherAsync(sessionId, first, second);
+            silos = new TwoSilos(owner, other);
+            using var accepted = await silos.ToOwner.PostAsJsonAsync($"/v1/sessions/{sessionId}/messages?wait=false", new { text = "capture p-42 and notify billing" }, Ct);
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+            silos.RunId = (await accepted.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("runId").GetString()!;
+            return silos;
+        }
+        catch
+        {
+            if (silos is not null)
+            {
+                await silos.DisposeAsync();
+            }
+            else
+            {
+                await first.DisposeAsync();
+                if (second is not null)
+                {
+                    await second.DisposeAsync();
+                }
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>The call is in flight on the owner with its reply already journaled: the owner answers reads between steps and shows it pending with its key.</summary>
+    private static async Task AssertCallInFlightOnTheOwnerAsync(TwoSilos silos, string key)
+    {
+        using var inFlight = await silos.ToOwner.GetAsync($"/v1/runs/{silos.RunId}", Ct);
+        var view = await inFlight.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal(RunStatus.Running, view.GetProperty("status").GetString());
+        var call = Assert.Single(Assert.Single(view.GetProperty("steps").EnumerateArray()).GetProperty("toolCalls").EnumerateArray());
+        Assert.Equal(
+            (WebhookTool.Name, ToolCallStatus.Pending, $"{silos.RunId}:1:0"),
+            (call.GetProperty("name").GetString(), call.GetProperty("status").GetString(), call.GetProperty("idempotencyKey").GetString()));
+        Assert.Equal($"{silos.RunId}:1:0", key);
+    }
+
+    /// <summary>Approves a call through the other process's gateway, retrying 503/504 (the session not taken over yet) with one Idempotency-Key.</summary>
+    private static async Task<JsonElement> ApproveAsync(TwoSilos silos, string callId, string idempotencyKey)
+    {
+        var tries = new List<string>();
+        JsonElement decided = default;
+        try
+        {
+            await Eventually.TrueAsync(
+                async () =>
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/runs/{silos.RunId}/approvals/{callId}") { Content = JsonContent.Create(new { approve = true }) };
+                    request.Headers.Add("Idempotency-Key", idempotencyKey);
+                    using var response = await silos.ToOther.SendAsync(request, Ct);
+                    var body = await response.Content.ReadAsStringAsync(Ct);
+                    tries.Add($"{(int)response.StatusCode}");
+                    if (response.StatusCode is HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout)
+                    {
+                        return false;
+                    }
+
+                    Assert.True(response.StatusCode == HttpStatusCode.OK, $"approving {callId} of {silos.RunId} through {silos.Other.Address}: {response.StatusCode} {body}\n{silos.Other.Output}");
+                    decided = JsonDocument.Parse(body).RootElement.Clone();
+                    return true;
+                },
+                TimeSpan.FromSeconds(90),
+                $"approving {callId} of {silos.RunId} through {silos.Other.Address} succeeded once the dead owner's session was taken over");
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message} Answers: [{string.Join(", ", tries)}]\n{silos.Other.Output}", ex);
         }
 
-        var finalCall = Assert.Single(Assert.Single(run.GetProperty("steps").EnumerateArray(), s => s.GetProperty("step").GetInt32() == 1).GetProperty("toolCalls").EnumerateArray());
-        Assert.Equal((ToolCallStatus.Succeeded, key), (finalCall.GetProperty("status").GetString(), finalCall.GetProperty("idempotencyKey").GetString()));
+        return decided;
+    }
 
-        using var session = await toSurvivor.GetAsync($"/v1/sessions/{SessionId}", Ct);
-        var history = (await session.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("history").EnumerateArray().ToList();
+    /// <summary>The run completed with the tool result in its reply, on the other process, which now holds the session.</summary>
+    private async Task AssertCompletedOnTheOtherProcessAsync(TwoSilos silos, string sessionId)
+    {
+        var run = await WaitForRunAsync(silos.ToOther, silos.Other, silos.RunId, RunStatus.IsTerminal, "ended on the surviving silo process");
+        Assert.Equal((RunStatus.Completed, "done: " + Sent), (run.GetProperty("status").GetString(), run.GetProperty("reply").GetString()));
+        var placed = await storage.ScalarAsync($"SELECT s.address FROM activations a JOIN silos s ON s.silo_id = a.silo_id WHERE a.grain_id = 'agent-session/{sessionId}'");
+        Assert.Equal(silos.Other.Address.ToString().TrimEnd('/'), (placed as string)?.TrimEnd('/'));
+        var finalCall = Assert.Single(Assert.Single(run.GetProperty("steps").EnumerateArray(), s => s.GetProperty("step").GetInt32() == 1).GetProperty("toolCalls").EnumerateArray());
+        Assert.Equal((ToolCallStatus.Succeeded, $"{silos.RunId}:1:0"), (finalCall.GetProperty("status").GetString(), finalCall.GetProperty("idempotencyKey").GetString()));
+    }
+
+    /// <summary>Exactly one effect, under <paramref name="key"/>, carrying the notification the model asked for.</summary>
+    private static void AssertSingleEffect(WebhookReceiver receiver, string key, string sessionId, string runId)
+    {
+        var effect = Assert.Single(receiver.Effects);
+        Assert.Equal(key, effect.Key);
+        using var payload = JsonDocument.Parse(effect.Value);
+        Assert.Equal(
+            ("payment p-42 captured", "billing", sessionId, runId),
+            (payload.RootElement.GetProperty("message").GetString(), payload.RootElement.GetProperty("channel").GetString(),
+             payload.RootElement.GetProperty("sessionId").GetString(), payload.RootElement.GetProperty("runId").GetString()));
+    }
+
+    /// <summary>
+    /// History user / assistant (the notify call) / tool / assistant, each model step requested
+    /// once (step 1 was journaled before the tool started, so the new owner reused it), and the
+    /// run's journal as <paramref name="expectedEvents"/>.
+    /// </summary>
+    private static async Task AssertPayerJournalAsync(TwoSilos silos, string sessionId, FakeOpenAIServer model, string[] expectedEvents)
+    {
+        var history = await HistoryAsync(silos.ToOther, sessionId);
         Assert.Equal(["user", "assistant", "tool", "assistant"], history.Select(static e => e.GetProperty("role").GetString()));
         var requested = Assert.Single(history[1].GetProperty("toolCalls").EnumerateArray());
         Assert.Equal(("call_1", WebhookTool.Name), (requested.GetProperty("id").GetString(), requested.GetProperty("name").GetString()));
         Assert.Equal(("call_1", Sent), (history[2].GetProperty("toolCallId").GetString(), history[2].GetProperty("content").GetString()));
         Assert.Equal("done: " + Sent, history[3].GetProperty("content").GetString());
 
-        // Step 1 was journaled before the tool started, so the new owner reused it: each step asked once.
-        var requests = model.Requests.GroupBy(ToolScriptResponder.Conversation).Select(static g => (ToolScriptResponder.StepOf(g.First()), g.Count())).Order().ToList();
-        Assert.Equal([(1, 1), (2, 1)], requests);
+        Assert.Equal([(1, 1), (2, 1)], RequestsPerStep(model));
 
-        // The journal tells the same story: one reply, the resume on the new owner, one tool result, the final reply.
-        using var events = await toSurvivor.GetAsync($"/v1/runs/{runId}/events", Ct);
+        using var events = await silos.ToOther.GetAsync($"/v1/runs/{silos.RunId}/events", Ct);
         var types = (await events.Content.ReadAsStringAsync(Ct)).Split('\n')
             .Where(static line => line.StartsWith("event: ", StringComparison.Ordinal))
             .Select(static line => line["event: ".Length..])
             .ToList();
-        Assert.Equal(
-            [RunEventTypes.Started, RunEventTypes.ModelReply, RunEventTypes.Resumed, RunEventTypes.ToolResult, RunEventTypes.ModelReply, RunEventTypes.Finished],
-            types);
+        Assert.Equal(expectedEvents, types);
     }
+
+    /// <summary>Polls <c>GET /v1/runs/{runId}</c> until its status satisfies <paramref name="until"/>; returns that view.</summary>
+    private static async Task<JsonElement> WaitForRunAsync(HttpClient http, NodeProcess process, string runId, Func<string, bool> until, string expectation)
+    {
+        JsonElement run = default;
+        var last = "no answer";
+        try
+        {
+            await Eventually.TrueAsync(
+                async () =>
+                {
+                    using var response = await http.GetAsync($"/v1/runs/{runId}", Ct);
+                    if (response.StatusCode != HttpStatusCode.OK)
+                    {
+                        last = $"HTTP {(int)response.StatusCode}";
+                        return false;
+                    }
+
+                    run = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+                    last = run.GetProperty("status").GetString()!;
+                    return until(last);
+                },
+                TimeSpan.FromSeconds(60),
+                $"run {runId} {expectation}");
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message} Last seen at {process.Address}: {last}\n{process.Output}", ex);
+        }
+
+        return run;
+    }
+
+    private static async Task<List<JsonElement>> HistoryAsync(HttpClient http, string sessionId)
+    {
+        using var session = await http.GetAsync($"/v1/sessions/{sessionId}", Ct);
+        Assert.True(session.StatusCode == HttpStatusCode.OK, $"GET session {sessionId} at {http.BaseAddress}: {session.StatusCode}");
+        return [.. (await session.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("history").EnumerateArray()];
+    }
+
+    /// <summary>How many times each step of each conversation was requested from the model: (step, count), ordered.</summary>
+    private static List<(int Step, int Count)> RequestsPerStep(FakeOpenAIServer model) =>
+        [.. model.Requests.GroupBy(ToolScriptResponder.Conversation).Select(static g => (ToolScriptResponder.StepOf(g.First()), g.Count())).Order()];
 
     /// <summary>The process whose silo holds the session's activation (from the <c>activations</c> table), and the other one.</summary>
     private async Task<(NodeProcess Owner, NodeProcess Other)> OwnerAndOtherAsync(string sessionId, NodeProcess first, NodeProcess second)
@@ -305,5 +469,28 @@ public sealed class MultiProcessTests : IAsyncLifetime
         }
 
         throw new Xunit.Sdk.XunitException($"session {sessionId} is activated at '{placed ?? "nowhere"}', not at {first.Address} or {second.Address}");
+    }
+
+    /// <summary>The owner of a session and the other silo process, with an HTTP client to each; disposing kills both.</summary>
+    private sealed class TwoSilos(NodeProcess owner, NodeProcess other) : IAsyncDisposable
+    {
+        public NodeProcess Owner { get; } = owner;
+
+        public NodeProcess Other { get; } = other;
+
+        public HttpClient ToOwner { get; } = new() { BaseAddress = owner.Address, Timeout = TimeSpan.FromSeconds(30) };
+
+        // Longer than Silo:ResponseTimeout, so a call waiting in a dead silo's inbox ends in a 504 rather than here.
+        public HttpClient ToOther { get; } = new() { BaseAddress = other.Address, Timeout = TimeSpan.FromSeconds(75) };
+
+        public string RunId { get; set; } = string.Empty;
+
+        public async ValueTask DisposeAsync()
+        {
+            ToOwner.Dispose();
+            ToOther.Dispose();
+            await Owner.DisposeAsync();
+            await Other.DisposeAsync();
+        }
     }
 }

@@ -13,9 +13,9 @@ namespace AgentGrains.Tests.Fault;
 /// the stored answer without a second effect.
 /// </summary>
 /// <remarks>
-/// With <see cref="HoldFirstAttempt"/> the very first attempt applies its effect and then does not
-/// answer until <see cref="ReleaseHeld"/>: the effect happened outside,
-/// the caller never learned it. Disposing releases a held attempt and stops the server.
+/// With <see cref="Hold"/> the very first attempt is not answered until <see cref="ReleaseHeld"/>,
+/// either before or after its effect is applied (<see cref="WebhookHold"/>). Disposing releases a
+/// held attempt and stops the server.
 /// </remarks>
 public sealed class WebhookReceiver : IAsyncDisposable
 {
@@ -37,8 +37,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>The URL to configure as <c>Tools:Notify:Url</c>.</summary>
     public Uri Url { get; private set; } = null!;
 
-    /// <summary>Whether the first attempt is held (effect applied, no answer) until <see cref="ReleaseHeld"/>.</summary>
-    public bool HoldFirstAttempt { get; set; }
+    /// <summary>Whether, and at which point, the first attempt is held until <see cref="ReleaseHeld"/>.</summary>
+    public WebhookHold Hold { get; set; }
 
     /// <summary>Every POST received so far, in arrival order: its idempotency key (empty when absent) and body.</summary>
     public IReadOnlyList<(string Key, string Body)> Attempts
@@ -79,7 +79,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
         return receiver;
     }
 
-    /// <summary>Waits until the first attempt has applied its effect and is being held; returns its key.</summary>
+    /// <summary>Waits until the first attempt is being held (see <see cref="Hold"/>); returns its key.</summary>
     /// <exception cref="TimeoutException">No attempt arrived within <paramref name="timeout"/>.</exception>
     public async Task<string> WaitUntilHeldAsync(TimeSpan timeout)
     {
@@ -144,21 +144,21 @@ public sealed class WebhookReceiver : IAsyncDisposable
         }
 
         var key = context.Request.Headers["Idempotency-Key"].ToString();
-        bool hold;
+        WebhookHold hold;
         bool replayed;
         lock (gate)
         {
             attempts.Add((key, body));
-            hold = HoldFirstAttempt && attempts.Count == 1;
+            hold = attempts.Count == 1 ? Hold : WebhookHold.None;
             // Applied once per key; an attempt without a key cannot be deduplicated and always applies.
             replayed = key.Length > 0 && effects.ContainsKey(key);
-            if (!replayed)
+            if (!replayed && hold != WebhookHold.BeforeEffect)
             {
                 effects[key.Length > 0 ? key : $"(no key #{attempts.Count})"] = body;
             }
         }
 
-        if (hold)
+        if (hold != WebhookHold.None)
         {
             held.TrySetResult();
             try
