@@ -314,6 +314,25 @@ public abstract class RunEndpointsTests(RunsFixture fixture)
         await GatewayHttp.AssertProblemAsync(afterEnd, HttpStatusCode.Conflict);
     }
 
+    [Fact]
+    public async Task Decide_RetriedWithTheSameIdempotencyKey_GetsTheFirstAnswerAndTheToolRunsOnce()
+    {
+        var (_, _, runId) = await StartDeployRunAsync();
+        await client.WaitForStatusAsync(runId, "awaiting_approval");
+
+        using var first = await client.PostRawAsync($"/v1/runs/{runId}/approvals/deploy-1", """{"approve":true}""", idempotencyKey: "approve-1");
+        using var retry = await client.PostRawAsync($"/v1/runs/{runId}/approvals/deploy-1", """{"approve":true}""", idempotencyKey: "approve-1");
+        using var reused = await client.PostRawAsync($"/v1/runs/{runId}/approvals/deploy-1", """{"approve":false}""", idempotencyKey: "approve-1");
+
+        // A client retrying after a timeout gets the decision it made, not a 409 for its own earlier request.
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+        Assert.Equal(await first.Content.ReadAsStringAsync(Ct), await retry.Content.ReadAsStringAsync(Ct));
+        await GatewayHttp.AssertProblemAsync(reused, HttpStatusCode.UnprocessableEntity);
+        await client.WaitForStatusAsync(runId, "completed");
+        Assert.Single(fixture.Tools.Deploys, d => d.IdempotencyKey == $"{runId}:1:0");
+    }
+
     [Theory]
     [InlineData("{}")]
     [InlineData("""{"approve":null}""")]

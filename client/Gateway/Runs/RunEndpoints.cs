@@ -51,14 +51,14 @@ internal static partial class RunEndpoints
         group.MapPost("/{runId}/approvals/{callId}", DecideAsync)
             .WithName("DecideApproval")
             .WithSummary("Approves or denies a tool call the run is waiting on.")
-            .WithDescription("409 when the call does not wait for a decision (decided already, or the run ended).")
+            .WithDescription("409 when the call does not wait for a decision (decided already, or the run ended). With an Idempotency-Key header, a retried decision (after a timeout) gets the first decision's answer instead of 409.")
             .Accepts<ApprovalRequest>("application/json")
             .ProducesProblem(StatusCodes.Status409Conflict);
 
         group.MapPost("/{runId}/cancel", CancelAsync)
             .WithName("CancelRun")
             .WithSummary("Cancels a queued or active run; cancelling a cancelled run changes nothing.")
-            .WithDescription("409 when the run already ended otherwise (completed, failed, budget exceeded).")
+            .WithDescription("409 when the run already ended otherwise (completed, failed, budget exceeded). Accepts an Idempotency-Key header like the other durable requests.")
             .ProducesProblem(StatusCodes.Status409Conflict);
 
         return group;
@@ -73,6 +73,7 @@ internal static partial class RunEndpoints
     private static async Task<Ok<RunView>> DecideAsync(
         string runId,
         string callId,
+        [FromHeader(Name = SessionEndpoints.IdempotencyKeyHeader)] string? idempotencyKey,
         HttpRequest httpRequest,
         [FromServices] JsonRequestReader reader,
         [FromServices] IGrainFactory grains,
@@ -90,15 +91,20 @@ internal static partial class RunEndpoints
             throw GatewayProblemException.Invalid("approve", "approve is required: true to run the tool call, false to deny it.");
         }
 
+        SessionEndpoints.ValidateIdempotencyKey(idempotencyKey);
         await EnsureExistsAsync(session, runId).ConfigureAwait(false);
-        return TypedResults.Ok(await session.DecideApprovalAsync(runId, callId, approve).ConfigureAwait(false));
+        return TypedResults.Ok(await SessionEndpoints.WithClientKeyAsync(idempotencyKey, () => session.DecideApprovalAsync(runId, callId, approve)).ConfigureAwait(false));
     }
 
-    private static async Task<Ok<RunView>> CancelAsync(string runId, [FromServices] IGrainFactory grains)
+    private static async Task<Ok<RunView>> CancelAsync(
+        string runId,
+        [FromHeader(Name = SessionEndpoints.IdempotencyKeyHeader)] string? idempotencyKey,
+        [FromServices] IGrainFactory grains)
     {
         var session = Session(runId, grains);
+        SessionEndpoints.ValidateIdempotencyKey(idempotencyKey);
         await EnsureExistsAsync(session, runId).ConfigureAwait(false);
-        return TypedResults.Ok(await session.CancelRunAsync(runId).ConfigureAwait(false));
+        return TypedResults.Ok(await SessionEndpoints.WithClientKeyAsync(idempotencyKey, () => session.CancelRunAsync(runId)).ConfigureAwait(false));
     }
 
     /// <summary>Streams committed journal events; survives the owning silo's death by polling the grain again wherever it now lives.</summary>

@@ -153,7 +153,22 @@ internal static class SessionEndpoints
         return TypedResults.Ok(SessionResponse.From(view));
     }
 
-    private static void ValidateIdempotencyKey(string? key)
+    /// <summary>Runs a durable call under the client's Idempotency-Key (namespaced), or under a fresh key when there is none.</summary>
+    internal static async Task<T> WithClientKeyAsync<T>(string? idempotencyKey, Func<Task<T>> call)
+    {
+        ValidateIdempotencyKey(idempotencyKey);
+        if (idempotencyKey is null)
+        {
+            return await call().ConfigureAwait(false);
+        }
+
+        using (RequestContext.WithIdempotencyKey(IdempotencyKeyPrefix + idempotencyKey))
+        {
+            return await call().ConfigureAwait(false);
+        }
+    }
+
+    internal static void ValidateIdempotencyKey(string? key)
     {
         if (key is null)
         {
