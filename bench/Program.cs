@@ -12,9 +12,17 @@ using Microsoft.Extensions.Logging;
 //    or: dotnet run -c Release --project bench -- cluster [seconds per figure, default 10]
 //        [PostgreSQL connection string; default a throwaway server the bench starts and deletes]
 //        1, 2 and 3 silos on one PostgreSQL, each figure next to pgbench's on the same server (needs pgbench).
+//    or: dotnet run -c Release --project bench -- memory [sessions, default 5000]
+//        managed memory per idle agent-session activation
 //    or: dotnet run -c Release --project bench -- steps [seconds per figure, default 10]
 //        one durable agent step (scripted model, no-op tool) on SQLite and on a throwaway PostgreSQL,
 //        1 and 64 concurrent runs, each next to one bare commit of the same database.
+if (args.Length > 0 && args[0] == "memory")
+{
+    await MemoryBench.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5000);
+    return;
+}
+
 if (args.Length > 0 && args[0] == "steps")
 {
     await StepsBench.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10);

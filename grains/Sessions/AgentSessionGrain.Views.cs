@@ -12,7 +12,8 @@ public sealed partial class AgentSessionGrain
 
     private readonly Lock publishGate = new();
     private Published published = Published.Empty;
-    private TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Created by the first reader that waits, so an idle session without readers holds none.
+    private TaskCompletionSource? changed;
     private long snapshots;
     private bool publishQueued;
 
@@ -69,6 +70,7 @@ public sealed partial class AgentSessionGrain
         {
             lock (publishGate)
             {
+                changed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 return changed.Task;
             }
         }
@@ -132,6 +134,12 @@ public sealed partial class AgentSessionGrain
     {
         var agent = Session.Agent;
         var messages = history.Count;
+        if (Session.Active is null && Session.Queue.Count == 0)
+        {
+            // The common idle case shares one empty map.
+            return new Published(++snapshots, agent, messages, Session.RunsFinished, Published.NoRuns);
+        }
+
         var active = new Dictionary<string, PublishedRun>(StringComparer.Ordinal);
         if (agent is not null)
         {
@@ -152,7 +160,7 @@ public sealed partial class AgentSessionGrain
     /// <summary>Shows a committed snapshot to readers and wakes those waiting; older snapshots are ignored.</summary>
     private void Publish(Published snapshot)
     {
-        TaskCompletionSource previous;
+        TaskCompletionSource? previous;
         lock (publishGate)
         {
             if (snapshot.Version <= published.Version)
@@ -162,10 +170,10 @@ public sealed partial class AgentSessionGrain
 
             published = snapshot;
             previous = changed;
-            changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            changed = null;
         }
 
-        previous.TrySetResult();
+        previous?.TrySetResult();
     }
 
     /// <summary>Publishes the state as this turn leaves it, once the turn has committed (before its caller is answered).</summary>
@@ -187,7 +195,9 @@ public sealed partial class AgentSessionGrain
     /// <summary>What readers see: only what has committed.</summary>
     private sealed record Published(long Version, string? Agent, long History, long RunsFinished, IReadOnlyDictionary<string, PublishedRun> Runs)
     {
-        public static Published Empty { get; } = new(0, null, 0, 0, new Dictionary<string, PublishedRun>());
+        public static IReadOnlyDictionary<string, PublishedRun> NoRuns { get; } = new Dictionary<string, PublishedRun>();
+
+        public static Published Empty { get; } = new(0, null, 0, 0, NoRuns);
     }
 
     private sealed record PublishedRun(RunView View, long FirstEvent, long EventCount);
