@@ -65,11 +65,10 @@ public abstract class RunRecoveryTests(StorageUnderTest storage) : IAsyncLifetim
         const string Text = "charge charge";
         var expected = await CrashFreeHistoryAsync(cluster, "baseline", Text);
         var before = server.Requests.Count;
-        var victim = cluster.Silos[1];
         var sessionId = $"kill-{boundary}";
         var runId = RunIds.Format(sessionId, 1);
         var (first, second) = ($"{runId}:1:0", $"{runId}:2:0");
-        await CreateOnAsync(victim, sessionId);
+        var victim = await CreateOnAsync(cluster, cluster.Silos[1], sessionId);
 
         switch (boundary)
         {
@@ -126,10 +125,9 @@ public abstract class RunRecoveryTests(StorageUnderTest storage) : IAsyncLifetim
         const string Text = "transfer";
         var expected = await CrashFreeHistoryAsync(cluster, "baseline", Text);
         var before = server.Requests.Count;
-        var victim = cluster.Silos[2];
         const string SessionId = "approval-kill";
         var runId = RunIds.Format(SessionId, 1);
-        await CreateOnAsync(victim, SessionId);
+        var victim = await CreateOnAsync(cluster, cluster.Silos[2], SessionId);
         await victim.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).SubmitAsync(Text);
         await Eventually.TrueAsync(
             async () => (await EventsAsync(cluster.Silos[0], SessionId, runId)).Any(e => e.Type == RunEventTypes.ApprovalRequested),
@@ -137,7 +135,7 @@ public abstract class RunRecoveryTests(StorageUnderTest storage) : IAsyncLifetim
             $"run {runId} asks for approval of its transfer");
 
         await cluster.KillSiloAsync(victim);
-        var survivor = cluster.Silos[0];
+        var survivor = cluster.Silos.First(s => s != victim);
         await RetryTransientAsync(
             () =>
             {
@@ -190,7 +188,7 @@ public abstract class RunRecoveryTests(StorageUnderTest storage) : IAsyncLifetim
         for (var i = 0; i < Runs; i++)
         {
             responder.HangOnce(step: 1);
-            await CreateOnAsync(cluster.Silos[i % 3], sessions[i]);
+            await CreateOnAsync(cluster, cluster.Silos[i % 3], sessions[i]);
             await cluster.Silos[i % 3].GrainFactory.GetGrain<IAgentSessionGrain>(sessions[i]).SubmitAsync($"charge #{i}");
         }
 
@@ -307,12 +305,18 @@ public abstract class RunRecoveryTests(StorageUnderTest storage) : IAsyncLifetim
         return Project(await session.GetHistoryAsync());
     }
 
-    /// <summary>Creates the session through <paramref name="silo"/> and checks that it was placed there.</summary>
-    private async Task CreateOnAsync(TestSilo silo, string sessionId)
+    /// <summary>Creates the session through <paramref name="silo"/> and returns the silo that owns it.</summary>
+    /// <remarks>
+    /// Usually the silo it was created through (placement is local first), but a silo that has just
+    /// started scans the inbox for pending messages and may claim a session whose first message is
+    /// still in flight; the tests kill whichever silo really owns it.
+    /// </remarks>
+    private async Task<TestSilo> CreateOnAsync(TestCluster cluster, TestSilo silo, string sessionId)
     {
         await silo.GrainFactory.GetGrain<IAgentSessionGrain>(sessionId).CreateAsync(PaymentTools.PaymentsAgent);
         var owner = await storage.ScalarAsync($"SELECT silo_id FROM activations WHERE grain_id = 'agent-session/{sessionId}'");
-        Assert.True(Equals(owner, silo.Silo.SiloId), $"session {sessionId} was created through {silo} but is active on {owner}");
+        return cluster.Silos.SingleOrDefault(s => Equals(owner, s.Silo.SiloId))
+            ?? throw new InvalidOperationException($"session {sessionId} is active on {owner}, which is not a silo of this cluster");
     }
 
     private static async Task<List<RunEvent>> EventsAsync(TestSilo via, string sessionId, string runId)
