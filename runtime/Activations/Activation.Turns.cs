@@ -82,10 +82,9 @@ internal sealed partial class Activation
                 }
             }
 
-            bool failed;
             try
             {
-                failed = await ProcessAsync(record!).ConfigureAwait(false);
+                await ProcessAsync(record!).ConfigureAwait(false);
                 backoff = TimeSpan.Zero;
             }
             catch (Exception ex)
@@ -102,13 +101,6 @@ internal sealed partial class Activation
                 }
 
                 continue;
-            }
-
-            if (failed)
-            {
-                // The grain threw: nothing it staged was written, so its in-memory state may be
-                // ahead of storage. Drop the instance; the next message re-reads what is stored.
-                Reset();
             }
 
             if (deactivationRequested)
@@ -247,8 +239,8 @@ internal sealed partial class Activation
         }
     }
 
-    /// <summary>Runs one durable message and commits its outcome; returns whether the grain threw after staging writes (then it must be reset).</summary>
-    private async Task<bool> ProcessAsync(InboxRecord record)
+    /// <summary>Runs one durable message, commits its outcome, and resets the activation if the grain threw after staging writes.</summary>
+    private async Task ProcessAsync(InboxRecord record)
     {
         var tick = record.Method == ReminderMessage.MethodKey;
         var known = registration.Interface.TryGetMethod(record.Method, out var method);
@@ -310,6 +302,13 @@ internal sealed partial class Activation
             : new MessageCompletion(record.Id, InboxStatus.Failed, null, ExceptionCodec.Encode(thrown));
         await CommitAsync(completion, silo.StoppingToken).ConfigureAwait(false);
         MarkProcessed(record.Id);
+        if (stagedBeforeThrow)
+        {
+            // Nothing the grain staged was written, so its memory may be ahead of storage. Drop the
+            // instance before anyone hears of the failure: a caller's next call re-reads what is stored.
+            Reset();
+        }
+
         var outcome = new Completion(completion.Status, completion.Result, completion.Error, null);
         silo.Completions.Complete(GrainId, record.IdempotencyKey, outcome);
         if (record.ReplyTo is { } sender && sender != silo.SiloId)
@@ -317,7 +316,6 @@ internal sealed partial class Activation
             silo.Signals.Reply(sender, GrainId, record.IdempotencyKey, outcome);
         }
 
-        return stagedBeforeThrow;
     }
 
     private async Task CommitAsync(MessageCompletion? completion, CancellationToken cancellationToken)
