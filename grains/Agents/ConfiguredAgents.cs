@@ -16,6 +16,9 @@ namespace AgentGrains.Grains.Agents;
 /// </remarks>
 public static class ConfiguredAgents
 {
+    // An agent's values when the configuration leaves them out.
+    private static readonly AgentDefinition Defaults = new("defaults", string.Empty, []);
+
     /// <summary>The configuration section name.</summary>
     public const string SectionName = "Agents";
 
@@ -34,20 +37,19 @@ public static class ConfiguredAgents
         {
             var reader = new Reader(section, problems);
             var tools = section.GetSection("Tools").GetChildren().Select(static t => t.Value ?? string.Empty).ToList();
-            var definition = new AgentDefinition(section.Key, section["Instructions"] ?? string.Empty, tools);
-            agents.Add(new AgentDefinition(section.Key, definition.Instructions, tools)
+            agents.Add(new AgentDefinition(section.Key, section["Instructions"] ?? string.Empty, tools)
             {
-                HistoryWindow = reader.Int(nameof(AgentDefinition.HistoryWindow)) ?? definition.HistoryWindow,
-                MaxSteps = reader.Int(nameof(AgentDefinition.MaxSteps)) ?? definition.MaxSteps,
-                ModelTimeout = reader.Duration(nameof(AgentDefinition.ModelTimeout)) ?? definition.ModelTimeout,
+                HistoryWindow = reader.Int(nameof(AgentDefinition.HistoryWindow)) ?? Defaults.HistoryWindow,
+                MaxSteps = reader.Int(nameof(AgentDefinition.MaxSteps)) ?? Defaults.MaxSteps,
+                ModelTimeout = reader.Duration(nameof(AgentDefinition.ModelTimeout)) ?? Defaults.ModelTimeout,
                 MaxTokens = reader.Long(nameof(AgentDefinition.MaxTokens)),
                 MaxCost = reader.Decimal(nameof(AgentDefinition.MaxCost)),
-                MaxWallTime = reader.Duration(nameof(AgentDefinition.MaxWallTime)) ?? definition.MaxWallTime,
-                WhenBusy = reader.Enum<WhenBusy>(nameof(AgentDefinition.WhenBusy)) ?? definition.WhenBusy,
-                MaxQueuedMessages = reader.Int(nameof(AgentDefinition.MaxQueuedMessages)) ?? definition.MaxQueuedMessages,
-                StallTimeout = reader.Duration(nameof(AgentDefinition.StallTimeout)) ?? definition.StallTimeout,
-                WatchdogPeriod = reader.Duration(nameof(AgentDefinition.WatchdogPeriod)) ?? definition.WatchdogPeriod,
-                ApprovalTimeout = reader.Duration(nameof(AgentDefinition.ApprovalTimeout)) ?? definition.ApprovalTimeout,
+                MaxWallTime = reader.Duration(nameof(AgentDefinition.MaxWallTime)) ?? Defaults.MaxWallTime,
+                WhenBusy = reader.Enum<WhenBusy>(nameof(AgentDefinition.WhenBusy)) ?? Defaults.WhenBusy,
+                MaxQueuedMessages = reader.Int(nameof(AgentDefinition.MaxQueuedMessages)) ?? Defaults.MaxQueuedMessages,
+                StallTimeout = reader.Duration(nameof(AgentDefinition.StallTimeout)) ?? Defaults.StallTimeout,
+                WatchdogPeriod = reader.Duration(nameof(AgentDefinition.WatchdogPeriod)) ?? Defaults.WatchdogPeriod,
+                ApprovalTimeout = reader.Duration(nameof(AgentDefinition.ApprovalTimeout)) ?? Defaults.ApprovalTimeout,
                 Model = section[nameof(AgentDefinition.Model)],
             });
             if (string.IsNullOrWhiteSpace(section["Instructions"]))

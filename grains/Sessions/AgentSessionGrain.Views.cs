@@ -14,7 +14,6 @@ public sealed partial class AgentSessionGrain
     private Published published = Published.Empty;
     // Created by the first reader that waits, so an idle session without readers holds none.
     private TaskCompletionSource? changed;
-    private long snapshots;
     private bool publishQueued;
 
     /// <inheritdoc />
@@ -137,7 +136,7 @@ public sealed partial class AgentSessionGrain
         if (Session.Active is null && Session.Queue.Count == 0)
         {
             // The common idle case shares one empty map.
-            return new Published(++snapshots, agent, messages, Session.RunsFinished, Published.NoRuns);
+            return new Published(agent, messages, Session.RunsFinished, Published.NoRuns);
         }
 
         var active = new Dictionary<string, PublishedRun>(StringComparer.Ordinal);
@@ -154,20 +153,16 @@ public sealed partial class AgentSessionGrain
             }
         }
 
-        return new Published(++snapshots, agent, messages, Session.RunsFinished, active);
+        return new Published(agent, messages, Session.RunsFinished, active);
     }
 
-    /// <summary>Shows a committed snapshot to readers and wakes those waiting; older snapshots are ignored.</summary>
+    /// <summary>Shows a committed snapshot to readers and wakes those waiting.</summary>
+    /// <remarks>Called on the grain's scheduler right after each commit, so snapshots arrive in commit order.</remarks>
     private void Publish(Published snapshot)
     {
         TaskCompletionSource? previous;
         lock (publishGate)
         {
-            if (snapshot.Version <= published.Version)
-            {
-                return;
-            }
-
             published = snapshot;
             previous = changed;
             changed = null;
@@ -193,11 +188,11 @@ public sealed partial class AgentSessionGrain
     }
 
     /// <summary>What readers see: only what has committed.</summary>
-    private sealed record Published(long Version, string? Agent, long History, long RunsFinished, IReadOnlyDictionary<string, PublishedRun> Runs)
+    private sealed record Published(string? Agent, long History, long RunsFinished, IReadOnlyDictionary<string, PublishedRun> Runs)
     {
         public static IReadOnlyDictionary<string, PublishedRun> NoRuns { get; } = new Dictionary<string, PublishedRun>();
 
-        public static Published Empty { get; } = new(0, null, 0, 0, NoRuns);
+        public static Published Empty { get; } = new(null, 0, 0, NoRuns);
     }
 
     private sealed record PublishedRun(RunView View, long FirstEvent, long EventCount);

@@ -1,4 +1,5 @@
 using System.Text;
+using AgentGrains.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -96,21 +97,12 @@ public sealed class WebhookReceiver : IAsyncDisposable
     }
 
     /// <summary>Waits until at least <paramref name="count"/> attempts have arrived.</summary>
-    /// <exception cref="TimeoutException">Fewer arrived within <paramref name="timeout"/>; the message lists those that did.</exception>
-    public async Task WaitForAttemptsAsync(int count, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (Attempts.Count < count)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException(
-                    $"The webhook receiver expected {count} attempts within {timeout.TotalSeconds:0.#} s but received {Attempts.Count}: [{string.Join(", ", Attempts.Select(a => a.Key))}].");
-            }
-
-            await Task.Delay(20);
-        }
-    }
+    /// <exception cref="TimeoutException">Fewer arrived within <paramref name="timeout"/>.</exception>
+    public Task WaitForAttemptsAsync(int count, TimeSpan timeout) =>
+        Eventually.TrueAsync(
+            () => Task.FromResult(Attempts.Count >= count),
+            timeout,
+            $"the webhook receiver has {count} attempts");
 
     /// <summary>Lets the held attempt end (its caller is gone by then; nothing is answered).</summary>
     public void ReleaseHeld() => released.TrySetResult();

@@ -4,6 +4,8 @@ using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.Tests.Grains;
 using Microsoft.Extensions.AI;
 
+using AgentGrains.Tests.Infrastructure;
+
 namespace AgentGrains.Tests.Gateway;
 
 /// <summary>A run's server-sent event stream read over the real pipeline: order, end, resumption with Last-Event-ID; on every storage provider.</summary>

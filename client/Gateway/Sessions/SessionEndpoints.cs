@@ -122,28 +122,14 @@ internal static class SessionEndpoints
             throw NotFound(id);
         }
 
-        RunSubmission submission;
-        if (idempotencyKey is null)
-        {
-            submission = await session.SubmitAsync(request.Text).ConfigureAwait(false);
-        }
-        else
-        {
-            using (RequestContext.WithIdempotencyKey(IdempotencyKeyPrefix + idempotencyKey))
-            {
-                submission = await session.SubmitAsync(request.Text).ConfigureAwait(false);
-            }
-        }
-
+        var submission = await WithClientKeyAsync(idempotencyKey, () => session.SubmitAsync(request.Text)).ConfigureAwait(false);
         var maxWait = options.Value.MaxReplyWait;
-        if (wait != false && maxWait > TimeSpan.Zero
-            && await session.WaitForRunAsync(submission.RunId, maxWait).ConfigureAwait(false) is { IsTerminal: true } run)
-        {
-            return TypedResults.Ok(new MessageReplyResponse(run.SessionId, run.RunId, run.Status, run.Reply, run.Reason, run.Messages));
-        }
-
-        var current = await session.GetRunAsync(submission.RunId).ConfigureAwait(false);
-        return TypedResults.Accepted($"/v1/runs/{submission.RunId}", new RunAcceptedResponse(submission.RunId, current?.Status ?? submission.Status));
+        var run = wait == false || maxWait <= TimeSpan.Zero
+            ? null
+            : await session.WaitForRunAsync(submission.RunId, maxWait).ConfigureAwait(false);
+        return run is { IsTerminal: true }
+            ? TypedResults.Ok(new MessageReplyResponse(run.SessionId, run.RunId, run.Status, run.Reply, run.Reason, run.Messages))
+            : TypedResults.Accepted($"/v1/runs/{submission.RunId}", new RunAcceptedResponse(submission.RunId, run?.Status ?? submission.Status));
     }
 
     private static async Task<Ok<SessionResponse>> GetSessionAsync(string id, [FromServices] IGrainFactory grains)
@@ -154,9 +140,9 @@ internal static class SessionEndpoints
     }
 
     /// <summary>Runs a durable call under the client's Idempotency-Key (namespaced), or under a fresh key when there is none.</summary>
+    /// <remarks>The caller has checked the key with <see cref="ValidateIdempotencyKey"/> before anything else, so a bad key changes nothing.</remarks>
     internal static async Task<T> WithClientKeyAsync<T>(string? idempotencyKey, Func<Task<T>> call)
     {
-        ValidateIdempotencyKey(idempotencyKey);
         if (idempotencyKey is null)
         {
             return await call().ConfigureAwait(false);

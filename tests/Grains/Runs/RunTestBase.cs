@@ -48,21 +48,17 @@ public abstract class RunTestBase(StorageUnderTest storage) : IAsyncLifetime
     protected static async Task<RunView> WaitForStatusAsync(IAgentSessionGrain session, string runId, string status)
     {
         ArgumentNullException.ThrowIfNull(session);
-        var deadline = DateTime.UtcNow + WaitLimit;
-        while (true)
-        {
-            var view = await session.GetRunAsync(runId);
-            if (view?.Status == status)
+        RunView? view = null;
+        await Eventually.TrueAsync(
+            async () =>
             {
-                return view;
-            }
-
-            if (view is { IsTerminal: true } || DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Expected run {runId} to become {status} within {WaitLimit.TotalSeconds} s; it is {view?.Status ?? "unknown"} ({view?.Reason}).");
-            }
-
-            await Task.Delay(20);
-        }
+                view = await session.GetRunAsync(runId);
+                // A run that ended otherwise will never get there: fail now, naming how it ended.
+                Assert.False(view is { IsTerminal: true } && view.Status != status, $"Run {runId} ended {view?.Status} ({view?.Reason}); expected {status}.");
+                return view?.Status == status;
+            },
+            WaitLimit,
+            $"run {runId} is {status}");
+        return view!;
     }
 }
