@@ -1,4 +1,5 @@
 using AgentGrains.Grains.Agents;
+using AgentGrains.Grains.Delegation;
 using AgentGrains.Grains.Models;
 using AgentGrains.Grains.Sessions;
 using AgentGrains.Grains.Tools;
@@ -50,6 +51,10 @@ public static class AgentSessionsSiloBuilderExtensions
             sp.GetServices<AgentDefinition>().Concat(ConfiguredAgents.Read(sp.GetService<IConfiguration>())),
             sp.GetRequiredService<ToolRegistry>()));
         services.AddAgentModel();
+        services.AddOptions<DelegationOptions>().BindConfiguration(DelegationOptions.SectionName)
+            .Validate(static o => o.MaxDepth >= 1, "Delegation:MaxDepth must be 1 or more (levels of specialists under a run a person started).")
+            .Validate(static o => o.PollWait > TimeSpan.Zero, "Delegation:PollWait must be a positive duration, e.g. 00:00:10.")
+            .ValidateOnStart();
         services.AddHostedService<AgentCatalogStartupCheck>();
         return builder.AddGrain<IAgentSessionGrain, AgentSessionGrain>();
     }

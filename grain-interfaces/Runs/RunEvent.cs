@@ -13,6 +13,9 @@ namespace AgentGrains.GrainInterfaces.Runs;
 /// <param name="Reason">Why (a denial, a budget, an error).</param>
 /// <param name="InputTokens">For <c>model.reply</c>: input tokens.</param>
 /// <param name="OutputTokens">For <c>model.reply</c>: output tokens.</param>
+/// <param name="ChildRunId">For <c>delegation.started</c>: the specialist run the call started (or found started).</param>
+/// <param name="Path">For an event of a specialist run in its manager's stream: the agents from the root down to the run it belongs to; null for the run's own events.</param>
+/// <param name="Agent">For <c>delegation.started</c>: the specialist agent.</param>
 public sealed record RunEvent(
     long Sequence,
     string RunId,
@@ -25,4 +28,7 @@ public sealed record RunEvent(
     string? Status = null,
     string? Reason = null,
     long? InputTokens = null,
-    long? OutputTokens = null);
+    long? OutputTokens = null,
+    string? ChildRunId = null,
+    IReadOnlyList<string>? Path = null,
+    string? Agent = null);

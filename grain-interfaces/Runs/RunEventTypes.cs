@@ -18,6 +18,9 @@ public static class RunEventTypes
     /// <summary>A person (or the approval timeout) decided a call.</summary>
     public const string ApprovalDecided = "approval.decided";
 
+    /// <summary>A call to a specialist agent started (or found) its run; <see cref="RunEvent.ChildRunId"/> names it. Its outcome follows as a <see cref="ToolResult"/>.</summary>
+    public const string DelegationStarted = "delegation.started";
+
     /// <summary>The run resumed after a stall or a takeover (its watchdog found no progress).</summary>
     public const string Resumed = "run.resumed";
 

@@ -17,6 +17,12 @@ namespace AgentGrains.GrainInterfaces.Runs;
 /// <param name="EndedAt">When it reached a terminal status.</param>
 /// <param name="Events">The number of journal events it has (its event stream's last id).</param>
 /// <param name="Messages">The number of messages in the session's history at its last commit.</param>
+/// <param name="Silo">The silo that holds the run's session (for a finished run: where it ended).</param>
+/// <param name="ParentRunId">For a specialist's run: the manager run that delegated it; null for a run a person started.</param>
+/// <param name="Path">The agents from the root manager down to this run's agent (one name for a run a person started).</param>
+/// <param name="Children">The specialist runs this run delegated to, in call order (the gateway fills in their own children).</param>
+/// <param name="DelegatedTokens">Tokens its finished specialist runs used (theirs and their descendants'); they count toward this run's token budget.</param>
+/// <param name="DelegatedCost">What its finished specialist runs cost; counts toward this run's cost budget.</param>
 public sealed record RunView(
     string RunId,
     string SessionId,
@@ -33,13 +39,22 @@ public sealed record RunView(
     DateTimeOffset? StartedAt,
     DateTimeOffset? EndedAt,
     long Events,
-    long Messages)
+    long Messages,
+    string? Silo = null,
+    string? ParentRunId = null,
+    IReadOnlyList<string>? Path = null,
+    IReadOnlyList<RunChildView>? Children = null,
+    long DelegatedTokens = 0,
+    decimal? DelegatedCost = null)
 {
     /// <summary>Whether the run has reached a terminal status.</summary>
     public bool IsTerminal => RunStatus.IsTerminal(Status);
 
     /// <summary>Wall time from start to end (or to now, for an active run, as of the view).</summary>
     public double? DurationMs => StartedAt is { } start && EndedAt is { } end ? (end - start).TotalMilliseconds : null;
+
+    /// <summary>Tokens of this run and of every specialist run under it that has finished: what its token budget counts.</summary>
+    public long TotalTokens => InputTokens + OutputTokens + DelegatedTokens;
 
     /// <summary>The number of tool calls over all steps.</summary>
     public int ToolCalls => Steps.Sum(static s => s.ToolCalls.Count);

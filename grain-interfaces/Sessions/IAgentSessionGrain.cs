@@ -26,6 +26,15 @@ public interface IAgentSessionGrain : IGrainWithStringKey
     /// <exception cref="SessionBusyException">A run is active and the agent's policy is <c>reject</c>, or the queue is full.</exception>
     Task<RunSubmission> SubmitAsync(string text);
 
+    /// <summary>Starts a specialist run for a manager's call: creates the session for the specialist agent if needed and submits the request.</summary>
+    /// <remarks>
+    /// Sent with the manager call's key as idempotency key, so a replayed or taken-over manager gets
+    /// the run its first attempt started and never starts a second one.
+    /// </remarks>
+    /// <exception cref="UnknownAgentException">No agent of that name is defined.</exception>
+    /// <exception cref="SessionConflictException">The session exists for another agent.</exception>
+    Task<RunSubmission> StartDelegatedAsync(DelegatedRun request);
+
     /// <summary>Cancels a queued or active run; its in-flight model and tool calls are abandoned.</summary>
     /// <exception cref="RunNotFoundException">No such run.</exception>
     /// <exception cref="RunConflictException">The run already ended otherwise.</exception>

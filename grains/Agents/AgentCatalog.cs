@@ -29,6 +29,11 @@ public sealed class AgentCatalog
             }
         }
 
+        foreach (var definition in agents.Values)
+        {
+            ValidateSpecialists(definition, tools, problems);
+        }
+
         if (problems.Count > 0)
         {
             throw new InvalidOperationException("Invalid agent definitions: " + string.Join("; ", problems) + ".");
@@ -49,6 +54,35 @@ public sealed class AgentCatalog
         TryGet(name, out var definition)
             ? definition
             : throw new UnknownAgentException($"Unknown agent '{name}'; known agents: {string.Join(", ", Names)}.");
+
+    private void ValidateSpecialists(AgentDefinition definition, ToolRegistry tools, List<string> problems)
+    {
+        foreach (var name in definition.Specialists)
+        {
+            if (!agents.TryGetValue(name, out var specialist))
+            {
+                problems.Add($"agent '{definition.Name}' calls specialist '{name}', which is not defined (known agents: {string.Join(", ", agents.Keys.Order(StringComparer.Ordinal))}); define it or remove it");
+            }
+            else if (specialist.Contract is null)
+            {
+                problems.Add($"agent '{definition.Name}' calls specialist '{name}', which has no Contract; give '{name}' a SpecialistContract (its request and response types)");
+            }
+            else if (!name.All(static c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-') || name.Length > 64)
+            {
+                problems.Add($"agent '{definition.Name}' calls specialist '{name}', whose name cannot be a tool name; name specialists with 1 to 64 ASCII letters, digits, '_' or '-'");
+            }
+
+            if (definition.Tools.Contains(name, StringComparer.Ordinal) || tools.Contains(name))
+            {
+                problems.Add($"agent '{definition.Name}' calls specialist '{name}', and a tool has that name too; rename one of them");
+            }
+        }
+
+        if (definition.Specialists.Distinct(StringComparer.Ordinal).Count() != definition.Specialists.Count)
+        {
+            problems.Add($"agent '{definition.Name}' lists a specialist twice; list each once");
+        }
+    }
 
     private static void Validate(AgentDefinition definition, ToolRegistry tools, List<string> problems)
     {

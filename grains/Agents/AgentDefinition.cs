@@ -1,3 +1,5 @@
+using Microsoft.Extensions.AI;
+
 namespace AgentGrains.Grains.Agents;
 
 /// <summary>What an agent is: its instructions, its tools, its budgets and its run policies.</summary>
@@ -61,4 +63,29 @@ public sealed class AgentDefinition(string name, string instructions, IReadOnlyL
 
     /// <summary>The model id to ask for; null (default) for the configured <c>Model:Name</c>.</summary>
     public string? Model { get; init; }
+
+    /// <summary>The specialist agents its model may call as tools (each one's <see cref="Contract"/> gives the tool); default none.</summary>
+    /// <remarks>
+    /// A call starts a run of the specialist in a session of its own (one per call, or one per manager
+    /// session when the contract keeps its conversation), on whichever silo owns that session. The
+    /// manager's run waits for it without holding its own session, so it still answers reads,
+    /// cancellation and approvals. A failure of the specialist comes back to the model as a tool error.
+    /// </remarks>
+    public IReadOnlyList<string> Specialists { get; init; } = [];
+
+    /// <summary>Makes this agent callable by managers as a typed tool; null (default) for an agent only people talk to.</summary>
+    public SpecialistContract? Contract { get; init; }
+
+    /// <summary>
+    /// A model for this agent alone: a specialist written as plain code (<see cref="Delegation.CodeSpecialist"/>)
+    /// always uses it; otherwise null (default) for the silo's configured model.
+    /// </summary>
+    public IChatClient? ChatClient { get; init; }
+
+    /// <summary>
+    /// The deterministic model this agent uses while the silo runs the offline scripted model (no
+    /// model provider configured); null (default) to use the scripted model as is. Showcase agents use
+    /// it to play their part offline and switch to the real model once one is configured.
+    /// </summary>
+    public IChatClient? OfflineModel { get; init; }
 }

@@ -75,6 +75,27 @@ public sealed class RunState
     /// <summary>The number of messages in the history when it ended.</summary>
     public long Messages { get; set; }
 
+    /// <summary>For a specialist's run: the manager run that delegated it.</summary>
+    public string? ParentRunId { get; set; }
+
+    /// <summary>For a specialist's run: the agents from the root manager down to this run's agent; empty for a run a person started.</summary>
+    public List<string> Path { get; set; } = [];
+
+    /// <summary>Tokens of the finished specialist runs it delegated to (and theirs): counted toward its token budget.</summary>
+    public long DelegatedTokens { get; set; }
+
+    /// <summary>Cost of the finished specialist runs it delegated to: counted toward its cost budget.</summary>
+    public decimal? DelegatedCost { get; set; }
+
+    /// <summary>The silo whose driver last ran it.</summary>
+    public string? Silo { get; set; }
+
+    /// <summary>Tokens counted against the token budget: its own and its specialists'.</summary>
+    public long BudgetTokens => InputTokens + OutputTokens + DelegatedTokens;
+
+    /// <summary>Cost counted against the cost budget: its own and its specialists'; null while nothing had a price.</summary>
+    public decimal? BudgetCost => Cost is null && DelegatedCost is null ? null : (Cost ?? 0) + (DelegatedCost ?? 0);
+
     /// <summary>A queued run cancelled before it started; it ends when its turn in the queue comes.</summary>
     public bool CancelRequested { get; set; }
 
@@ -101,5 +122,28 @@ public sealed class RunState
         StartedAt,
         EndedAt,
         EventCount,
-        messages);
+        messages,
+        Silo,
+        ParentRunId,
+        Path.Count > 0 ? Path : [agent],
+        ChildViews(),
+        DelegatedTokens,
+        DelegatedCost);
+
+    private List<RunChildView>? ChildViews()
+    {
+        List<RunChildView>? children = null;
+        foreach (var step in Steps)
+        {
+            foreach (var call in step.Calls)
+            {
+                if (call.ChildRunId is { } child)
+                {
+                    (children ??= []).Add(new RunChildView(child, call.Name, step.Number, call.Index, call.ChildStatus));
+                }
+            }
+        }
+
+        return children;
+    }
 }

@@ -29,6 +29,17 @@ public sealed class ToolCallState
     /// <summary>How long the call that produced <see cref="Result"/> took.</summary>
     public double? DurationMs { get; set; }
 
+    /// <summary>For a call of a specialist agent: the specialist run it started, once journaled.</summary>
+    public string? ChildRunId { get; set; }
+
+    /// <summary>For a call of a specialist agent: the run's status as this call last knew it.</summary>
+    public string ChildStatus => Status switch
+    {
+        ToolCallStatus.Succeeded => RunStatus.Completed,
+        ToolCallStatus.Failed => RunStatus.Failed,
+        _ => RunStatus.Running,
+    };
+
     /// <summary>Whether <see cref="Result"/> is known (the call is finished, whatever its outcome).</summary>
     public bool IsFinished => Status is ToolCallStatus.Succeeded or ToolCallStatus.Failed or ToolCallStatus.Denied;
 

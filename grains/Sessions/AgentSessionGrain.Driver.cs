@@ -80,6 +80,7 @@ public sealed partial class AgentSessionGrain
                         await RunTurnAsync(() => RecordModelReplyAsync(call, outcome, early)).ConfigureAwait(false);
                         break;
                     case ToolsPlan calls:
+                        // In parallel: tools, and specialist runs on whichever silos own their sessions.
                         await Task.WhenAll(calls.Calls.Select(c => RunToolAsync(calls, c, cancellationToken))).ConfigureAwait(false);
                         break;
                     default:
@@ -114,6 +115,7 @@ public sealed partial class AgentSessionGrain
         {
             AppendEvent(run, new RunEvent(0, run.RunId, RunEventTypes.Resumed, now, run.Steps.Count, Status: RunStatus.Running, Reason: resumeReason));
             run.LastProgressAt = now;
+            run.Silo = RuntimeIdentity;
             run.Resumes++;
             dirty = true;
         }
@@ -132,7 +134,7 @@ public sealed partial class AgentSessionGrain
             var runnable = step.Calls.Where(static c => c.IsRunnable).Select(static c => (c.Index, c.CallId, c.Name, c.Arguments)).ToList();
             if (runnable.Count > 0)
             {
-                plan = new ToolsPlan(run.RunId, step.Number, runnable, agent);
+                plan = new ToolsPlan(run.RunId, step.Number, runnable, agent, PathOf(run));
             }
         }
         else if (ExceededBudget(run, agent, now) is { } exceeded)
@@ -145,11 +147,7 @@ public sealed partial class AgentSessionGrain
         {
             tail ??= await LoadTailAsync(run, agent);
             var remaining = agent.MaxWallTime - (now - run.StartedAt!.Value - run.ApprovalWait);
-            var options = new ChatOptions { ModelId = agent.Model ?? modelOptions.Name };
-            if (agent.Tools.Count > 0)
-            {
-                options.Tools = tools.GetTools(agent.Tools);
-            }
+            var options = new ChatOptions { ModelId = agent.Model ?? modelOptions.Name, Tools = ToolsFor(agent) };
 
             plan = new ModelPlan(run.RunId, run.Steps.Count + 1, ModelMessages(agent), options, remaining < agent.ModelTimeout ? remaining : agent.ModelTimeout, remaining < agent.ModelTimeout, agent);
         }
@@ -170,7 +168,7 @@ public sealed partial class AgentSessionGrain
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         try
         {
-            var response = await model.GetResponseAsync(plan.Messages, plan.Options, linked.Token).ConfigureAwait(false);
+            var response = await ModelFor(plan.Agent).GetResponseAsync(plan.Messages, plan.Options, linked.Token).ConfigureAwait(false);
             return new ModelOutcome(response, null, null, timeProvider.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (Exception ex) when (ex is OperationCanceledException && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -206,7 +204,9 @@ public sealed partial class AgentSessionGrain
 
         foreach (var call in calls)
         {
-            if (tools.Validate(call, plan.Agent.Tools) is not null
+            // A specialist call starts a run elsewhere: its reply is journaled first, so a replay sends the same request.
+            if (IsSpecialistCall(plan.Agent, call.Name)
+                || tools.Validate(call, plan.Agent.Tools) is not null
                 || !tools.TryGet(call.Name, out var tool)
                 || tool.HasSideEffects || tool.NeedsConfirmation || tool.MaxCallsPerSession is not null)
             {
@@ -219,8 +219,17 @@ public sealed partial class AgentSessionGrain
 
     private async Task RunToolAsync(ToolsPlan plan, (int Index, string CallId, string Name, string Arguments) call, CancellationToken cancellationToken)
     {
-        var content = FunctionCallContent.CreateFromParsedArguments(call.Arguments, call.CallId, call.Name, HistoryMessages.ParseArguments);
-        var outcome = await InvokeToolAsync(plan.RunId, plan.Step, call.Index, content, plan.Agent, cancellationToken).ConfigureAwait(false);
+        ToolOutcome outcome;
+        if (IsSpecialistCall(plan.Agent, call.Name))
+        {
+            outcome = await DelegateAsync(plan, call, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var content = FunctionCallContent.CreateFromParsedArguments(call.Arguments, call.CallId, call.Name, HistoryMessages.ParseArguments);
+            outcome = await InvokeToolAsync(plan.RunId, plan.Step, call.Index, content, plan.Agent, cancellationToken).ConfigureAwait(false);
+        }
+
         cancellationToken.ThrowIfCancellationRequested();
         await RunTurnAsync(() => RecordToolResultAsync(plan.RunId, plan.Step, call.Index, outcome)).ConfigureAwait(false);
     }
@@ -284,7 +293,7 @@ public sealed partial class AgentSessionGrain
                 CallId = string.IsNullOrEmpty(call.CallId) ? ToolCallState.KeyOf(run.RunId, step.Number, i) : call.CallId,
                 Name = call.Name,
                 Arguments = HistoryMessages.ToEntry(call).Arguments,
-                Risk = tools.TryGet(call.Name, out var tool) ? tool.Risk.ToString().ToLowerInvariant() : null,
+                Risk = tools.TryGet(call.Name, out var tool) ? tool.Risk.ToString().ToLowerInvariant() : IsSpecialistCall(agent, call.Name) ? "agent" : null,
             });
         }
 
@@ -308,9 +317,15 @@ public sealed partial class AgentSessionGrain
         for (var i = 0; i < calls.Count; i++)
         {
             var entry = step.Calls[i];
-            if (tools.Validate(calls[i], agent.Tools) is { } invalid)
+            if (ValidateCall(run, agent, calls[i]) is { } invalid)
             {
                 FinishCall(run, step, entry, ToolCallStatus.Failed, invalid.Content, durationMs: null);
+                continue;
+            }
+
+            if (IsSpecialistCall(agent, entry.Name))
+            {
+                // Started by the driver once this reply has committed.
                 continue;
             }
 
@@ -335,7 +350,7 @@ public sealed partial class AgentSessionGrain
             }
         }
 
-        if ((agent.MaxTokens is { } tokens && run.InputTokens + run.OutputTokens > tokens) || (agent.MaxCost is { } limit && run.Cost > limit))
+        if ((agent.MaxTokens is { } tokens && run.BudgetTokens > tokens) || (agent.MaxCost is { } limit && run.BudgetCost > limit))
         {
             await FinishRunAsync(run, RunStatus.BudgetExceeded, ExceededBudget(run, agent, now));
             await StartNextQueuedAsync();
@@ -365,6 +380,12 @@ public sealed partial class AgentSessionGrain
 
         run.LastProgressAt = timeProvider.GetUtcNow();
         run.Resumes = 0;
+        run.DelegatedTokens += outcome.DelegatedTokens;
+        if (outcome.DelegatedCost is { } cost)
+        {
+            run.DelegatedCost = (run.DelegatedCost ?? 0) + cost;
+        }
+
         FinishCall(run, step, step.Calls[index], outcome.Result.IsError ? ToolCallStatus.Failed : ToolCallStatus.Succeeded, outcome.Result.Content, outcome.DurationMs);
         await state.WriteStateAsync(stopping);
         PublishAfterCommit();
@@ -399,14 +420,14 @@ public sealed partial class AgentSessionGrain
 
     private static string? ExceededBudget(RunState run, AgentDefinition agent, DateTimeOffset now)
     {
-        var tokens = run.InputTokens + run.OutputTokens;
+        var tokens = run.BudgetTokens;
         var elapsed = now - run.StartedAt!.Value - run.ApprovalWait;
         return run.Steps.Count >= agent.MaxSteps
                 ? $"step budget exhausted: {agent.MaxSteps.ToString(CultureInfo.InvariantCulture)} model calls without a final answer"
             : agent.MaxTokens is { } maxTokens && tokens >= maxTokens
                 ? $"token budget exhausted: {tokens.ToString(CultureInfo.InvariantCulture)} tokens used of {maxTokens.ToString(CultureInfo.InvariantCulture)}"
-            : agent.MaxCost is { } maxCost && run.Cost >= maxCost
-                ? $"cost budget exhausted: ${run.Cost.Value.ToString("0.######", CultureInfo.InvariantCulture)} spent of ${maxCost.ToString("0.######", CultureInfo.InvariantCulture)}"
+            : agent.MaxCost is { } maxCost && run.BudgetCost is { } spent && spent >= maxCost
+                ? $"cost budget exhausted: ${spent.ToString("0.######", CultureInfo.InvariantCulture)} spent of ${maxCost.ToString("0.######", CultureInfo.InvariantCulture)}"
             : elapsed >= agent.MaxWallTime
                 ? $"wall-time budget exhausted: {Seconds(elapsed)} s of {Seconds(agent.MaxWallTime)} s"
             : null;
@@ -432,7 +453,7 @@ public sealed partial class AgentSessionGrain
 
     private List<ChatMessage> ModelMessages(AgentDefinition agent)
     {
-        var messages = new List<ChatMessage>(tail!.Count + 1) { new(ChatRole.System, agent.Instructions) };
+        var messages = new List<ChatMessage>(tail!.Count + 1) { new(ChatRole.System, InstructionsOf(agent)) };
         var first = 0;
         while (first < tail.Count && tail[first].Role == ChatRole.Tool)
         {
@@ -455,9 +476,20 @@ public sealed partial class AgentSessionGrain
 
     private sealed record ModelPlan(string RunId, int Step, List<ChatMessage> Messages, ChatOptions Options, TimeSpan Timeout, bool TimeoutIsWallTime, AgentDefinition Agent) : DriverPlan;
 
-    private sealed record ToolsPlan(string RunId, int Step, List<(int Index, string CallId, string Name, string Arguments)> Calls, AgentDefinition Agent) : DriverPlan;
+    private sealed record ToolsPlan(string RunId, int Step, List<(int Index, string CallId, string Name, string Arguments)> Calls, AgentDefinition Agent, IReadOnlyList<string> Path) : DriverPlan;
 
     private sealed record ModelOutcome(ChatResponse? Response, string? FailStatus, string? Reason, double DurationMs);
 
-    private sealed record ToolOutcome(ToolResult Result, double DurationMs);
+    /// <summary>A tool's or a specialist's result; a specialist's carries the tokens and cost of its run (and its descendants').</summary>
+    private sealed record ToolOutcome(ToolResult Result, double DurationMs, long DelegatedTokens = 0, decimal? DelegatedCost = null);
+
+    /// <summary>The model <paramref name="agent"/> talks to: its own (a code specialist), its offline model while the silo runs the scripted one, or the silo's.</summary>
+    private IChatClient ModelFor(AgentDefinition agent) =>
+        agent.ChatClient ?? (agent.OfflineModel is { } offline && model is ScriptedChatClient ? offline : model);
+
+    /// <summary>The system prompt; a specialist with a typed response is told the JSON it must reply with.</summary>
+    private static string InstructionsOf(AgentDefinition agent) =>
+        agent.Contract is { } contract && contract.ResponseType != typeof(string) && agent.ChatClient is null
+            ? $"{agent.Instructions}\n\nReply with only a JSON object that matches this JSON schema, and nothing else:\n{contract.ResponseSchema.GetRawText()}"
+            : agent.Instructions;
 }

@@ -146,7 +146,7 @@ public sealed partial class AgentSessionGrain
                 {
                     StartDriver($"resumed from its journal by its watchdog on silo {RuntimeIdentity}");
                 }
-                else if (idle >= agent.StallTimeout)
+                else if (idle >= agent.StallTimeout && !WaitsOnlyForSpecialists(run))
                 {
                     LogStalled(logger, SessionId, run.RunId, idle.TotalSeconds);
                     StartDriver($"no progress for {Seconds(idle)} s; resumed from its journal by its watchdog");
@@ -207,6 +207,7 @@ public sealed partial class AgentSessionGrain
         run.LastProgressAt = now;
         run.FirstEvent = events.Count;
         run.HistoryStart = history.Count;
+        run.Silo = RuntimeIdentity;
         Session.Active = run;
         AppendHistory(new HistoryEntry(HistoryMessages.User, run.Input, now));
         AppendEvent(run, new RunEvent(0, run.RunId, RunEventTypes.Started, now, Text: run.Input, Status: RunStatus.Running));
@@ -230,6 +231,11 @@ public sealed partial class AgentSessionGrain
         if (run.StartedAt is null)
         {
             run.FirstEvent = events.Count;
+        }
+
+        if (status != RunStatus.Completed)
+        {
+            CancelSpecialistsAfterCommit(run, status);
         }
 
         run.Status = status;

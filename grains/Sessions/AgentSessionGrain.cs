@@ -1,4 +1,5 @@
 using AgentGrains.Grains.Agents;
+using AgentGrains.Grains.Delegation;
 using AgentGrains.Grains.Models;
 using AgentGrains.Grains.Runs;
 using AgentGrains.Grains.Tools;
@@ -49,6 +50,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
     private readonly ToolRegistry tools;
     private readonly IChatClient model;
     private readonly ModelOptions modelOptions;
+    private readonly DelegationOptions delegation;
     private readonly TimeProvider timeProvider;
     private readonly ILogger<AgentSessionGrain> logger;
 
@@ -64,10 +66,12 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
         ToolRegistry tools,
         IChatClient model,
         IOptions<ModelOptions> modelOptions,
+        IOptions<DelegationOptions> delegation,
         TimeProvider timeProvider,
         ILogger<AgentSessionGrain> logger)
     {
         ArgumentNullException.ThrowIfNull(modelOptions);
+        ArgumentNullException.ThrowIfNull(delegation);
         this.state = state;
         this.history = history;
         this.events = events;
@@ -76,6 +80,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
         this.tools = tools;
         this.model = model;
         this.modelOptions = modelOptions.Value;
+        this.delegation = delegation.Value;
         this.timeProvider = timeProvider;
         this.logger = logger;
     }

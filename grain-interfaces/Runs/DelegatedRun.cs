@@ -1,0 +1,9 @@
+namespace AgentGrains.GrainInterfaces.Runs;
+
+/// <summary>A manager's call of a specialist, as the specialist's session receives it.</summary>
+/// <param name="Agent">The specialist agent to run.</param>
+/// <param name="Input">The request, as the JSON the manager's model sent (checked against the specialist's request schema).</param>
+/// <param name="ParentRunId">The manager run that calls.</param>
+/// <param name="Path">The agents from the root manager down to the caller, the caller last.</param>
+/// <param name="CallKey">The manager call's idempotency key (<c>{runId}:{step}:{callIndex}</c>).</param>
+public sealed record DelegatedRun(string Agent, string Input, string ParentRunId, IReadOnlyList<string> Path, string CallKey);
