@@ -40,6 +40,11 @@ public interface IAgentSessionGrain : IGrainWithStringKey
     /// <exception cref="RunConflictException">The run already ended otherwise.</exception>
     Task<RunView> CancelRunAsync(string runId);
 
+    /// <summary>Cancels a specialist run because the manager run that waits for it ended; as <see cref="CancelRunAsync"/>, with the reason naming the manager.</summary>
+    /// <exception cref="RunNotFoundException">No such run.</exception>
+    /// <exception cref="RunConflictException">The run already ended otherwise.</exception>
+    Task<RunView> CancelWithManagerAsync(string runId, string reason);
+
     /// <summary>Approves or denies a tool call a run is waiting on; the run continues once every waiting call is decided.</summary>
     /// <exception cref="RunNotFoundException">No such run, or no such call in it.</exception>
     /// <exception cref="RunConflictException">The call is not waiting for a decision.</exception>

@@ -205,7 +205,7 @@ public sealed partial class AgentSessionGrain
             var remaining = deadline - timeProvider.GetUtcNow();
             if (remaining <= TimeSpan.Zero)
             {
-                _ = CancelSpecialistsAsync([submission.RunId], $"its manager's call timed out after {Seconds(contract.Timeout)} s");
+                _ = CancelSpecialistsAsync([submission.RunId], $"cancelled because its manager's call timed out after {Seconds(contract.Timeout)} s");
                 return Outcome(DelegationErrors.Of(
                     DelegationErrors.TimedOut,
                     $"specialist '{call.Name}' (run {submission.RunId}) did not finish within {Seconds(contract.Timeout)} s, last seen {view?.Status ?? RunStatus.Running}; its run was cancelled."), view);
@@ -288,7 +288,7 @@ public sealed partial class AgentSessionGrain
 
         if (children is not null)
         {
-            var reason = $"its manager run {run.RunId} ended {status}";
+            var reason = $"cancelled because its manager run {run.RunId} ended {status}";
             AfterCommit(() => _ = CancelSpecialistsAsync(children, reason));
         }
     }
@@ -311,7 +311,7 @@ public sealed partial class AgentSessionGrain
                     () =>
                     {
                         using var scope = RequestContext.WithIdempotencyKey(DelegationKey($"cancel:{runId}"));
-                        return child.CancelRunAsync(runId);
+                        return child.CancelWithManagerAsync(runId, reason);
                     },
                     deadline,
                     stopping).ConfigureAwait(false);

@@ -82,7 +82,17 @@ public sealed partial class AgentSessionGrain
     }
 
     /// <inheritdoc />
-    public async Task<RunView> CancelRunAsync(string runId)
+    public Task<RunView> CancelRunAsync(string runId) => CancelAsync(runId, reason: null);
+
+    /// <inheritdoc />
+    public Task<RunView> CancelWithManagerAsync(string runId, string reason)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        return CancelAsync(runId, reason);
+    }
+
+    /// <summary>Cancels a run; a null <paramref name="reason"/> is a person's request.</summary>
+    private async Task<RunView> CancelAsync(string runId, string? reason)
     {
         var (run, agent) = FindForChange(runId);
         if (run is null)
@@ -94,11 +104,11 @@ public sealed partial class AgentSessionGrain
         {
             // Ends when its turn in the queue comes, so runs still end in number order.
             run.CancelRequested = true;
-            run.Reason = "cancelled before it started";
+            run.Reason = reason ?? "cancelled before it started";
         }
         else
         {
-            await FinishRunAsync(run, RunStatus.Cancelled, "cancelled by request");
+            await FinishRunAsync(run, RunStatus.Cancelled, reason ?? "cancelled by request");
             await StartNextQueuedAsync();
         }
 

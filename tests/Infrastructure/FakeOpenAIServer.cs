@@ -249,6 +249,21 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
 
     private async Task WriteAsync(HttpContext context, FakeChatRequest request, FakeResponse response)
     {
+        if (response.Hold is { } hold)
+        {
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping.Token);
+            try
+            {
+                await hold.WaitAsync(wait.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // The client gave up (its silo was killed, its run cancelled): nobody waits for the answer.
+                context.Abort();
+                return;
+            }
+        }
+
         switch (response.Kind)
         {
             case FakeResponseKind.Hang:

@@ -31,6 +31,23 @@ public sealed class FakeResponse
     /// <summary>For an error, the <c>Retry-After</c> header (whole seconds, rounded up), if any.</summary>
     public TimeSpan? RetryAfter { get; private init; }
 
+    /// <summary>When set, the server answers only once this task completes (or never, if the client gives up first).</summary>
+    public Task? Hold { get; private init; }
+
+    /// <summary>This response, sent only once <paramref name="release"/> completes.</summary>
+    public FakeResponse HeldUntil(Task release) => new()
+    {
+        Kind = Kind,
+        Content = Content,
+        ToolCalls = ToolCalls,
+        Usage = Usage,
+        FinishReason = FinishReason,
+        StatusCode = StatusCode,
+        ErrorBody = ErrorBody,
+        RetryAfter = RetryAfter,
+        Hold = release,
+    };
+
     /// <summary>A text reply.</summary>
     public static FakeResponse Text(string content, FakeUsage? usage = null, string finishReason = "stop") =>
         new() { Kind = FakeResponseKind.Reply, Content = content, Usage = usage, FinishReason = finishReason };

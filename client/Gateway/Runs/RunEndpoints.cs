@@ -67,7 +67,8 @@ internal static partial class RunEndpoints
     private static async Task<Ok<RunView>> GetRunAsync(string runId, [FromServices] IGrainFactory grains)
     {
         var session = Session(runId, grains);
-        return TypedResults.Ok(await session.GetRunAsync(runId).ConfigureAwait(false) ?? throw NotFound(runId));
+        var view = await session.GetRunAsync(runId).ConfigureAwait(false) ?? throw NotFound(runId);
+        return TypedResults.Ok(view with { Children = await RunTree.ChildrenAsync(view.Children, grains).ConfigureAwait(false) });
     }
 
     private static async Task<Ok<RunView>> DecideAsync(
@@ -209,7 +210,12 @@ internal static partial class RunEndpoints
             throw GatewayProblemException.Invalid("runId", $"'{runId}' is not a run id; run ids look like '<sessionId>{RunIds.Separator}<number>'.");
         }
 
-        SessionIds.Validate(sessionId, "runId");
+        // A specialist's session id joins its manager's run id and the call: each part is a session id's shape.
+        foreach (var part in sessionId.Split(RunIds.Separator))
+        {
+            SessionIds.Validate(part, "runId");
+        }
+
         return grains.GetGrain<IAgentSessionGrain>(sessionId);
     }
 

@@ -1,0 +1,62 @@
+using System.ComponentModel;
+using AgentGrains.Grains.Agents;
+using AgentGrains.Grains.Delegation;
+
+namespace AgentGrains.Tests.Grains.Delegation;
+
+/// <summary>The request every test specialist takes.</summary>
+/// <param name="Task">What to do.</param>
+public sealed record TaskRequest([property: Description("What to do, in a few words.")] string Task);
+
+/// <summary>The agents of the delegation tests; <see cref="DelegationScript"/> plays them.</summary>
+public static class DelegationAgents
+{
+    public const string Manager = "manager";
+    public const string Worker = "worker";
+    public const string Ping = "ping";
+    public const string Pong = "pong";
+    public const string Top = "top";
+    public const string Mid = "mid";
+    public const string Leaf = "leaf";
+    public const string Broken = "broken";
+    public const string Greedy = "greedy";
+    public const string Resilient = "resilient";
+    public const string Thrifty = "thrifty";
+
+    /// <summary>Tokens a <see cref="Greedy"/> run may use: less than one reply.</summary>
+    public const long GreedyTokens = 50;
+
+    /// <summary>Tokens a <see cref="Thrifty"/> run may use: its own step and one worker's, not two workers'.</summary>
+    public const long ThriftyTokens = 250;
+
+    public static IEnumerable<AgentDefinition> All(TimeSpan watchdogPeriod)
+    {
+        var contract = SpecialistContract.For<TaskRequest, string>("Does the task it is given and says what it did.");
+        AgentDefinition Agent(string name, IReadOnlyList<string> specialists, bool specialist = true, long? maxTokens = null) =>
+            new(name, $"agent:{name} Do the task you are given.", [])
+            {
+                Specialists = specialists,
+                Contract = specialist ? contract : null,
+                WatchdogPeriod = watchdogPeriod,
+                MaxTokens = maxTokens,
+            };
+
+        yield return Agent(Manager, [Worker], specialist: false);
+        yield return Agent(Worker, []);
+        yield return Agent(Ping, [Pong]);
+        yield return Agent(Pong, [Ping]);
+        yield return Agent(Top, [Mid], specialist: false);
+        yield return Agent(Mid, [Leaf]);
+        yield return Agent(Leaf, []);
+        for (var level = 1; level <= 4; level++)
+        {
+            yield return Agent($"d{level}", level < 4 ? [$"d{level + 1}"] : []);
+        }
+
+        yield return CodeSpecialist.Define<TaskRequest, string>(
+            Broken, "Always fails.", static (_, _) => throw new InvalidOperationException("the disk is on fire"));
+        yield return Agent(Greedy, [Worker], maxTokens: GreedyTokens);
+        yield return Agent(Resilient, [Worker, Broken, Greedy], specialist: false);
+        yield return Agent(Thrifty, [Worker], specialist: false, maxTokens: ThriftyTokens);
+    }
+}

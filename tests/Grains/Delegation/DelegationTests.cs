@@ -1,0 +1,412 @@
+using System.Globalization;
+using AgentGrains.Grains;
+using AgentGrains.GrainInterfaces.Runs;
+using AgentGrains.GrainInterfaces.Sessions;
+using AgentGrains.Runtime;
+using AgentGrains.Runtime.Testing;
+using AgentGrains.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentGrains.Tests.Grains.Delegation;
+
+/// <summary>
+/// Managers calling specialists across a <see cref="TestCluster"/>: the real OpenAI client against
+/// <see cref="FakeOpenAIServer"/> played by <see cref="DelegationScript"/>, silos killed mid-run, and
+/// the specialist runs counted in storage.
+/// </summary>
+public abstract class DelegationTests(StorageUnderTest storage) : IAsyncLifetime
+{
+    private static readonly TimeSpan WatchdogPeriod = TimeSpan.FromSeconds(1);
+
+    // Takeover needs the death timeout plus a few polls; generous for loaded CI machines.
+    private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(60);
+
+    private static readonly string[] Parts = ["part 1", "part 2", "part 3"];
+
+    private readonly DelegationScript script = new();
+    private FakeOpenAIServer server = null!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        await storage.InitializeAsync();
+        server = await FakeOpenAIServer.StartAsync();
+        server.DefaultResponder = script.Respond;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await server.DisposeAsync();
+        await storage.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+
+    [Fact]
+    public async Task ThreeParallelSpecialists_SiloOfOneKilledMidRun_ManagerCompletesWithOneSpecialistRunPerCall()
+    {
+        await using var cluster = await StartClusterAsync();
+        const string SessionId = "fanout";
+        var runId = RunIds.Format(SessionId, 1);
+        var owner = await CreateOnAsync(cluster, cluster.Silos[0], SessionId, DelegationAgents.Manager);
+        var others = cluster.Silos.Where(s => s != owner).ToList();
+        // Placement is local first; reading a specialist's session on a silo first puts it there, so
+        // the three calls run on three silos.
+        var placed = new[] { owner, others[0], others[1] };
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(placed[i], await PlaceAsync(cluster, placed[i], ChildSession(runId, 1, i)));
+        }
+
+        script.HangOnce("part 2");
+        await owner.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).SubmitAsync("worker worker worker");
+        await Eventually.TrueAsync(() => Task.FromResult(WorkerRequests("part 2") == 1), Recovery, "the second specialist's model call is in flight");
+        var victim = placed[1];
+
+        await cluster.KillSiloAsync(victim);
+        var run = await WaitForEndAsync(owner, runId);
+
+        Assert.True(run.Status == RunStatus.Completed, $"run {runId} ended {run.Status}: {run.Reason}");
+        Assert.Equal("done: did part 1 | did part 2 | did part 3", run.Reply);
+        Assert.Equal(3, await CountAsync($"SELECT count(*) FROM grain_state WHERE name = 'session' AND grain_id LIKE 'agent-session/{SessionId}~1.%'"));
+        Assert.Equal(3, await CountAsync($"SELECT count(*) FROM inbox WHERE method LIKE '%StartDelegatedAsync' AND grain_id LIKE 'agent-session/{SessionId}~1.%'"));
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(1, await CountAsync($"SELECT count(*) FROM grain_log WHERE stream = 'runs' AND grain_id = 'agent-session/{ChildSession(runId, 1, i)}'"));
+        }
+
+        // The killed specialist's model call was asked again on its new silo; the others once each.
+        Assert.Equal([1, 2, 1], Parts.Select(WorkerRequests));
+        Assert.Equal(2, server.Requests.Count(r => DelegationScript.AgentOf(r) == DelegationAgents.Manager));
+        var tree = Assert.IsType<IReadOnlyList<RunChildView>>(run.Children, exactMatch: false);
+        Assert.Equal([0, 1, 2], tree.Select(c => c.CallIndex));
+        Assert.All(tree, c => Assert.Equal(RunIds.Format(ChildSession(runId, 1, c.CallIndex), 1), c.RunId));
+        Assert.Equal(3 * 100, run.DelegatedTokens);
+    }
+
+    [Fact]
+    public async Task ManagerSiloKilled_AfterItStartedTheSpecialists_ResumedManagerReusesTheirRuns()
+    {
+        await using var cluster = await StartClusterAsync();
+        const string SessionId = "orphan";
+        var runId = RunIds.Format(SessionId, 1);
+        var victim = await CreateOnAsync(cluster, cluster.Silos[1], SessionId, DelegationAgents.Manager);
+        var survivors = cluster.Silos.Where(s => s != victim).ToList();
+        for (var i = 0; i < 3; i++)
+        {
+            await PlaceAsync(cluster, survivors[i % 2], ChildSession(runId, 1, i));
+        }
+
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        foreach (var task in Parts)
+        {
+            script.Hold(task, release.Task);
+        }
+
+        await victim.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).SubmitAsync("worker worker worker");
+        await Eventually.TrueAsync(
+            async () => (await EventsAsync(survivors[0], runId)).Count(e => e.Type == RunEventTypes.DelegationStarted) == 3,
+            Recovery,
+            $"run {runId} journals the three specialist runs it started");
+        await Eventually.TrueAsync(() => Task.FromResult(server.Requests.Count(r => DelegationScript.AgentOf(r) == DelegationAgents.Worker) == 3), Recovery, "the three specialists call the model");
+
+        await cluster.KillSiloAsync(victim);
+        release.SetResult();
+        var run = await WaitForEndAsync(survivors[0], runId);
+
+        Assert.True(run.Status == RunStatus.Completed, $"run {runId} ended {run.Status}: {run.Reason}");
+        Assert.Equal("done: did part 1 | did part 2 | did part 3", run.Reply);
+        var journal = await EventsAsync(survivors[0], runId);
+        Assert.Contains(journal, e => e.Type == RunEventTypes.Resumed);
+        // The resumed manager asked for the same three runs and found them: no second run, no second model call.
+        Assert.Equal(3, journal.Count(e => e.Type == RunEventTypes.DelegationStarted));
+        Assert.Equal(3, await CountAsync($"SELECT count(*) FROM grain_state WHERE name = 'session' AND grain_id LIKE 'agent-session/{SessionId}~1.%'"));
+        for (var i = 0; i < 3; i++)
+        {
+            var child = ChildSession(runId, 1, i);
+            Assert.Equal(1, await CountAsync($"SELECT count(*) FROM grain_log WHERE stream = 'runs' AND grain_id = 'agent-session/{child}'"));
+            var view = await RetryTransientAsync(() => survivors[0].GrainFactory.GetGrain<IAgentSessionGrain>(child).GetRunAsync(RunIds.Format(child, 1)), child);
+            Assert.Equal((RunStatus.Completed, runId), (view!.Status, view.ParentRunId));
+        }
+
+        Assert.Equal(3, server.Requests.Count(r => DelegationScript.AgentOf(r) == DelegationAgents.Worker));
+        Assert.Equal(1, server.Requests.Count(r => DelegationScript.AgentOf(r) == DelegationAgents.Manager && r.Messages.All(m => m.Role != "tool")));
+    }
+
+    [Fact]
+    public async Task Cycle_AToBToA_CycleDetectedToolErrorAtOnceAndNoRunStarted()
+    {
+        await using var cluster = await StartClusterAsync(silos: 1);
+        const string SessionId = "cycle";
+        var runId = RunIds.Format(SessionId, 1);
+        var silo = cluster.Silos[0];
+        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).CreateAsync(DelegationAgents.Ping);
+
+        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).SubmitAsync("pong=ping");
+        var run = await WaitForEndAsync(silo, runId);
+
+        Assert.True(run.Status == RunStatus.Completed, $"run {runId} ended {run.Status}: {run.Reason}");
+        var pongRun = RunIds.Format(ChildSession(runId, 1, 0), 1);
+        var pong = await EventsAsync(silo, pongRun);
+        var reply = Assert.Single(pong, e => e.Type == RunEventTypes.ModelReply && e.Step == 1);
+        var refused = Assert.Single(pong, e => e.Type == RunEventTypes.ToolResult);
+        Assert.StartsWith("error: CycleDetected: calling 'ping' from ping → pong", refused.Text, StringComparison.Ordinal);
+        Assert.True(refused.At - reply.At < TimeSpan.FromSeconds(1), $"the refusal took {(refused.At - reply.At).TotalMilliseconds} ms");
+        Assert.Equal($"done: done: {refused.Text}", run.Reply);
+        // Only ping's own session and pong's: nothing was started for the refused call.
+        Assert.Equal(2, await CountAsync($"SELECT count(*) FROM grain_state WHERE name = 'session' AND grain_id LIKE 'agent-session/{SessionId}%'"));
+    }
+
+    [Fact]
+    public async Task DepthLimit_ChainDeeperThanMaxDepth_DepthExceededToolErrorAtTheLimit()
+    {
+        await using var cluster = await StartClusterAsync(silos: 1, maxDepth: 2);
+        const string SessionId = "deep";
+        var runId = RunIds.Format(SessionId, 1);
+        var silo = cluster.Silos[0];
+        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).CreateAsync("d1");
+
+        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).SubmitAsync("d2=d3=d4");
+        var run = await WaitForEndAsync(silo, runId);
+
+        Assert.True(run.Status == RunStatus.Completed, $"run {runId} ended {run.Status}: {run.Reason}");
+        var d2 = ChildSession(runId, 1, 0);
+        var d3Run = RunIds.Format(ChildSession(RunIds.Format(d2, 1), 1, 0), 1);
+        var d3 = await EventsAsync(silo, d3Run);
+        var reply = Assert.Single(d3, e => e.Type == RunEventTypes.ModelReply && e.Step == 1);
+        var refused = Assert.Single(d3, e => e.Type == RunEventTypes.ToolResult);
+        Assert.StartsWith("error: DepthExceeded: calling 'd4' from d1 → d2 → d3", refused.Text, StringComparison.Ordinal);
+        Assert.True(refused.At - reply.At < TimeSpan.FromSeconds(1), $"the refusal took {(refused.At - reply.At).TotalMilliseconds} ms");
+        Assert.Equal(0, server.Requests.Count(r => DelegationScript.AgentOf(r) == "d4"));
+        Assert.Equal($"done: done: done: {refused.Text}", run.Reply);
+    }
+
+    [Fact]
+    public async Task CancelManager_ThreeLevelTreeInFlight_EveryDescendantCancelledWithinSecondsAndNoFurtherModelRequests()
+    {
+        await using var cluster = await StartClusterAsync();
+        const string SessionId = "tree";
+        var runId = RunIds.Format(SessionId, 1);
+        var silo = cluster.Silos[0];
+        var session = silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId);
+        await session.CreateAsync(DelegationAgents.Top);
+        script.HangAlways(DelegationAgents.Leaf);
+
+        await session.SubmitAsync("mid=leaf,leaf mid=leaf,leaf");
+        await Eventually.TrueAsync(() => Task.FromResult(server.Requests.Count(r => DelegationScript.AgentOf(r) == DelegationAgents.Leaf) == 4), Recovery, "four leaf specialists call the model");
+        var mids = Enumerable.Range(0, 2).Select(i => RunIds.Format(ChildSession(runId, 1, i), 1)).ToList();
+        var leaves = mids.SelectMany(mid => Enumerable.Range(0, 2).Select(i => RunIds.Format(ChildSession(mid, 1, i), 1))).ToList();
+        var requestsBefore = server.Requests.Count;
+        var cancelledAt = DateTime.UtcNow;
+
+        var cancelled = await session.CancelRunAsync(runId);
+
+        Assert.Equal(RunStatus.Cancelled, cancelled.Status);
+        foreach (var descendant in mids.Concat(leaves))
+        {
+            var sessionId = descendant[..descendant.LastIndexOf(RunIds.Separator)];
+            await Eventually.TrueAsync(
+                async () => (await silo.GrainFactory.GetGrain<IAgentSessionGrain>(sessionId).GetRunAsync(descendant))?.Status == RunStatus.Cancelled,
+                TimeSpan.FromSeconds(5) - (DateTime.UtcNow - cancelledAt),
+                $"descendant run {descendant} is cancelled within 5 s of its root");
+        }
+
+        // A stalled leaf would be resumed within its stall timeout: past it, nothing more was asked.
+        var leafView = await silo.GrainFactory.GetGrain<IAgentSessionGrain>(leaves[0][..leaves[0].LastIndexOf(RunIds.Separator)]).GetRunAsync(leaves[0]);
+        Assert.StartsWith($"cancelled because its manager run {mids[0]} ended cancelled", leafView!.Reason, StringComparison.Ordinal);
+        await Task.Delay(WatchdogPeriod * 3, Ct);
+        Assert.Equal(requestsBefore, server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task SpecialistThrowsOrExceedsItsBudget_ManagerModelGetsTypedErrorsAndTheRunCompletes()
+    {
+        await using var cluster = await StartClusterAsync(silos: 1);
+        const string SessionId = "resilient";
+        var runId = RunIds.Format(SessionId, 1);
+        var silo = cluster.Silos[0];
+        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).CreateAsync(DelegationAgents.Resilient);
+
+        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).SubmitAsync("broken worker greedy=worker");
+        var run = await WaitForEndAsync(silo, runId);
+
+        Assert.True(run.Status == RunStatus.Completed, $"run {runId} ended {run.Status}: {run.Reason}");
+        var results = run.Reply!["done: ".Length..].Split(" | ");
+        Assert.Equal(3, results.Length);
+        Assert.StartsWith("error: SpecialistFailed: specialist 'broken'", results[0], StringComparison.Ordinal);
+        Assert.Contains("the disk is on fire", results[0], StringComparison.Ordinal);
+        Assert.Equal("did part 2", results[1]);
+        Assert.StartsWith("error: BudgetExceeded: specialist 'greedy'", results[2], StringComparison.Ordinal);
+        Assert.Contains("token budget exhausted", results[2], StringComparison.Ordinal);
+        Assert.Equal(["failed", "succeeded", "failed"], run.Steps[0].ToolCalls.Select(c => c.Status));
+        // The manager's model saw the three results as tool messages and answered once more.
+        Assert.Equal(2, server.Requests.Count(r => DelegationScript.AgentOf(r) == DelegationAgents.Resilient));
+    }
+
+    [Fact]
+    public async Task SpecialistTokens_CountTowardTheManagerBudget_ManagerStopsWhenTheirSumExceedsIt()
+    {
+        await using var cluster = await StartClusterAsync(silos: 1);
+        const string SessionId = "thrifty";
+        var runId = RunIds.Format(SessionId, 1);
+        var silo = cluster.Silos[0];
+        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).CreateAsync(DelegationAgents.Thrifty);
+
+        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).SubmitAsync("worker worker");
+        var run = await WaitForEndAsync(silo, runId);
+
+        // Its own step used 100 tokens, under the budget of 250; with its two specialists' 200 it is over.
+        Assert.Equal(RunStatus.BudgetExceeded, run.Status);
+        Assert.Equal(100, run.InputTokens + run.OutputTokens);
+        Assert.Equal(200, run.DelegatedTokens);
+        Assert.Equal(
+            string.Create(CultureInfo.InvariantCulture, $"token budget exhausted: 300 tokens used of {DelegationAgents.ThriftyTokens}"),
+            run.Reason);
+        Assert.Equal(1, server.Requests.Count(r => DelegationScript.AgentOf(r) == DelegationAgents.Thrifty));
+    }
+
+    [Fact]
+    public async Task SpecialistCall_ArgumentsOutsideItsSchema_ToolErrorAndNoRunStarted()
+    {
+        server.Enqueue(FakeResponse.Call(DelegationAgents.Worker, """{"job":"x"}""", "call_1"), FakeResponse.Text("gave up"));
+        await using var cluster = await StartClusterAsync(silos: 1);
+        const string SessionId = "schema";
+        var runId = RunIds.Format(SessionId, 1);
+        var silo = cluster.Silos[0];
+        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).CreateAsync(DelegationAgents.Manager);
+
+        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).SubmitAsync("anything");
+        var run = await WaitForEndAsync(silo, runId);
+
+        Assert.Equal((RunStatus.Completed, "gave up"), (run.Status, run.Reply));
+        var result = Assert.Single(await EventsAsync(silo, runId), e => e.Type == RunEventTypes.ToolResult);
+        Assert.StartsWith("error: invalid arguments for 'worker'", result.Text, StringComparison.Ordinal);
+        Assert.Contains("task", result.Text, StringComparison.Ordinal);
+        Assert.Null(run.Children);
+        Assert.Equal(1, await CountAsync($"SELECT count(*) FROM grain_state WHERE name = 'session' AND grain_id LIKE 'agent-session/{SessionId}%'"));
+    }
+
+    private Task<TestCluster> StartClusterAsync(int silos = 3, int maxDepth = 4)
+    {
+        var options = new TestClusterOptions
+        {
+            InitialSilos = silos,
+            StorageSettings = storage.Settings,
+            ConfigureSilo = static s => s.AddAgentSessions(),
+            ConfigureServices = static services =>
+            {
+                foreach (var agent in DelegationAgents.All(WatchdogPeriod))
+                {
+                    services.AddSingleton(agent);
+                }
+            },
+            Settings =
+            {
+                ["Silo:HeartbeatInterval"] = "00:00:00.500",
+                ["Silo:DeathTimeout"] = "00:00:05",
+                ["Silo:ReminderPollInterval"] = "00:00:00.100",
+                ["Delegation:MaxDepth"] = maxDepth.ToString(CultureInfo.InvariantCulture),
+                ["Delegation:PollWait"] = "00:00:02",
+                ["Model:Provider"] = "OpenAI",
+                ["Model:Name"] = "test-model",
+                ["Model:BaseUrl"] = server.BaseUrl.ToString(),
+                ["Model:ApiKey"] = "test",
+            },
+        };
+        return TestCluster.StartAsync(options);
+    }
+
+    /// <summary>The session of call <paramref name="index"/> of step <paramref name="step"/> of <paramref name="runId"/>.</summary>
+    private static string ChildSession(string runId, int step, int index) =>
+        string.Create(CultureInfo.InvariantCulture, $"{runId}.{step}.{index}");
+
+    private int WorkerRequests(string task) =>
+        server.Requests.Count(r => DelegationScript.AgentOf(r) == DelegationAgents.Worker && DelegationScript.TaskOf(r) == task);
+
+    private async Task<long> CountAsync(string sql) => Convert.ToInt64(await storage.ScalarAsync(sql), CultureInfo.InvariantCulture);
+
+    private async Task<TestSilo> OwnerAsync(TestCluster cluster, string sessionId)
+    {
+        var owner = await storage.ScalarAsync($"SELECT silo_id FROM activations WHERE grain_id = 'agent-session/{sessionId}'");
+        return cluster.Silos.SingleOrDefault(s => Equals(owner, s.Silo.SiloId))
+            ?? throw new InvalidOperationException($"session {sessionId} is active on {owner}, which is not a silo of this cluster");
+    }
+
+    /// <summary>Creates the session through <paramref name="silo"/> and returns the silo that owns it.</summary>
+    private async Task<TestSilo> CreateOnAsync(TestCluster cluster, TestSilo silo, string sessionId, string agent)
+    {
+        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(sessionId).CreateAsync(agent);
+        return await OwnerAsync(cluster, sessionId);
+    }
+
+    /// <summary>Activates a session that does not exist yet on <paramref name="silo"/> (a read), and returns the silo that owns it.</summary>
+    private async Task<TestSilo> PlaceAsync(TestCluster cluster, TestSilo silo, string sessionId)
+    {
+        Assert.Null(await silo.GrainFactory.GetGrain<IAgentSessionGrain>(sessionId).GetInfoAsync());
+        return await OwnerAsync(cluster, sessionId);
+    }
+
+    private static async Task<List<RunEvent>> EventsAsync(TestSilo via, string runId)
+    {
+        var session = via.GrainFactory.GetGrain<IAgentSessionGrain>(runId[..runId.LastIndexOf(RunIds.Separator)]);
+        var events = new List<RunEvent>();
+        while (true)
+        {
+            var page = await RetryTransientAsync(() => session.GetRunEventsAsync(runId, events.Count, TimeSpan.Zero), $"the events of {runId}");
+            events.AddRange(page.Events);
+            if (page.Events.Count == 0)
+            {
+                return events;
+            }
+        }
+    }
+
+    private static async Task<RunView> WaitForEndAsync(TestSilo via, string runId)
+    {
+        var session = via.GrainFactory.GetGrain<IAgentSessionGrain>(runId[..runId.LastIndexOf(RunIds.Separator)]);
+        var deadline = DateTime.UtcNow + Recovery;
+        RunView? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            last = await RetryTransientAsync(() => session.WaitForRunAsync(runId, TimeSpan.FromSeconds(2)), $"run {runId}") ?? last;
+            if (last is { IsTerminal: true })
+            {
+                return last;
+            }
+        }
+
+        throw new TimeoutException($"Run {runId} did not end within {Recovery.TotalSeconds} s; last seen {last?.Status ?? "nothing"} ({last?.Reason}).");
+    }
+
+    private static async Task<T> RetryTransientAsync<T>(Func<Task<T>> call, string what)
+    {
+        var deadline = DateTime.UtcNow + Recovery;
+        while (true)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (AgentGrainsException ex) when (ex.IsTransient && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50, Ct);
+            }
+            catch (AgentGrainsException ex) when (ex.IsTransient)
+            {
+                throw new TimeoutException($"Timed out after {Recovery.TotalSeconds} s waiting for {what}: {ex.Message}", ex);
+            }
+        }
+    }
+
+    [Trait("Category", "Cluster")]
+    [Trait("Provider", "Sqlite")]
+    public sealed class Sqlite() : DelegationTests(StorageUnderTest.Sqlite())
+    {
+    }
+
+    [Trait("Category", "Cluster")]
+    [Trait("Provider", "Postgres")]
+    public sealed class Postgres() : DelegationTests(StorageUnderTest.Postgres())
+    {
+    }
+}
