@@ -26,19 +26,23 @@ public sealed class EventStreamClient : IDisposable
 
     /// <summary>Opens <c>/v1/runs/{runId}/events</c>; asserts 200 and <c>text/event-stream</c>.</summary>
     /// <param name="lastEventId">Sent as the <c>Last-Event-ID</c> header, or as <c>?lastEventId=</c> when <paramref name="asQuery"/>.</param>
-    public static async Task<EventStreamClient> OpenAsync(HttpClient client, string runId, long? lastEventId = null, bool asQuery = false)
+    public static Task<EventStreamClient> OpenAsync(HttpClient client, string runId, long? lastEventId = null, bool asQuery = false) =>
+        OpenAsync(client, runId, lastEventId?.ToString(CultureInfo.InvariantCulture), asQuery);
+
+    /// <summary>Opens <c>/v1/runs/{runId}/events</c> from a whole event id (<see cref="ServerSentEvent.Cursor"/>).</summary>
+    public static async Task<EventStreamClient> OpenAsync(HttpClient client, string runId, string? lastEventId, bool asQuery = false)
     {
         var path = $"/v1/runs/{runId}/events";
         if (lastEventId is { } query && asQuery)
         {
-            path += string.Create(CultureInfo.InvariantCulture, $"?lastEventId={query}");
+            path += $"?lastEventId={Uri.EscapeDataString(query)}";
         }
 
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Accept.ParseAdd("text/event-stream");
         if (lastEventId is { } header && !asQuery)
         {
-            request.Headers.Add("Last-Event-ID", header.ToString(CultureInfo.InvariantCulture));
+            request.Headers.Add("Last-Event-ID", header);
         }
 
         var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
@@ -104,7 +108,7 @@ public sealed class EventStreamClient : IDisposable
                 if (data is not null)
                 {
                     Assert.True(id is not null, $"An event without an id: {type} {data}");
-                    return new ServerSentEvent(long.Parse(id, NumberStyles.None, CultureInfo.InvariantCulture), type ?? "message", data.ToString());
+                    return new ServerSentEvent(long.Parse(id.Split(';')[0], NumberStyles.None, CultureInfo.InvariantCulture), type ?? "message", data.ToString(), id);
                 }
 
                 id = null;

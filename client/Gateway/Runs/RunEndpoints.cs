@@ -24,11 +24,6 @@ namespace AgentGrains.Client.Gateway.Runs;
 /// </remarks>
 internal static partial class RunEndpoints
 {
-    private static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-    };
-
     public static RouteGroupBuilder MapRunEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/v1/runs").WithTags("Runs");
@@ -45,7 +40,7 @@ internal static partial class RunEndpoints
         group.MapGet("/{runId}/events", StreamEventsAsync)
             .WithName("GetRunEvents")
             .WithSummary("Streams a run's journal as server-sent events.")
-            .WithDescription("Each event's id is its position in the run's journal (from 1, no gaps). Reconnect with a Last-Event-ID header (or ?lastEventId=) to resume after the last event received; the stream ends after the run.finished event.")
+            .WithDescription("Each event's id is its position in the run's journal (from 1, no gaps); once specialist runs under it send events (tagged with their agent path), the id also carries their positions. Reconnect with a Last-Event-ID header (or ?lastEventId=) to resume after the last event received; the stream ends after the run's own run.finished event.")
             .Produces<string>(StatusCodes.Status200OK, "text/event-stream");
 
         group.MapPost("/{runId}/approvals/{callId}", DecideAsync)
@@ -121,7 +116,7 @@ internal static partial class RunEndpoints
         CancellationToken cancellationToken)
     {
         var session = Session(runId, grains);
-        var after = ParseLastEventId(lastEventIdHeader ?? lastEventId);
+        var cursor = RunEventCursor.Parse(lastEventIdHeader ?? lastEventId);
 
         var logger = loggers.CreateLogger(typeof(RunEndpoints).FullName!);
 
@@ -129,7 +124,7 @@ internal static partial class RunEndpoints
         RunEventPage? page;
         try
         {
-            page = await session.GetRunEventsAsync(runId, after, TimeSpan.Zero).ConfigureAwait(false);
+            page = await session.GetRunEventsAsync(runId, cursor.Root, TimeSpan.Zero).ConfigureAwait(false);
         }
         catch (AgentGrainsException ex) when (ex.IsTransient)
         {
@@ -147,60 +142,8 @@ internal static partial class RunEndpoints
         response.Headers["X-Accel-Buffering"] = "no";
         await response.WriteAsync("retry: 1000\n\n", cancellationToken).ConfigureAwait(false);
         await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
-
-        var backoff = TimeSpan.Zero;
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            if (page is not null)
-            {
-                var text = new StringBuilder();
-                foreach (var entry in page.Events)
-                {
-                    text.Append(CultureInfo.InvariantCulture, $"id: {entry.Sequence}\nevent: {entry.Type}\ndata: {JsonSerializer.Serialize(entry, EventJson)}\n\n");
-                    after = entry.Sequence;
-                }
-
-                if (page.Events.Count == 0)
-                {
-                    // A comment keeps proxies from closing an idle stream.
-                    text.Append(": waiting\n\n");
-                }
-
-                await response.WriteAsync(text.ToString(), cancellationToken).ConfigureAwait(false);
-                await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
-                if (page.Finished)
-                {
-                    return;
-                }
-            }
-
-            try
-            {
-                page = await session.GetRunEventsAsync(runId, after, options.Value.EventPollWait).WaitAsync(cancellationToken).ConfigureAwait(false);
-                backoff = TimeSpan.Zero;
-            }
-            catch (AgentGrainsException ex) when (ex.IsTransient)
-            {
-                // The silo that owned the session died or is draining: the grain comes back elsewhere,
-                // with everything committed; poll again from the last event sent.
-                LogStreamRetry(logger, runId, ex.Message);
-                page = null;
-                backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
-                await Task.Delay(backoff, timeProvider, cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    private static long ParseLastEventId(string? value)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            return 0;
-        }
-
-        return long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var id)
-            ? id
-            : throw GatewayProblemException.Invalid("Last-Event-ID", "Last-Event-ID must be the id of an event received from this stream (a non-negative integer).");
+        await new RunEventStream(response, grains, options.Value.EventPollWait, timeProvider, logger, cursor)
+            .WriteAsync(runId, page, cancellationToken).ConfigureAwait(false);
     }
 
     private static IAgentSessionGrain Session(string runId, IGrainFactory grains)

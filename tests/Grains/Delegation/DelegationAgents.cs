@@ -22,6 +22,11 @@ public static class DelegationAgents
     public const string Greedy = "greedy";
     public const string Resilient = "resilient";
     public const string Thrifty = "thrifty";
+    public const string Impatient = "impatient";
+    public const string Slowpoke = "slowpoke";
+
+    /// <summary>How long <see cref="Impatient"/> waits for <see cref="Slowpoke"/>.</summary>
+    public static readonly TimeSpan SlowpokeTimeout = TimeSpan.FromSeconds(1);
 
     /// <summary>Tokens a <see cref="Greedy"/> run may use: less than one reply.</summary>
     public const long GreedyTokens = 50;
@@ -58,5 +63,11 @@ public static class DelegationAgents
         yield return Agent(Greedy, [Worker], maxTokens: GreedyTokens);
         yield return Agent(Resilient, [Worker, Broken, Greedy], specialist: false);
         yield return Agent(Thrifty, [Worker], specialist: false, maxTokens: ThriftyTokens);
+        yield return Agent(Impatient, [Slowpoke], specialist: false);
+        yield return new AgentDefinition(Slowpoke, $"agent:{Slowpoke} Take your time.", [])
+        {
+            Contract = SpecialistContract.For<TaskRequest, string>("Does the task, slowly.", SlowpokeTimeout),
+            WatchdogPeriod = watchdogPeriod,
+        };
     }
 }

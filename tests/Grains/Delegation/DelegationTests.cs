@@ -244,6 +244,28 @@ public abstract class DelegationTests(StorageUnderTest storage) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SpecialistSlowerThanItsContractTimeout_ManagerGetsTimedOutAndTheSpecialistRunIsCancelled()
+    {
+        await using var cluster = await StartClusterAsync(silos: 1);
+        const string SessionId = "impatient";
+        var runId = RunIds.Format(SessionId, 1);
+        var silo = cluster.Silos[0];
+        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).CreateAsync(DelegationAgents.Impatient);
+        script.HangAlways(DelegationAgents.Slowpoke);
+
+        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).SubmitAsync("slowpoke");
+        var run = await WaitForEndAsync(silo, runId);
+
+        Assert.True(run.Status == RunStatus.Completed, $"run {runId} ended {run.Status}: {run.Reason}");
+        var slowRun = RunIds.Format(ChildSession(runId, 1, 0), 1);
+        Assert.StartsWith($"done: error: TimedOut: specialist 'slowpoke' (run {slowRun}) did not finish within 1 s", run.Reply, StringComparison.Ordinal);
+        await Eventually.TrueAsync(
+            async () => (await silo.GrainFactory.GetGrain<IAgentSessionGrain>(ChildSession(runId, 1, 0)).GetRunAsync(slowRun))?.Status == RunStatus.Cancelled,
+            TimeSpan.FromSeconds(10),
+            $"the timed-out specialist run {slowRun} is cancelled");
+    }
+
+    [Fact]
     public async Task SpecialistTokens_CountTowardTheManagerBudget_ManagerStopsWhenTheirSumExceedsIt()
     {
         await using var cluster = await StartClusterAsync(silos: 1);

@@ -1,0 +1,275 @@
+using System.Text;
+using System.Text.Json;
+using AgentGrains.GrainInterfaces.Runs;
+using AgentGrains.GrainInterfaces.Sessions;
+using AgentGrains.Runtime;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace AgentGrains.Client.Gateway.Runs;
+
+/// <summary>Writes one run's event stream with the events of every specialist run under it, each tagged with its agent path.</summary>
+/// <remarks>
+/// <para>Every run of the tree is read from its own session with long polls, all at once, and its
+/// events are written as they commit; a specialist's events carry <see cref="RunEvent.Path"/> (the
+/// agents from the root down to it), the run's own events carry none. A specialist run joins the
+/// stream when its manager journals <c>delegation.started</c>, or, on a reconnect, from the run
+/// tree. The event id is a <see cref="RunEventCursor"/> over all of them.</para>
+/// <para>The run's own <c>run.finished</c> stays the last event: before writing it, whatever its
+/// specialists committed and was not sent yet is sent.</para>
+/// <para>A poll that fails because a session's silo died is retried with a capped backoff until the
+/// session answers from its next owner; nothing committed is skipped.</para>
+/// </remarks>
+internal sealed partial class RunEventStream
+{
+    private static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    // Beyond it a specialist's remaining events are not waited for once the root has finished.
+    private const int MaxDrainPages = 64;
+
+    private readonly List<Source> sources = [];
+    private readonly Dictionary<string, Source> byRun = new(StringComparer.Ordinal);
+    private readonly HttpResponse response;
+    private readonly IGrainFactory grains;
+    private readonly TimeSpan pollWait;
+    private readonly TimeProvider timeProvider;
+    private readonly ILogger logger;
+    private readonly RunEventCursor cursor;
+    private bool discovered;
+
+    public RunEventStream(HttpResponse response, IGrainFactory grains, TimeSpan pollWait, TimeProvider timeProvider, ILogger logger, RunEventCursor cursor)
+    {
+        this.response = response;
+        this.grains = grains;
+        this.pollWait = pollWait;
+        this.timeProvider = timeProvider;
+        this.logger = logger;
+        this.cursor = cursor;
+    }
+
+    /// <summary>Streams <paramref name="runId"/> and its specialists until the run's last event is written or the client leaves.</summary>
+    /// <param name="runId">The run.</param>
+    /// <param name="first">The run's first page, read before the response started (null if its session was unavailable).</param>
+    /// <param name="cancellationToken">The request's token.</param>
+    public async Task WriteAsync(string runId, RunEventPage? first, CancellationToken cancellationToken)
+    {
+        var root = Add(runId, path: null, cursor.Root);
+        // Before the first page: the run may end in it, and its specialists' unsent events go first.
+        await DiscoverAsync(root).ConfigureAwait(false);
+        if (first is not null && await WritePageAsync(root, first, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            if (!discovered)
+            {
+                await DiscoverAsync(root).ConfigureAwait(false);
+            }
+
+            foreach (var source in sources.Where(static s => !s.Finished && s.Pending is null))
+            {
+                source.Pending = PollAsync(source, pollWait, cancellationToken);
+            }
+
+            var pending = sources.Where(static s => s.Pending is not null).Select(static s => s.Pending!).ToList();
+            var idle = Task.Delay(pollWait + TimeSpan.FromSeconds(1), timeProvider, cancellationToken);
+            var done = await Task.WhenAny(pending.Append(idle)).ConfigureAwait(false);
+            if (done == idle)
+            {
+                // A comment keeps proxies from closing an idle stream.
+                await WriteTextAsync(": waiting\n\n", cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            foreach (var source in sources.Where(static s => s.Pending is { IsCompleted: true }).ToList())
+            {
+                var page = await source.Pending!.ConfigureAwait(false);
+                source.Pending = null;
+                if (await WritePageAsync(source, page, cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>Writes a page of one source; true when it was the root's last.</summary>
+    private async Task<bool> WritePageAsync(Source source, RunEventPage page, CancellationToken cancellationToken)
+    {
+        var text = new StringBuilder();
+        foreach (var entry in page.Events)
+        {
+            if (entry.Sequence <= source.After)
+            {
+                // Read twice (a drain and a long poll crossed): sent already.
+                continue;
+            }
+
+            if (source.Path is null && entry.Type == RunEventTypes.Finished)
+            {
+                await WriteTextAsync(text.ToString(), cancellationToken).ConfigureAwait(false);
+                text.Clear();
+                await DrainSpecialistsAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            source.After = entry.Sequence;
+            var sent = source.Path is null ? entry : entry with { Path = source.Path };
+            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"id: {Cursor()}\nevent: {entry.Type}\ndata: {JsonSerializer.Serialize(sent, EventJson)}\n\n");
+            if (entry.Type == RunEventTypes.DelegationStarted && entry.ChildRunId is { } child && entry.Agent is { } agent)
+            {
+                Add(child, [.. source.Path ?? await RootPathAsync(source).ConfigureAwait(false), agent], 0);
+            }
+        }
+
+        if (page.Finished)
+        {
+            source.Finished = true;
+        }
+
+        await WriteTextAsync(text.ToString(), cancellationToken).ConfigureAwait(false);
+        return source.Path is null && page.Finished;
+    }
+
+    /// <summary>Sends what the specialists committed and the stream has not sent yet (before the root's last event).</summary>
+    private async Task DrainSpecialistsAsync(CancellationToken cancellationToken)
+    {
+        for (var round = 0; round < MaxDrainPages; round++)
+        {
+            var wrote = false;
+            foreach (var source in sources.Where(static s => s.Path is not null && !s.Finished).ToList())
+            {
+                var page = await PollAsync(source, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+                wrote |= page.Events.Any(e => e.Sequence > source.After);
+                await WritePageAsync(source, page, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (!wrote)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Adds the specialist runs already in the run tree (a reconnect), at the positions the cursor names.</summary>
+    private async Task DiscoverAsync(Source root)
+    {
+        try
+        {
+            var view = await root.Session.GetRunAsync(root.RunId).ConfigureAwait(false);
+            if (view is null)
+            {
+                return;
+            }
+
+            root.RootPath = view.Path ?? [view.Agent];
+            AddTree(await RunTree.ChildrenAsync(view.Children, grains).ConfigureAwait(false), root.RootPath);
+            discovered = true;
+        }
+        catch (AgentGrainsException ex) when (ex.IsTransient)
+        {
+            LogRetry(logger, root.RunId, ex.Message);
+        }
+    }
+
+    private void AddTree(IReadOnlyList<RunChildView>? children, IReadOnlyList<string> parentPath)
+    {
+        foreach (var child in children ?? [])
+        {
+            IReadOnlyList<string> path = [.. parentPath, child.Agent];
+            Add(child.RunId, path, cursor.Children.GetValueOrDefault(child.RunId));
+            AddTree(child.Children, path);
+        }
+    }
+
+    private async Task<IReadOnlyList<string>> RootPathAsync(Source root)
+    {
+        if (root.RootPath is null)
+        {
+            await DiscoverAsync(root).ConfigureAwait(false);
+        }
+
+        return root.RootPath ?? [];
+    }
+
+    private Source Add(string runId, IReadOnlyList<string>? path, long after)
+    {
+        if (byRun.TryGetValue(runId, out var known))
+        {
+            return known;
+        }
+
+        var session = RunIds.TryParse(runId, out var sessionId, out _) ? grains.GetGrain<IAgentSessionGrain>(sessionId) : throw new ArgumentException($"'{runId}' is not a run id.", nameof(runId));
+        var source = new Source(runId, session, path) { After = after };
+        sources.Add(source);
+        byRun.Add(runId, source);
+        return source;
+    }
+
+    private string Cursor() =>
+        RunEventCursor.Format(sources[0].After, sources.Skip(1).Select(static s => (s.RunId, s.After)));
+
+    /// <summary>One long poll of a source, retried through its silo's death until it answers.</summary>
+    private async Task<RunEventPage> PollAsync(Source source, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var backoff = TimeSpan.Zero;
+        while (true)
+        {
+            try
+            {
+                return await source.Session.GetRunEventsAsync(source.RunId, source.After, wait).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (RunNotFoundException) when (source.Path is not null)
+            {
+                // A specialist run that was never started (its call was refused): nothing to stream.
+                return new RunEventPage([], Finished: true);
+            }
+            catch (AgentGrainsException ex) when (ex.IsTransient)
+            {
+                // The silo that owned the session died or is draining: the grain comes back elsewhere,
+                // with everything committed; poll again from the last event sent.
+                LogRetry(logger, source.RunId, ex.Message);
+                backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
+                await Task.Delay(backoff, timeProvider, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task WriteTextAsync(string text, CancellationToken cancellationToken)
+    {
+        if (text.Length == 0)
+        {
+            return;
+        }
+
+        await response.WriteAsync(text, cancellationToken).ConfigureAwait(false);
+        await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Event stream of run {RunId}: the session is unavailable ({Reason}); polling again")]
+    private static partial void LogRetry(ILogger logger, string runId, string reason);
+
+    /// <summary>One run of the tree being streamed.</summary>
+    private sealed class Source(string runId, IAgentSessionGrain session, IReadOnlyList<string>? path)
+    {
+        public string RunId { get; } = runId;
+
+        public IAgentSessionGrain Session { get; } = session;
+
+        /// <summary>The agents from the root down to this run; null for the root, whose events are its own.</summary>
+        public IReadOnlyList<string>? Path { get; } = path;
+
+        /// <summary>For the root: its own agent path, once read.</summary>
+        public IReadOnlyList<string>? RootPath { get; set; }
+
+        public long After { get; set; }
+
+        public bool Finished { get; set; }
+
+        public Task<RunEventPage>? Pending { get; set; }
+    }
+}

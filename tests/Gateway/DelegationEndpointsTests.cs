@@ -1,0 +1,138 @@
+using System.Net;
+using System.Text.Json;
+using AgentGrains.GrainInterfaces.Runs;
+using AgentGrains.Tests.Grains.Delegation;
+using AgentGrains.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentGrains.Tests.Gateway;
+
+/// <summary>A manager with two levels of specialists through the gateway: the run tree and the nested event stream.</summary>
+[Trait("Category", "Integration")]
+[Trait("Provider", "Sqlite")]
+public sealed class DelegationEndpointsTests : IAsyncLifetime
+{
+    // top calls mid twice; each mid calls leaf twice.
+    private const string TreeTask = "mid=leaf,leaf mid=leaf,leaf";
+
+    private readonly DelegationScript script = new();
+    private readonly StorageUnderTest storage = StorageUnderTest.Sqlite();
+    private FakeOpenAIServer server = null!;
+    private GatewayApp app = null!;
+    private HttpClient client = null!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        await storage.InitializeAsync();
+        server = await FakeOpenAIServer.StartAsync();
+        server.DefaultResponder = script.Respond;
+        app = new GatewayApp(
+            storage,
+            new Dictionary<string, string?>
+            {
+                ["Model:Provider"] = "OpenAI",
+                ["Model:Name"] = "test-model",
+                ["Model:BaseUrl"] = server.BaseUrl.ToString(),
+                ["Model:ApiKey"] = "test",
+                ["Gateway:EventPollWait"] = "00:00:02",
+            },
+            static services =>
+            {
+                foreach (var agent in DelegationAgents.All(TimeSpan.FromSeconds(10)))
+                {
+                    services.AddSingleton(agent);
+                }
+            });
+        client = app.CreateClient();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        client.Dispose();
+        await app.DisposeAsync();
+        await server.DisposeAsync();
+        await storage.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task GetRun_ManagerWithTwoLevelsOfSpecialists_ShowsTheRunTreeWithSiloStatusAndTokens()
+    {
+        var sessionId = await client.CreateSessionAsync(agent: DelegationAgents.Top);
+        using var reply = await client.SendTextAsync(sessionId, TreeTask);
+        Assert.Equal(HttpStatusCode.OK, reply.StatusCode);
+        var runId = (await GatewayHttp.ReadJsonAsync(reply)).GetProperty("runId").GetString()!;
+
+        var run = await client.GetRunAsync(runId);
+
+        Assert.Equal("completed", run.GetProperty("status").GetString());
+        Assert.Equal(["top"], run.GetProperty("path").EnumerateArray().Select(static p => p.GetString()));
+        var mids = run.GetProperty("children").EnumerateArray().ToList();
+        Assert.Equal([$"{runId}.1.0~1", $"{runId}.1.1~1"], mids.Select(static m => m.GetProperty("runId").GetString()));
+        var silo = run.GetProperty("silo").GetString();
+        Assert.False(string.IsNullOrEmpty(silo));
+        foreach (var mid in mids)
+        {
+            Assert.Equal(("mid", "completed", silo, 200), (mid.GetProperty("agent").GetString(), mid.GetProperty("status").GetString(), mid.GetProperty("silo").GetString(), mid.GetProperty("tokens").GetInt32()));
+            var leaves = mid.GetProperty("children").EnumerateArray().ToList();
+            Assert.Equal(2, leaves.Count);
+            Assert.All(leaves, leaf =>
+            {
+                Assert.Equal(("leaf", "completed", 100), (leaf.GetProperty("agent").GetString(), leaf.GetProperty("status").GetString(), leaf.GetProperty("tokens").GetInt32()));
+                Assert.StartsWith(mid.GetProperty("runId").GetString() + ".1.", leaf.GetProperty("runId").GetString(), StringComparison.Ordinal);
+            });
+        }
+
+        // Each mid used 200 tokens itself (two steps) and its two leaves 100 each: all of it counts toward top.
+        Assert.Equal(2 * (200 + 2 * 100), run.GetProperty("delegatedTokens").GetInt32());
+        // A specialist run is read like any run, and names its manager.
+        var first = await client.GetRunAsync(mids[0].GetProperty("runId").GetString()!);
+        Assert.Equal((runId, "completed"), (first.GetProperty("parentRunId").GetString(), first.GetProperty("status").GetString()));
+        Assert.Equal(["top", "mid"], first.GetProperty("path").EnumerateArray().Select(static p => p.GetString()));
+    }
+
+    [Fact]
+    public async Task StreamEvents_ManagerWithSpecialists_CarriesEveryRunsJournalTaggedWithItsAgentPathAndResumesFromAnyEventId()
+    {
+        var sessionId = await client.CreateSessionAsync(agent: DelegationAgents.Top);
+        using var reply = await client.SendTextAsync(sessionId, TreeTask);
+        var runId = (await GatewayHttp.ReadJsonAsync(reply)).GetProperty("runId").GetString()!;
+
+        using var stream = await EventStreamClient.OpenAsync(client, runId);
+        var received = await stream.ReadToEndAsync($"the events of {runId} and its specialists");
+
+        // Every journal of the tree, once each: the root's own events untagged, each specialist's tagged.
+        var runs = new List<string> { runId };
+        runs.AddRange(Enumerable.Range(0, 2).Select(i => $"{runId}.1.{i}~1"));
+        runs.AddRange(runs.Skip(1).ToList().SelectMany(mid => Enumerable.Range(0, 2).Select(i => $"{mid}.1.{i}~1")));
+        var expected = new List<(string RunId, long Sequence, string? Path)>();
+        foreach (var id in runs)
+        {
+            var path = id == runId ? null : id.Split('~').Length == 3 ? "top/mid" : "top/mid/leaf";
+            expected.AddRange((await RunJournal.ReadAsync(app.Services.GetRequiredService<AgentGrains.Runtime.IGrainFactory>(), id)).Select(e => (id, e.Sequence, path)));
+        }
+
+        var got = received.Select(Parse).ToList();
+        Assert.Equal(expected.Order(), got.Order());
+        Assert.Equal(expected.Count, got.Distinct().Count());
+        Assert.Equal((runId, RunEventTypes.Finished), (got[^1].RunId, received[^1].Type));
+        // Each run's events arrive in its journal's order.
+        Assert.All(runs, id => Assert.Equal(got.Where(g => g.RunId == id).Select(g => g.Sequence).Order(), got.Where(g => g.RunId == id).Select(g => g.Sequence)));
+
+        // Reconnecting after any event continues with exactly the events after it.
+        foreach (var cut in new[] { 1, received.Count / 2, received.Count - 2 })
+        {
+            using var resumed = await EventStreamClient.OpenAsync(client, runId, received[cut - 1].Cursor);
+            var rest = (await resumed.ReadToEndAsync($"the events of {runId} after event {cut}")).Select(Parse).ToList();
+            Assert.Equal(got.Skip(cut).Order(), rest.Order());
+        }
+    }
+
+    private static (string RunId, long Sequence, string? Path) Parse(ServerSentEvent sent)
+    {
+        var data = JsonDocument.Parse(sent.Data).RootElement;
+        var path = data.TryGetProperty("path", out var p) ? string.Join('/', p.EnumerateArray().Select(static a => a.GetString())) : null;
+        return (data.GetProperty("runId").GetString()!, data.GetProperty("sequence").GetInt64(), path);
+    }
+}
