@@ -51,6 +51,8 @@ public static class ConfiguredAgents
                 WatchdogPeriod = reader.Duration(nameof(AgentDefinition.WatchdogPeriod)) ?? Defaults.WatchdogPeriod,
                 ApprovalTimeout = reader.Duration(nameof(AgentDefinition.ApprovalTimeout)) ?? Defaults.ApprovalTimeout,
                 Model = section[nameof(AgentDefinition.Model)],
+                // Specialists themselves need a contract (typed records), so they are defined in code; a configured manager may call them.
+                Specialists = [.. section.GetSection(nameof(AgentDefinition.Specialists)).GetChildren().Select(static t => t.Value ?? string.Empty)],
             });
             if (string.IsNullOrWhiteSpace(section["Instructions"]))
             {

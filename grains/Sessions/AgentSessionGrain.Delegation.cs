@@ -196,6 +196,14 @@ public sealed partial class AgentSessionGrain
             return Outcome(DelegationErrors.Of(DelegationErrors.SpecialistFailed, $"specialist '{call.Name}' could not be started: {ex.Message}"));
         }
 
+        if (cancellationToken.IsCancellationRequested && !stopping.IsCancellationRequested
+            && !await RunTurnAsync(() => Task.FromResult(Session.Active?.RunId == plan.RunId)).ConfigureAwait(false))
+        {
+            // The manager run ended while the request was on its way: the cancellation it sent may
+            // have reached the specialist's inbox first, so this run would be left running.
+            _ = CancelSpecialistsAsync([submission.RunId], $"cancelled because its manager run {plan.RunId} ended");
+        }
+
         cancellationToken.ThrowIfCancellationRequested();
         await RunTurnAsync(() => RecordDelegationAsync(plan.RunId, plan.Step, call.Index, submission.RunId)).ConfigureAwait(false);
 

@@ -34,6 +34,27 @@ public sealed class AgentCatalogTests
     }
 
     [Fact]
+    public void Constructor_InvalidSpecialists_ReportsEveryProblemAtOnce()
+    {
+        var contract = SpecialistContract.For<Delegation.TaskRequest, string>("Does a task.");
+        AgentDefinition[] definitions =
+        [
+            new("worker", "Work.", []) { Contract = contract },
+            new("plain", "Chat.", []),
+            new("calculator", "Clash.", []) { Contract = contract },
+            new("boss", "Delegate.", ["calculator"]) { Specialists = ["worker", "ghost", "plain", "calculator", "worker"] },
+        ];
+
+        var error = Assert.Throws<InvalidOperationException>(() => new AgentCatalog(definitions, Tools));
+
+        Assert.Contains("agent 'boss' calls specialist 'ghost', which is not defined", error.Message, StringComparison.Ordinal);
+        Assert.Contains("agent 'boss' calls specialist 'plain', which has no Contract", error.Message, StringComparison.Ordinal);
+        Assert.Contains("agent 'boss' calls specialist 'calculator', and a tool has that name too", error.Message, StringComparison.Ordinal);
+        Assert.Contains("agent 'boss' lists a specialist twice", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("specialist 'worker'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Get_UnknownName_ThrowsListingTheKnownAgents()
     {
         var catalog = new AgentCatalog([BuiltInAgents.Assistant, new AgentDefinition("echo", "Repeat.", [])], Tools);

@@ -21,11 +21,14 @@ public sealed class ConfiguredAgentsTests
             ["Agents:payer:WhenBusy"] = "interrupt",
             ["Agents:payer:WatchdogPeriod"] = "00:00:02",
             ["Agents:payer:Model"] = "gpt-4o-mini",
+            ["Agents:payer:Specialists:0"] = "searcher",
+            ["Agents:payer:Specialists:1"] = "analyst",
         }));
 
         var payer = Assert.Single(agents);
         Assert.Equal(("payer", "Pay what you are asked to pay."), (payer.Name, payer.Instructions));
         Assert.Equal(["notify", "calculator"], payer.Tools);
+        Assert.Equal(["searcher", "analyst"], payer.Specialists);
         Assert.Equal((12, 5000L, 0.25m, WhenBusy.Interrupt, TimeSpan.FromSeconds(2), "gpt-4o-mini"), (payer.MaxSteps, payer.MaxTokens, payer.MaxCost, payer.WhenBusy, payer.WatchdogPeriod, payer.Model));
         Assert.Equal(new AgentDefinition("x", "y", []).MaxWallTime, payer.MaxWallTime);
     }
