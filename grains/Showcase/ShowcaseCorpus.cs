@@ -33,17 +33,16 @@ internal static partial class ShowcaseCorpus
     {
         ArgumentNullException.ThrowIfNull(query);
         var keywords = Keywords.Of(query).Distinct(StringComparer.Ordinal).ToList();
-        var documents = Documents.Select(static d => (Document: d, Title: Keywords.Of(d.Title).ToHashSet(StringComparer.Ordinal), Body: d.Sentences.SelectMany(Keywords.Of).ToList())).ToList();
 
         // A keyword found in few documents tells them apart better than one found in all ("fencing" against "agent").
         var rarity = keywords.ToDictionary(
             static k => k,
-            k => documents.Count + 1 - documents.Count(d => d.Title.Contains(k) || d.Body.Contains(k)),
+            static k => Documents.Count + 1 - Documents.Count(d => d.Contains(k)),
             StringComparer.Ordinal);
         return
         [
-            .. documents
-                .Select(d => (d.Document, Score: keywords.Sum(k => (d.Body.Contains(k) || d.Title.Contains(k) ? rarity[k] : 0) * (d.Title.Contains(k) ? 2 : 1)), Occurrences: d.Body.Count(rarity.ContainsKey)))
+            .. Documents
+                .Select(d => (Document: d, Score: keywords.Where(d.Contains).Sum(k => rarity[k] * (d.TitleKeywords.Contains(k) ? 2 : 1)), Occurrences: d.BodyKeywords.Count(rarity.ContainsKey)))
                 .Where(static s => s.Score > 0)
                 .OrderByDescending(static s => s.Score)
                 .ThenByDescending(static s => s.Occurrences)
@@ -96,7 +95,12 @@ internal static partial class ShowcaseCorpus
 
         var body = string.Join(' ', lines.Skip(1).Where(static l => l.Length > 0));
         var sentences = SentenceEnd().Split(body).Select(static s => s.Trim()).Where(static s => s.Length > 0).ToList();
-        return new CorpusDocument(id, lines[0][2..].Trim(), sentences);
+        var title = lines[0][2..].Trim();
+        return new CorpusDocument(id, title, sentences)
+        {
+            TitleKeywords = Keywords.Of(title).ToHashSet(StringComparer.Ordinal),
+            BodyKeywords = [.. sentences.SelectMany(Keywords.Of)],
+        };
     }
 
     // A sentence ends at . ! ? followed by a space; abbreviations are avoided in the corpus rather than handled here.
