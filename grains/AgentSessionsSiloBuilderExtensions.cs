@@ -2,6 +2,7 @@ using AgentGrains.Grains.Agents;
 using AgentGrains.Grains.Delegation;
 using AgentGrains.Grains.Models;
 using AgentGrains.Grains.Sessions;
+using AgentGrains.Grains.Showcase;
 using AgentGrains.Grains.Tools;
 using AgentGrains.GrainInterfaces.Sessions;
 using AgentGrains.Runtime.Hosting;
@@ -16,8 +17,10 @@ namespace AgentGrains.Grains;
 public static class AgentSessionsSiloBuilderExtensions
 {
     /// <summary>
-    /// Registers the agent session grain, the built-in <c>assistant</c> agent, the built-in
-    /// <c>calculator</c> and <c>clock</c> tools, and the model chosen by the <c>Model</c> configuration
+    /// Registers the agent session grain, the built-in <c>assistant</c> agent, the showcase agents
+    /// (<see cref="ShowcaseAgents"/>: <c>research</c> with <c>searcher</c> and <c>analyst</c>,
+    /// <c>twenty-questions</c> with <c>answerer</c>), the built-in <c>calculator</c>, <c>clock</c> and
+    /// <c>corpus_search</c> tools, and the model chosen by the <c>Model</c> configuration
     /// section (<see cref="ModelServiceCollectionExtensions.AddAgentModel"/>) unless an <see cref="IChatClient"/>
     /// is registered already: <see cref="OpenAIChatClient"/> for <c>Model:Provider=OpenAI</c>, else the
     /// deterministic <see cref="ScriptedChatClient"/>.
@@ -44,7 +47,13 @@ public static class AgentSessionsSiloBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(static _ => CalculatorTool.Create());
         services.AddSingleton(static sp => ClockTool.Create(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(static _ => CorpusSearchTool.Create());
         services.AddSingleton(BuiltInAgents.Assistant);
+        foreach (var agent in ShowcaseAgents.All)
+        {
+            services.AddSingleton(agent);
+        }
+
         services.AddToolRegistry();
         // Agents registered in code, plus those defined under the Agents configuration section.
         services.TryAddSingleton(static sp => new AgentCatalog(
