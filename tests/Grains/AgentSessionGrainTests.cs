@@ -134,6 +134,7 @@ public abstract class AgentSessionGrainTests(StorageUnderTest storage) : IAsyncL
             services.RemoveAll<AgentTool>();
             services.AddSingleton(CalculatorTool.Create());
             services.AddSingleton(ClockTool.Create(clock));
+            services.AddSingleton(AgentGrains.Grains.Showcase.CorpusSearchTool.Create());
         });
         var session = await CreateSessionAsync(silo, "time");
 

@@ -57,9 +57,8 @@ internal sealed partial class RunEventStream
     public async Task WriteAsync(string runId, RunEventPage? first, CancellationToken cancellationToken)
     {
         var root = Add(runId, path: null, cursor.Root);
-        // Before the first page: the run may end in it, and its specialists' unsent events go first.
         await DiscoverAsync(root).ConfigureAwait(false);
-        if (first is not null && await WritePageAsync(root, first, cancellationToken).ConfigureAwait(false))
+        if (await CatchUpAsync(root, first, cancellationToken).ConfigureAwait(false))
         {
             return;
         }
@@ -98,32 +97,94 @@ internal sealed partial class RunEventStream
         }
     }
 
+    /// <summary>
+    /// Sends what every run of the tree has committed so far, merged in the order it was journaled
+    /// (a client that connects late, or to a finished run, reads the tree's story in time order);
+    /// true when that included the root's last event.
+    /// </summary>
+    private async Task<bool> CatchUpAsync(Source root, RunEventPage? first, CancellationToken cancellationToken)
+    {
+        RunEvent? finished = null;
+        for (var round = 0; round < MaxDrainPages; round++)
+        {
+            var batch = new List<(Source Source, RunEvent Event)>();
+            foreach (var source in sources.Where(static s => !s.Finished).ToList())
+            {
+                var page = source == root && first is not null ? first : await PollAsync(source, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+                if (source == root)
+                {
+                    first = null;
+                }
+
+                batch.AddRange(page.Events.Where(e => e.Sequence > source.After).Select(e => (source, e)));
+                source.Finished = page.Finished;
+            }
+
+            if (batch.Count == 0)
+            {
+                break;
+            }
+
+            var text = new StringBuilder();
+            // OrderBy is stable: events of one run keep their journal order when their times tie.
+            foreach (var (source, entry) in batch.OrderBy(static b => b.Event.At))
+            {
+                if (source == root && entry.Type == RunEventTypes.Finished)
+                {
+                    finished = entry;
+                    continue;
+                }
+
+                await AppendAsync(text, source, entry).ConfigureAwait(false);
+            }
+
+            await WriteTextAsync(text.ToString(), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (finished is null)
+        {
+            root.Finished = false;
+            return false;
+        }
+
+        var last = new StringBuilder();
+        await AppendAsync(last, root, finished).ConfigureAwait(false);
+        await WriteTextAsync(last.ToString(), cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Appends one event of a source (once), and adds the specialist run it starts.</summary>
+    private async Task AppendAsync(StringBuilder text, Source source, RunEvent entry)
+    {
+        if (entry.Sequence <= source.After)
+        {
+            // Read twice (a drain and a long poll crossed): sent already.
+            return;
+        }
+
+        source.After = entry.Sequence;
+        var sent = source.Path is null ? entry : entry with { Path = source.Path };
+        text.Append(System.Globalization.CultureInfo.InvariantCulture, $"id: {Cursor()}\nevent: {entry.Type}\ndata: {JsonSerializer.Serialize(sent, EventJson)}\n\n");
+        if (entry.Type == RunEventTypes.DelegationStarted && entry.ChildRunId is { } child && entry.Agent is { } agent)
+        {
+            Add(child, [.. source.Path ?? await RootPathAsync(source).ConfigureAwait(false), agent], 0);
+        }
+    }
+
     /// <summary>Writes a page of one source; true when it was the root's last.</summary>
     private async Task<bool> WritePageAsync(Source source, RunEventPage page, CancellationToken cancellationToken)
     {
         var text = new StringBuilder();
         foreach (var entry in page.Events)
         {
-            if (entry.Sequence <= source.After)
-            {
-                // Read twice (a drain and a long poll crossed): sent already.
-                continue;
-            }
-
-            if (source.Path is null && entry.Type == RunEventTypes.Finished)
+            if (source.Path is null && entry.Type == RunEventTypes.Finished && entry.Sequence > source.After)
             {
                 await WriteTextAsync(text.ToString(), cancellationToken).ConfigureAwait(false);
                 text.Clear();
                 await DrainSpecialistsAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            source.After = entry.Sequence;
-            var sent = source.Path is null ? entry : entry with { Path = source.Path };
-            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"id: {Cursor()}\nevent: {entry.Type}\ndata: {JsonSerializer.Serialize(sent, EventJson)}\n\n");
-            if (entry.Type == RunEventTypes.DelegationStarted && entry.ChildRunId is { } child && entry.Agent is { } agent)
-            {
-                Add(child, [.. source.Path ?? await RootPathAsync(source).ConfigureAwait(false), agent], 0);
-            }
+            await AppendAsync(text, source, entry).ConfigureAwait(false);
         }
 
         if (page.Finished)
