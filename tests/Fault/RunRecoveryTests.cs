@@ -19,8 +19,7 @@ public abstract class RunRecoveryTests(StorageUnderTest storage) : IAsyncLifetim
     // At most the death timeout: a run taken over is watched on its new silo at once.
     private static readonly TimeSpan WatchdogPeriod = TimeSpan.FromSeconds(1);
 
-    // Takeover needs the death timeout plus a few polls; generous for loaded CI machines.
-    private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Recovery = ClusterRuns.Recovery;
 
     private readonly SideEffectLedger ledger = new();
     private readonly ToolScriptResponder responder = new();
@@ -38,8 +37,6 @@ public abstract class RunRecoveryTests(StorageUnderTest storage) : IAsyncLifetim
         /// <summary>The tool's result is journaled; the next model call hangs.</summary>
         ToolResultJournaled,
     }
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
     {
@@ -319,59 +316,11 @@ public abstract class RunRecoveryTests(StorageUnderTest storage) : IAsyncLifetim
             ?? throw new InvalidOperationException($"session {sessionId} is active on {owner}, which is not a silo of this cluster");
     }
 
-    private static async Task<List<RunEvent>> EventsAsync(TestSilo via, string sessionId, string runId)
-    {
-        var session = via.GrainFactory.GetGrain<IAgentSessionGrain>(sessionId);
-        var events = new List<RunEvent>();
-        while (true)
-        {
-            var page = await RetryTransientAsync(() => session.GetRunEventsAsync(runId, events.Count, TimeSpan.Zero), $"the events of {runId}");
-            events.AddRange(page.Events);
-            if (page.Events.Count == 0)
-            {
-                return events;
-            }
-        }
-    }
+    private static Task<List<RunEvent>> EventsAsync(TestSilo via, string sessionId, string runId) => ClusterRuns.EventsAsync(via.GrainFactory, runId);
 
-    /// <summary>Waits for the run to end, through <paramref name="via"/>, riding out its owner's takeover.</summary>
-    private static async Task<RunView> WaitForEndAsync(TestSilo via, string sessionId, string runId)
-    {
-        var session = via.GrainFactory.GetGrain<IAgentSessionGrain>(sessionId);
-        var deadline = DateTime.UtcNow + Recovery;
-        RunView? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            last = await RetryTransientAsync(() => session.WaitForRunAsync(runId, TimeSpan.FromSeconds(2)), $"run {runId}") ?? last;
-            if (last is { IsTerminal: true })
-            {
-                return last;
-            }
-        }
+    private static Task<RunView> WaitForEndAsync(TestSilo via, string sessionId, string runId) => ClusterRuns.WaitForEndAsync(via.GrainFactory, runId);
 
-        throw new TimeoutException($"Run {runId} did not end within {Recovery.TotalSeconds} s; last seen {last?.Status ?? "nothing"} ({last?.Reason}).");
-    }
-
-    private static async Task<T> RetryTransientAsync<T>(Func<Task<T>> call, string what)
-    {
-        var deadline = DateTime.UtcNow + Recovery;
-        while (true)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (AgentGrainsException ex) when (ex.IsTransient && DateTime.UtcNow < deadline)
-            {
-                // The owner died and its grains are not taken over yet.
-                await Task.Delay(50, Ct);
-            }
-            catch (AgentGrainsException ex) when (ex.IsTransient)
-            {
-                throw new TimeoutException($"Timed out after {Recovery.TotalSeconds} s waiting for {what}: {ex.Message}", ex);
-            }
-        }
-    }
+    private static Task<T> RetryTransientAsync<T>(Func<Task<T>> call, string what) => ClusterRuns.RetryTransientAsync(call, what);
 
     /// <summary>The history as the model sees it: role, text, tool call ids and calls, no times.</summary>
     private static List<string> Project(IReadOnlyList<HistoryEntry> history) =>

@@ -18,8 +18,7 @@ public abstract class DelegationTests(StorageUnderTest storage) : IAsyncLifetime
 {
     private static readonly TimeSpan WatchdogPeriod = TimeSpan.FromSeconds(1);
 
-    // Takeover needs the death timeout plus a few polls; generous for loaded CI machines.
-    private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Recovery = ClusterRuns.Recovery;
 
     private static readonly string[] Parts = ["part 1", "part 2", "part 3"];
 
@@ -368,57 +367,11 @@ public abstract class DelegationTests(StorageUnderTest storage) : IAsyncLifetime
         return await OwnerAsync(cluster, sessionId);
     }
 
-    private static async Task<List<RunEvent>> EventsAsync(TestSilo via, string runId)
-    {
-        var session = via.GrainFactory.GetGrain<IAgentSessionGrain>(runId[..runId.LastIndexOf(RunIds.Separator)]);
-        var events = new List<RunEvent>();
-        while (true)
-        {
-            var page = await RetryTransientAsync(() => session.GetRunEventsAsync(runId, events.Count, TimeSpan.Zero), $"the events of {runId}");
-            events.AddRange(page.Events);
-            if (page.Events.Count == 0)
-            {
-                return events;
-            }
-        }
-    }
+    private static Task<List<RunEvent>> EventsAsync(TestSilo via, string runId) => ClusterRuns.EventsAsync(via.GrainFactory, runId);
 
-    private static async Task<RunView> WaitForEndAsync(TestSilo via, string runId)
-    {
-        var session = via.GrainFactory.GetGrain<IAgentSessionGrain>(runId[..runId.LastIndexOf(RunIds.Separator)]);
-        var deadline = DateTime.UtcNow + Recovery;
-        RunView? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            last = await RetryTransientAsync(() => session.WaitForRunAsync(runId, TimeSpan.FromSeconds(2)), $"run {runId}") ?? last;
-            if (last is { IsTerminal: true })
-            {
-                return last;
-            }
-        }
+    private static Task<RunView> WaitForEndAsync(TestSilo via, string runId) => ClusterRuns.WaitForEndAsync(via.GrainFactory, runId);
 
-        throw new TimeoutException($"Run {runId} did not end within {Recovery.TotalSeconds} s; last seen {last?.Status ?? "nothing"} ({last?.Reason}).");
-    }
-
-    private static async Task<T> RetryTransientAsync<T>(Func<Task<T>> call, string what)
-    {
-        var deadline = DateTime.UtcNow + Recovery;
-        while (true)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (AgentGrainsException ex) when (ex.IsTransient && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(50, Ct);
-            }
-            catch (AgentGrainsException ex) when (ex.IsTransient)
-            {
-                throw new TimeoutException($"Timed out after {Recovery.TotalSeconds} s waiting for {what}: {ex.Message}", ex);
-            }
-        }
-    }
+    private static Task<T> RetryTransientAsync<T>(Func<Task<T>> call, string what) => ClusterRuns.RetryTransientAsync(call, what);
 
     [Trait("Category", "Cluster")]
     [Trait("Provider", "Sqlite")]
