@@ -85,6 +85,44 @@ public sealed partial class ShowcaseTests(GatewayFixture.Sqlite fixture) : IClas
         Assert.EndsWith(": shark.", two.GetProperty("reply").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ReadmeWalkthrough_EveryShowcaseMessage_GetsTheReplyTheReadmeShows()
+    {
+        var readme = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "README.md"), TestContext.Current.CancellationToken);
+        var research = await client.CreateSessionAsync(agent: "research");
+        var game = await client.CreateSessionAsync(agent: "twenty-questions");
+
+        foreach (var (sessionId, text) in new[]
+        {
+            (research, "How do idempotency keys and fencing tokens keep tool calls exactly once, and how do reminders wake stalled runs?"),
+            (research, "What does PostgreSQL group commit buy, and how do leases stop a paused owner?"),
+            (game, "play with secret: penguin"),
+            (game, "Let us play twenty questions"),
+        })
+        {
+            using var response = await client.SendTextAsync(sessionId, text);
+            var reply = (await GatewayHttp.ReadJsonAsync(response)).GetProperty("reply").GetString()!;
+
+            // A report is shown as a text block, a game's reply inside the JSON the gateway answers.
+            Assert.True(
+                readme.Contains("```text\n" + reply + "\n```", StringComparison.Ordinal) || readme.Contains($"\"reply\":\"{reply}\"", StringComparison.Ordinal),
+                $"README.md does not show the reply to '{text}':\n{reply}");
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "AgentGrains.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No AgentGrains.sln above {AppContext.BaseDirectory}.");
+    }
+
     /// <summary>Each step's tool calls as (name, status), in step order.</summary>
     private static List<List<(string?, string?)>> Calls(JsonElement run) =>
     [
