@@ -222,7 +222,13 @@ public sealed partial class AgentSessionGrain
             var wait = remaining < delegation.PollWait ? remaining : delegation.PollWait;
             try
             {
+                var polled = timeProvider.GetUtcNow();
                 view = await RetryTransientAsync(() => child.WaitForRunAsync(submission.RunId, wait), deadline, cancellationToken).ConfigureAwait(false) ?? view;
+                if (view?.Status == RunStatus.AwaitingApproval)
+                {
+                    // Time a person takes to decide is not the specialist's: it has its own approval timeout.
+                    deadline += timeProvider.GetUtcNow() - polled;
+                }
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {

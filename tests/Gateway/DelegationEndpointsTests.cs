@@ -38,13 +38,7 @@ public sealed class DelegationEndpointsTests : IAsyncLifetime
                 ["Model:ApiKey"] = "test",
                 ["Gateway:EventPollWait"] = "00:00:02",
             },
-            static services =>
-            {
-                foreach (var agent in DelegationAgents.All(TimeSpan.FromSeconds(10)))
-                {
-                    services.AddSingleton(agent);
-                }
-            });
+            static services => DelegationAgents.AddTo(services, TimeSpan.FromSeconds(10)));
         client = app.CreateClient();
     }
 

@@ -1,6 +1,8 @@
 using System.ComponentModel;
 using AgentGrains.Grains.Agents;
 using AgentGrains.Grains.Delegation;
+using AgentGrains.Grains.Tools;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentGrains.Tests.Grains.Delegation;
 
@@ -24,6 +26,11 @@ public static class DelegationAgents
     public const string Thrifty = "thrifty";
     public const string Impatient = "impatient";
     public const string Slowpoke = "slowpoke";
+    public const string Careful = "careful";
+    public const string Overseer = "overseer";
+
+    /// <summary>A tool that waits for a person's approval.</summary>
+    public const string Launch = "launch";
 
     /// <summary>How long <see cref="Impatient"/> waits for <see cref="Slowpoke"/>.</summary>
     public static readonly TimeSpan SlowpokeTimeout = TimeSpan.FromSeconds(1);
@@ -33,6 +40,16 @@ public static class DelegationAgents
 
     /// <summary>Tokens a <see cref="Thrifty"/> run may use: its own step and one worker's, not two workers'.</summary>
     public const long ThriftyTokens = 250;
+
+    /// <summary>Registers the agents and the <see cref="Launch"/> tool.</summary>
+    public static void AddTo(IServiceCollection services, TimeSpan watchdogPeriod)
+    {
+        services.AddSingleton(AgentTool.Create(LaunchAsync, Launch, new AgentToolSettings { HasSideEffects = true, NeedsConfirmation = true }));
+        foreach (var agent in All(watchdogPeriod))
+        {
+            services.AddSingleton(agent);
+        }
+    }
 
     public static IEnumerable<AgentDefinition> All(TimeSpan watchdogPeriod)
     {
@@ -64,10 +81,20 @@ public static class DelegationAgents
         yield return Agent(Resilient, [Worker, Broken, Greedy], specialist: false);
         yield return Agent(Thrifty, [Worker], specialist: false, maxTokens: ThriftyTokens);
         yield return Agent(Impatient, [Slowpoke], specialist: false);
+        yield return Agent(Overseer, [Careful], specialist: false);
+        yield return new AgentDefinition(Careful, $"agent:{Careful} Launch what you are asked to.", [Launch])
+        {
+            // Shorter than a person takes to decide: the wait for approval must not count.
+            Contract = SpecialistContract.For<TaskRequest, string>("Launches things, with a person's approval.", SlowpokeTimeout),
+            WatchdogPeriod = watchdogPeriod,
+        };
         yield return new AgentDefinition(Slowpoke, $"agent:{Slowpoke} Take your time.", [])
         {
             Contract = SpecialistContract.For<TaskRequest, string>("Does the task, slowly.", SlowpokeTimeout),
             WatchdogPeriod = watchdogPeriod,
         };
     }
+
+    [Description("Launches what it is given.")]
+    private static Task<string> LaunchAsync([Description("What to launch.")] string task) => Task.FromResult($"launched {task}");
 }

@@ -265,6 +265,31 @@ public abstract class DelegationTests(StorageUnderTest storage) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SpecialistWaitsForApproval_LongerThanItsContractTimeout_ManagerKeepsAnsweringAndCompletesOnceApproved()
+    {
+        await using var cluster = await StartClusterAsync(silos: 1);
+        const string SessionId = "overseer";
+        var runId = RunIds.Format(SessionId, 1);
+        var silo = cluster.Silos[0];
+        var manager = silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId);
+        await manager.CreateAsync(DelegationAgents.Overseer);
+        var childSession = ChildSession(runId, 1, 0);
+        var childRun = RunIds.Format(childSession, 1);
+        var child = silo.GrainFactory.GetGrain<IAgentSessionGrain>(childSession);
+
+        await manager.SubmitAsync("careful=launch");
+        await Eventually.TrueAsync(async () => (await child.GetRunAsync(childRun))?.Status == RunStatus.AwaitingApproval, Recovery, $"specialist run {childRun} asks for approval");
+        // A person takes longer than the specialist's contract timeout to decide.
+        await Task.Delay(DelegationAgents.SlowpokeTimeout * 2, Ct);
+        Assert.Equal(RunStatus.Running, (await manager.GetRunAsync(runId))!.Status);
+
+        await child.DecideApprovalAsync(childRun, "call_1", approve: true);
+        var run = await WaitForEndAsync(silo, runId);
+
+        Assert.Equal((RunStatus.Completed, "done: done: launched part 1"), (run.Status, run.Reply));
+    }
+
+    [Fact]
     public async Task SpecialistTokens_CountTowardTheManagerBudget_ManagerStopsWhenTheirSumExceedsIt()
     {
         await using var cluster = await StartClusterAsync(silos: 1);
@@ -314,13 +339,7 @@ public abstract class DelegationTests(StorageUnderTest storage) : IAsyncLifetime
             InitialSilos = silos,
             StorageSettings = storage.Settings,
             ConfigureSilo = static s => s.AddAgentSessions(),
-            ConfigureServices = static services =>
-            {
-                foreach (var agent in DelegationAgents.All(WatchdogPeriod))
-                {
-                    services.AddSingleton(agent);
-                }
-            },
+            ConfigureServices = static services => DelegationAgents.AddTo(services, WatchdogPeriod),
             Settings =
             {
                 ["Silo:HeartbeatInterval"] = "00:00:00.500",
