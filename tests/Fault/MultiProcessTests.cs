@@ -5,6 +5,7 @@ using System.Text.Json;
 using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.Grains.Runs;
 using AgentGrains.Grains.Tools;
+using AgentGrains.Tests.Gateway;
 using AgentGrains.Tests.Infrastructure;
 
 namespace AgentGrains.Tests.Fault;
@@ -240,6 +241,85 @@ public sealed class MultiProcessTests : IAsyncLifetime
         await AssertPayerJournalAsync(
             silos, SessionId, model,
             [RunEventTypes.Started, RunEventTypes.ModelReply, RunEventTypes.ApprovalRequested, RunEventTypes.ApprovalDecided, RunEventTypes.ToolResult, RunEventTypes.ModelReply, RunEventTypes.Finished]);
+    }
+
+    /// <remarks>
+    /// The showcase's research manager on one process, one of its two parallel searcher specialists
+    /// on the other (its session is read there first, which activates it there), the real OpenAI
+    /// client against the fake server: the process running the specialist is killed while the
+    /// specialist's model call is in flight.
+    /// </remarks>
+    [Fact]
+    public async Task KillNineOfASpecialistsProcess_WhileItsModelCallIsInFlight_ManagerCompletesWithOneRunPerCall()
+    {
+        await using var model = await FakeOpenAIServer.StartAsync();
+        var script = new ResearchModelScript();
+        model.DefaultResponder = script.Respond;
+        script.HangSearchOnce("fencing tokens");
+        var settings = RunSettings(model);
+        await using var managers = await NodeProcess.StartAsync("AgentGrains.Silo.dll", settings, Ct);
+        await using var specialists = await NodeProcess.StartAsync("AgentGrains.Silo.dll", settings, Ct);
+        using var toManagers = new HttpClient { BaseAddress = managers.Address, Timeout = TimeSpan.FromSeconds(60) };
+        using var toSpecialists = new HttpClient { BaseAddress = specialists.Address };
+        const string SessionId = "kill9-specialist";
+        var runId = RunIds.Format(SessionId, 1);
+        var victimRun = $"{runId}.1.1~1";
+        using (var created = await toManagers.PostAsJsonAsync("/v1/sessions", new { agent = "research", sessionId = SessionId }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        using (var placed = await toSpecialists.GetAsync($"/v1/runs/{victimRun}", Ct))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, placed.StatusCode);
+        }
+
+        var placedOn = await storage.ScalarAsync($"SELECT s.address FROM activations a JOIN silos s ON s.silo_id = a.silo_id WHERE a.grain_id = 'agent-session/{runId}.1.1'");
+        Assert.Equal(specialists.Address.ToString().TrimEnd('/'), (placedOn as string)?.TrimEnd('/'));
+        using (var accepted = await toManagers.PostAsJsonAsync($"/v1/sessions/{SessionId}/messages?wait=false", new { text = ResearchModelScript.Question }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        }
+
+        await Eventually.TrueAsync(() => Task.FromResult(SearchRequests(model, "fencing tokens") == 1), TimeSpan.FromSeconds(60), "the second searcher's model call is in flight on the other process");
+
+        specialists.Kill();
+        var run = await WaitForRunAsync(toManagers, runId, TimeSpan.FromSeconds(90));
+
+        Assert.True(run.GetProperty("status").GetString() == "completed", $"{run}\n{managers.Output}");
+        Assert.Equal(ResearchModelScript.Report, run.GetProperty("reply").GetString());
+        Assert.Equal([$"{runId}.1.0~1", victimRun, $"{runId}.2.0~1"], run.GetProperty("children").EnumerateArray().Select(c => c.GetProperty("runId").GetString()));
+        // The only survivor now holds every specialist session, the killed one's included.
+        var managerSilo = run.GetProperty("silo").GetString();
+        Assert.All(run.GetProperty("children").EnumerateArray(), c => Assert.Equal((managerSilo, "completed"), (c.GetProperty("silo").GetString(), c.GetProperty("status").GetString())));
+        // One specialist run per call; the killed one asked the model again on its new owner.
+        Assert.Equal(3L, Convert.ToInt64(await storage.ScalarAsync($"SELECT count(*) FROM grain_log WHERE stream = 'runs' AND grain_id LIKE 'agent-session/{runId}.%'"), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal((1, 2), (SearchRequests(model, "idempotency keys"), SearchRequests(model, "fencing tokens")));
+    }
+
+    private static int SearchRequests(FakeOpenAIServer model, string query) =>
+        model.Requests.Count(r => ResearchModelScript.Agent(r) == "searcher" && r.Messages.All(m => m.Role != "tool") && r.Messages[^1].Content!.Contains(query, StringComparison.Ordinal));
+
+    private static async Task<JsonElement> WaitForRunAsync(HttpClient http, string runId, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        JsonElement last = default;
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await http.GetAsync($"/v1/runs/{runId}", Ct);
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                last = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+                if (RunStatus.IsTerminal(last.GetProperty("status").GetString()!))
+                {
+                    return last;
+                }
+            }
+
+            await Task.Delay(100, Ct);
+        }
+
+        throw new TimeoutException($"Run {runId} did not end within {timeout.TotalSeconds} s; last seen {last}.");
     }
 
     /// <summary>Two silo processes with fast failure detection and reminders, on the fake OpenAI server.</summary>
