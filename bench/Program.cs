@@ -17,15 +17,17 @@ using Microsoft.Extensions.Logging;
 //    or: dotnet run -c Release --project bench -- steps [seconds per figure, default 10]
 //        one durable agent step (scripted model, no-op tool) on SQLite and on a throwaway PostgreSQL,
 //        1 and 64 concurrent runs, each next to one bare commit of the same database.
+//    or: dotnet run -c Release --project bench -- delegate [seconds per figure, default 10]
+//        the same with step 1 calling a specialist written as code: one durable specialist run per call.
 if (args.Length > 0 && args[0] == "memory")
 {
     await MemoryBench.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5000);
     return;
 }
 
-if (args.Length > 0 && args[0] == "steps")
+if (args.Length > 0 && args[0] is "steps" or "delegate")
 {
-    await StepsBench.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10);
+    await StepsBench.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10, delegated: args[0] == "delegate");
     return;
 }
 

@@ -3,6 +3,7 @@ using System.ComponentModel;
 using System.Globalization;
 using AgentGrains.Grains;
 using AgentGrains.Grains.Agents;
+using AgentGrains.Grains.Delegation;
 using AgentGrains.Grains.Tools;
 using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
@@ -30,13 +31,18 @@ namespace AgentGrains.Bench;
 /// runs × 2 over the measured time. The run's own wall time (submit, both steps, the reply to the
 /// caller) divided by 2 is shown too.</para>
 /// </remarks>
+/// <para>With <c>delegate</c>, step 1 calls a specialist written as code (<c>echo</c>) instead of the
+/// tool: each call is a durable run of its own in a session of its own (its request message, its
+/// one step, its end), linked in the manager's journal. The extra column is the call's duration as
+/// the manager journals it, from the moment it sends the request to the moment it reads the result.</para>
 internal static class StepsBench
 {
     private const int StepsPerRun = 2;
     private const string Agent = "bench-steps";
+    private const string Specialist = "echo";
     private static readonly int[] RunCounts = [1, 64];
 
-    public static async Task RunAsync(int seconds)
+    public static async Task RunAsync(int seconds, bool delegated = false)
     {
         var duration = TimeSpan.FromSeconds(seconds);
         var directory = Path.Combine(Path.GetTempPath(), "agentgrains-bench-" + Guid.NewGuid().ToString("N"));
@@ -44,7 +50,7 @@ internal static class StepsBench
         TestPostgresServer? server = null;
         try
         {
-            Console.WriteLine($"AgentGrains steps bench: {Environment.ProcessorCount} cores, {seconds} s per figure; each run = {StepsPerRun} steps (no-op tool, then answer)");
+            Console.WriteLine($"AgentGrains steps bench: {Environment.ProcessorCount} cores, {seconds} s per figure; each run = {StepsPerRun} steps ({(delegated ? "a call of a code specialist" : "no-op tool")}, then answer)");
             Console.WriteLine();
             var rows = new List<string>();
 
@@ -56,7 +62,7 @@ internal static class StepsBench
                     ["Storage:Path"] = Path.Combine(directory, "grains.db"),
                     ["Storage:FlushEachCommit"] = "true",
                 };
-                await MeasureStepsAsync("SQLite (WAL, synchronous=FULL)", sqlite, commits, duration, rows);
+                await MeasureStepsAsync("SQLite (WAL, synchronous=FULL)", sqlite, commits, duration, delegated, rows);
             }
 
             server = await TestPostgresServer.StartAsync();
@@ -69,12 +75,12 @@ internal static class StepsBench
                     ["ConnectionStrings:AgentGrains"] = server.ConnectionString,
                     ["Storage:Schema"] = "bench_steps",
                 };
-                await MeasureStepsAsync("PostgreSQL (throwaway server)", postgres, commits, duration, rows);
+                await MeasureStepsAsync("PostgreSQL (throwaway server)", postgres, commits, duration, delegated, rows);
             }
 
             Console.WriteLine();
-            Console.WriteLine("| storage | concurrent runs | steps/s | step p50 ms | step p99 ms | run wall time ÷ 2, p50 ms | bare commit p50 ms (same callers) | bare commits/s (same callers) | step p50 ÷ bare p50 | steps/s ÷ bare commits/s |");
-            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+            Console.WriteLine("| storage | concurrent runs | steps/s | step p50 ms | step p99 ms | run wall time ÷ 2, p50 ms | step 1 call p50 ms | bare commit p50 ms (same callers) | bare commits/s (same callers) | step p50 ÷ bare p50 | steps/s ÷ bare commits/s |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
             rows.ForEach(Console.WriteLine);
         }
         finally
@@ -103,15 +109,18 @@ internal static class StepsBench
     }
 
     private static async Task MeasureStepsAsync(
-        string storage, Dictionary<string, string?> settings, Dictionary<int, Measurement.Result> bare, TimeSpan duration, List<string> rows)
+        string storage, Dictionary<string, string?> settings, Dictionary<int, Measurement.Result> bare, TimeSpan duration, bool delegated, List<string> rows)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddAgentGrainsSilo().AddAgentSessions();
-        builder.Services.AddSingleton<IChatClient>(new NoopToolModel());
+        builder.Services.AddSingleton<IChatClient>(new NoopToolModel(delegated ? Specialist : NoopToolModel.Tool));
         builder.Services.AddSingleton(AgentTool.Create(Noop, NoopToolModel.Tool));
-        builder.Services.AddSingleton(new AgentDefinition(Agent, "Call noop, then answer.", [NoopToolModel.Tool]));
+        builder.Services.AddSingleton(CodeSpecialist.Define<EchoRequest, string>(Specialist, "Echoes its text.", static (request, _) => Task.FromResult(request.Text ?? string.Empty)));
+        builder.Services.AddSingleton(delegated
+            ? new AgentDefinition(Agent, "Call echo, then answer.", []) { Specialists = [Specialist] }
+            : new AgentDefinition(Agent, "Call noop, then answer.", [NoopToolModel.Tool]));
         using var host = builder.Build();
         await host.StartAsync();
         var grains = host.Services.GetRequiredService<IGrainFactory>();
@@ -146,6 +155,7 @@ internal static class StepsBench
 
             var steps = new List<double>();
             var wall = new List<double>();
+            var calls = new List<double>();
             foreach (var (session, runId) in runs)
             {
                 var journal = await session.GetRunEventsAsync(runId, 0, TimeSpan.Zero);
@@ -157,15 +167,17 @@ internal static class StepsBench
 
                 var view = await session.GetRunAsync(runId);
                 wall.Add(view!.DurationMs!.Value / StepsPerRun);
+                calls.Add(view.Steps[0].ToolCalls[0].DurationMs ?? double.NaN);
             }
 
             steps.Sort();
             wall.Sort();
+            calls.Sort();
             var stepsPerSecond = result.PerSecond * StepsPerRun;
             var p50 = Percentile(steps, 0.50);
             rows.Add(string.Create(
                 CultureInfo.InvariantCulture,
-                $"| {storage} | {concurrent} | {stepsPerSecond:N0} | {p50:0.000} | {Percentile(steps, 0.99):0.000} | {Percentile(wall, 0.50):0.000} | {bare[concurrent].P50Ms:0.000} | {bare[concurrent].PerSecond:N0} | {p50 / bare[concurrent].P50Ms:0.00} | {stepsPerSecond / bare[concurrent].PerSecond:0.00} |"));
+                $"| {storage} | {concurrent} | {stepsPerSecond:N0} | {p50:0.000} | {Percentile(steps, 0.99):0.000} | {Percentile(wall, 0.50):0.000} | {Percentile(calls, 0.50):0.000} | {bare[concurrent].P50Ms:0.000} | {bare[concurrent].PerSecond:N0} | {p50 / bare[concurrent].P50Ms:0.00} | {stepsPerSecond / bare[concurrent].PerSecond:0.00} |"));
         }
 
         await host.StopAsync();
@@ -177,10 +189,16 @@ internal static class StepsBench
     [Description("Does nothing.")]
     private static string Noop() => "ok";
 
-    /// <summary>Calls <c>noop</c> when the last message is the user's, answers when it is the tool's result: two steps per run, no waiting.</summary>
-    private sealed class NoopToolModel : IChatClient
+    /// <summary>The request of the <c>echo</c> specialist.</summary>
+    /// <param name="Text">What to echo.</param>
+    private sealed record EchoRequest([property: Description("What to echo.")] string? Text);
+
+    /// <summary>Calls its tool (<c>noop</c>, or the <c>echo</c> specialist) when the last message is the user's, answers when it is the tool's result: two steps per run, no waiting.</summary>
+    private sealed class NoopToolModel(string tool) : IChatClient
     {
         public const string Tool = "noop";
+
+        private readonly Dictionary<string, object?> arguments = tool == Tool ? [] : new() { ["text"] = "go" };
 
         private static readonly UsageDetails Usage = new() { InputTokenCount = 10, OutputTokenCount = 2 };
 
@@ -188,7 +206,7 @@ internal static class StepsBench
         {
             var last = messages.Last();
             var reply = last.Role == ChatRole.User
-                ? new ChatMessage(ChatRole.Assistant, [new FunctionCallContent("call-" + Guid.NewGuid().ToString("N")[..8], Tool, new Dictionary<string, object?>())])
+                ? new ChatMessage(ChatRole.Assistant, [new FunctionCallContent("call-" + Guid.NewGuid().ToString("N")[..8], tool, new Dictionary<string, object?>(arguments))])
                 : new ChatMessage(ChatRole.Assistant, "done");
             return Task.FromResult(new ChatResponse(reply) { Usage = Usage });
         }
