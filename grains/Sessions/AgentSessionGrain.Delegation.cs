@@ -176,7 +176,7 @@ public sealed partial class AgentSessionGrain
         var child = GrainFactory.GetGrain<IAgentSessionGrain>(SpecialistSessionId(plan.RunId, plan.Step, call.Index, call.Name, contract));
         var deadline = timeProvider.GetUtcNow() + contract.Timeout;
         var request = new DelegatedRun(call.Name, call.Arguments, plan.RunId, plan.Path, key);
-        ToolOutcome Outcome(ToolResult result, RunView? view = null) =>
+        ToolOutcome Outcome(ToolResult result, RunView? view) =>
             new(result, timeProvider.GetElapsedTime(started).TotalMilliseconds, view?.TotalTokens ?? 0, Sum(view?.Cost, view?.DelegatedCost));
 
         RunSubmission submission;
@@ -193,7 +193,7 @@ public sealed partial class AgentSessionGrain
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return Outcome(DelegationErrors.Of(DelegationErrors.SpecialistFailed, $"specialist '{call.Name}' could not be started: {ex.Message}"));
+            return Outcome(DelegationErrors.Of(DelegationErrors.SpecialistFailed, $"specialist '{call.Name}' could not be started: {ex.Message}"), null);
         }
 
         if (cancellationToken.IsCancellationRequested && !stopping.IsCancellationRequested
@@ -205,8 +205,24 @@ public sealed partial class AgentSessionGrain
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        await RunTurnAsync(() => RecordDelegationAsync(plan.RunId, plan.Step, call.Index, submission.RunId)).ConfigureAwait(false);
+        // Journaled while the specialist runs, not before: the link's commit stays off the call's
+        // critical path, and turns run in order, so it commits before the result's turn.
+        var link = RunTurnAsync(() => RecordDelegationAsync(plan.RunId, plan.Step, call.Index, submission.RunId));
+        var outcome = await WaitForSpecialistAsync(call, contract, child, submission, deadline, Outcome, cancellationToken).ConfigureAwait(false);
+        await link.ConfigureAwait(false);
+        return outcome;
+    }
 
+    /// <summary>Long-polls the specialist run until it ends, its call times out (its run is then cancelled), or the driver stops.</summary>
+    private async Task<ToolOutcome> WaitForSpecialistAsync(
+        (int Index, string CallId, string Name, string Arguments) call,
+        SpecialistContract contract,
+        IAgentSessionGrain child,
+        RunSubmission submission,
+        DateTimeOffset deadline,
+        Func<ToolResult, RunView?, ToolOutcome> outcomeOf,
+        CancellationToken cancellationToken)
+    {
         RunView? view = null;
         while (view is not { IsTerminal: true })
         {
@@ -214,7 +230,7 @@ public sealed partial class AgentSessionGrain
             if (remaining <= TimeSpan.Zero)
             {
                 _ = CancelSpecialistsAsync([submission.RunId], $"cancelled because its manager's call timed out after {Seconds(contract.Timeout)} s");
-                return Outcome(DelegationErrors.Of(
+                return outcomeOf(DelegationErrors.Of(
                     DelegationErrors.TimedOut,
                     $"specialist '{call.Name}' (run {submission.RunId}) did not finish within {Seconds(contract.Timeout)} s, last seen {view?.Status ?? RunStatus.Running}; its run was cancelled."), view);
             }
@@ -237,11 +253,11 @@ public sealed partial class AgentSessionGrain
                     continue;
                 }
 
-                return Outcome(DelegationErrors.Of(DelegationErrors.SpecialistFailed, $"specialist '{call.Name}' (run {submission.RunId}) could not be read: {ex.Message}"));
+                return outcomeOf(DelegationErrors.Of(DelegationErrors.SpecialistFailed, $"specialist '{call.Name}' (run {submission.RunId}) could not be read: {ex.Message}"), null);
             }
         }
 
-        return Outcome(ResultOf(call.Name, contract, view), view);
+        return outcomeOf(ResultOf(call.Name, contract, view), view);
     }
 
     private static ToolResult ResultOf(string name, SpecialistContract contract, RunView view) => view.Status switch
