@@ -133,7 +133,8 @@ public sealed partial class AgentSessionGrain
     {
         if (!IsSpecialistCall(agent, call.Name))
         {
-            return tools.Validate(call, agent.Tools);
+            // The specialists are named too, so a model that misspells one learns what it may call.
+            return tools.Validate(call, agent.Specialists.Count == 0 ? agent.Tools : [.. agent.Tools, .. agent.Specialists]);
         }
 
         var contract = catalog.Get(call.Name).Contract!;

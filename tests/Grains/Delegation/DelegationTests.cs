@@ -312,9 +312,11 @@ public abstract class DelegationTests(StorageUnderTest storage) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task SpecialistCall_ArgumentsOutsideItsSchema_ToolErrorAndNoRunStarted()
+    public async Task SpecialistCall_ArgumentsOutsideItsSchemaOrAMisspeltName_ToolErrorsAndNoRunStarted()
     {
-        server.Enqueue(FakeResponse.Call(DelegationAgents.Worker, """{"job":"x"}""", "call_1"), FakeResponse.Text("gave up"));
+        server.Enqueue(
+            FakeResponse.Calls([new FakeToolCall(DelegationAgents.Worker, """{"job":"x"}""", "call_1"), new FakeToolCall("wroker", """{"task":"x"}""", "call_2")]),
+            FakeResponse.Text("gave up"));
         await using var cluster = await StartClusterAsync(silos: 1);
         const string SessionId = "schema";
         var runId = RunIds.Format(SessionId, 1);
@@ -325,9 +327,11 @@ public abstract class DelegationTests(StorageUnderTest storage) : IAsyncLifetime
         var run = await WaitForEndAsync(silo, runId);
 
         Assert.Equal((RunStatus.Completed, "gave up"), (run.Status, run.Reply));
-        var result = Assert.Single(await EventsAsync(silo, runId), e => e.Type == RunEventTypes.ToolResult);
-        Assert.StartsWith("error: invalid arguments for 'worker'", result.Text, StringComparison.Ordinal);
-        Assert.Contains("task", result.Text, StringComparison.Ordinal);
+        var results = (await EventsAsync(silo, runId)).Where(e => e.Type == RunEventTypes.ToolResult).OrderBy(e => e.Call!.CallIndex).ToList();
+        Assert.Equal(2, results.Count);
+        Assert.StartsWith("error: invalid arguments for 'worker'", results[0].Text, StringComparison.Ordinal);
+        Assert.Contains("task", results[0].Text, StringComparison.Ordinal);
+        Assert.Equal("error: unknown tool 'wroker'; available tools: worker.", results[1].Text);
         Assert.Null(run.Children);
         Assert.Equal(1, await CountAsync($"SELECT count(*) FROM grain_state WHERE name = 'session' AND grain_id LIKE 'agent-session/{SessionId}%'"));
     }
