@@ -123,6 +123,39 @@ public sealed class DelegationEndpointsTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task ApprovalInsideASpecialist_SeenOnTheManagersStreamAndTree_DecidedThroughTheSpecialistsRunId()
+    {
+        var sessionId = await client.CreateSessionAsync(agent: DelegationAgents.Overseer);
+        using var accepted = await client.SendTextNoWaitAsync(sessionId, "careful=launch");
+        var runId = (await GatewayHttp.ReadJsonAsync(accepted)).GetProperty("runId").GetString()!;
+        using var stream = await EventStreamClient.OpenAsync(client, runId);
+
+        ServerSentEvent? asked = null;
+        while (asked is null)
+        {
+            var next = await stream.ReadAsync($"a specialist of {runId} asking for approval") ?? throw new InvalidOperationException("The stream ended early.");
+            asked = next.Type == RunEventTypes.ApprovalRequested ? next : null;
+        }
+
+        var request = JsonDocument.Parse(asked.Data).RootElement;
+        var childRunId = request.GetProperty("runId").GetString()!;
+        Assert.Equal($"{runId}.1.0~1", childRunId);
+        Assert.Equal(["overseer", "careful"], request.GetProperty("path").EnumerateArray().Select(static p => p.GetString()));
+        var callId = request.GetProperty("call").GetProperty("callId").GetString()!;
+        var waiting = await client.GetRunAsync(runId);
+        Assert.Equal("running", waiting.GetProperty("status").GetString());
+        Assert.Equal("awaiting_approval", waiting.GetProperty("children")[0].GetProperty("status").GetString());
+
+        using var decided = await client.PostRawAsync($"/v1/runs/{childRunId}/approvals/{callId}", """{"approve":true}""");
+        Assert.Equal(HttpStatusCode.OK, decided.StatusCode);
+        var rest = await stream.ReadToEndAsync($"the rest of {runId} after the approval");
+
+        var finished = JsonDocument.Parse(rest[^1].Data).RootElement;
+        Assert.Equal((RunEventTypes.Finished, runId, "done: done: launched part 1"), (rest[^1].Type, finished.GetProperty("runId").GetString(), finished.GetProperty("text").GetString()));
+        Assert.Contains(rest, e => e.Type == RunEventTypes.ApprovalDecided && JsonDocument.Parse(e.Data).RootElement.GetProperty("runId").GetString() == childRunId);
+    }
+
     private static (string RunId, long Sequence, string? Path) Parse(ServerSentEvent sent)
     {
         var data = JsonDocument.Parse(sent.Data).RootElement;
