@@ -15,7 +15,7 @@ namespace AgentGrains.GrainInterfaces.Runs;
 /// <param name="OutputTokens">For <c>model.reply</c>: output tokens.</param>
 /// <param name="ChildRunId">For <c>delegation.started</c>: the specialist run the call started (or found started).</param>
 /// <param name="Path">For an event of a specialist run in its manager's stream: the agents from the root down to the run it belongs to; null for the run's own events.</param>
-/// <param name="Agent">For <c>delegation.started</c>: the specialist agent.</param>
+/// <param name="Agent">For <c>delegation.started</c>: the specialist agent; for <c>agent.handoff</c>: the agent that takes over.</param>
 public sealed record RunEvent(
     long Sequence,
     string RunId,

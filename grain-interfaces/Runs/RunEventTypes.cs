@@ -21,6 +21,9 @@ public static class RunEventTypes
     /// <summary>A call to a specialist agent started (or found) its run; <see cref="RunEvent.ChildRunId"/> names it. Its outcome follows as a <see cref="ToolResult"/>.</summary>
     public const string DelegationStarted = "delegation.started";
 
+    /// <summary>The model handed the conversation to another agent (<see cref="RunEvent.Agent"/>), which answers from the next step on.</summary>
+    public const string Handoff = "agent.handoff";
+
     /// <summary>The run resumed after a stall or a takeover (its watchdog found no progress).</summary>
     public const string Resumed = "run.resumed";
 

@@ -78,6 +78,22 @@ public sealed class AgentCatalog
             }
         }
 
+        foreach (var target in definition.Handoffs)
+        {
+            if (!agents.ContainsKey(target))
+            {
+                problems.Add($"agent '{definition.Name}' hands off to '{target}', which is not defined; define it or remove it");
+            }
+            else if (string.Equals(target, definition.Name, StringComparison.Ordinal))
+            {
+                problems.Add($"agent '{definition.Name}' hands off to itself; remove it from its Handoffs");
+            }
+            else if (Delegation.Handoffs.ToolName(target) is var tool && (tool.Length > 64 || !tool.All(static c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-')))
+            {
+                problems.Add($"agent '{definition.Name}' hands off to '{target}', whose tool name '{tool}' is not valid; use at most {64 - Delegation.Handoffs.Prefix.Length} ASCII letters, digits, '_' or '-'");
+            }
+        }
+
         if (definition.Specialists.Distinct(StringComparer.Ordinal).Count() != definition.Specialists.Count)
         {
             problems.Add($"agent '{definition.Name}' lists a specialist twice; list each once");

@@ -73,6 +73,14 @@ public sealed class AgentDefinition(string name, string instructions, IReadOnlyL
     /// </remarks>
     public IReadOnlyList<string> Specialists { get; init; } = [];
 
+    /// <summary>The agents it may hand the conversation to (a <c>transfer_to_{agent}</c> tool each); default none.</summary>
+    /// <remarks>
+    /// A handoff is journaled like a tool result; from the next step on, the run (and the session's
+    /// later messages) are answered by the agent handed to, with its instructions, tools and
+    /// specialists, over the same history.
+    /// </remarks>
+    public IReadOnlyList<string> Handoffs { get; init; } = [];
+
     /// <summary>Makes this agent callable by managers as a typed tool; null (default) for an agent only people talk to.</summary>
     public SpecialistContract? Contract { get; init; }
 

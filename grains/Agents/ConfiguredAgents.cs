@@ -53,6 +53,7 @@ public static class ConfiguredAgents
                 Model = section[nameof(AgentDefinition.Model)],
                 // Specialists themselves need a contract (typed records), so they are defined in code; a configured manager may call them.
                 Specialists = [.. section.GetSection(nameof(AgentDefinition.Specialists)).GetChildren().Select(static t => t.Value ?? string.Empty)],
+                Handoffs = [.. section.GetSection(nameof(AgentDefinition.Handoffs)).GetChildren().Select(static t => t.Value ?? string.Empty)],
             });
             if (string.IsNullOrWhiteSpace(section["Instructions"]))
             {

@@ -75,6 +75,9 @@ public sealed class RunState
     /// <summary>The number of messages in the history when it ended.</summary>
     public long Messages { get; set; }
 
+    /// <summary>The agent answering it now, once a handoff moved it from the session's agent; null for the session's agent.</summary>
+    public string? Agent { get; set; }
+
     /// <summary>For a specialist's run: the manager run that delegated it.</summary>
     public string? ParentRunId { get; set; }
 
@@ -107,7 +110,7 @@ public sealed class RunState
     public RunView ToView(string sessionId, string agent, long messages) => new(
         RunId,
         sessionId,
-        agent,
+        Agent ?? agent,
         // Cancelled while queued: it is over for the user now, though it leaves the queue (and
         // journals its end) only when its turn comes, so runs still end in number order.
         CancelRequested ? RunStatus.Cancelled : Status,
@@ -125,7 +128,7 @@ public sealed class RunState
         messages,
         Silo,
         ParentRunId,
-        Path.Count > 0 ? Path : [agent],
+        Path.Count > 0 ? Path : [Agent ?? agent],
         ChildViews(),
         DelegatedTokens,
         DelegatedCost);

@@ -96,7 +96,7 @@ public sealed partial class AgentSessionGrain
         }
         else
         {
-            await StartRunAsync(run, agent);
+            await StartRunAsync(run);
         }
 
         await state.WriteStateAsync(stopping);
@@ -106,7 +106,13 @@ public sealed partial class AgentSessionGrain
     }
 
     /// <summary>The agents from the root manager down to <paramref name="run"/>'s agent.</summary>
-    private List<string> PathOf(RunState run) => run.Path.Count > 0 ? run.Path : [Session.Agent!];
+    private List<string> PathOf(RunState run) => run.Path.Count > 0 ? run.Path : [run.Agent ?? Session.Agent!];
+
+    /// <summary>The agent answering <paramref name="run"/> now: the session's, or the one a handoff moved it to.</summary>
+    private AgentDefinition AgentOf(RunState run) => catalog.Get(run.Agent ?? Session.Agent!);
+
+    private static bool IsHandoffCall(AgentDefinition agent, string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? target) =>
+        Handoffs.TryGetTarget(name, out target) && agent.Handoffs.Contains(target, StringComparer.Ordinal);
 
     private bool IsSpecialistCall(AgentDefinition agent, string name) =>
         agent.Specialists.Contains(name, StringComparer.Ordinal) && catalog.TryGet(name, out var specialist) && specialist.Contract is not null;
@@ -114,7 +120,7 @@ public sealed partial class AgentSessionGrain
     /// <summary>The tools a model of <paramref name="agent"/> is offered: its own, then its specialists.</summary>
     private IList<AITool>? ToolsFor(AgentDefinition agent)
     {
-        if (agent.Tools.Count == 0 && agent.Specialists.Count == 0)
+        if (agent.Tools.Count == 0 && agent.Specialists.Count == 0 && agent.Handoffs.Count == 0)
         {
             return null;
         }
@@ -125,16 +131,27 @@ public sealed partial class AgentSessionGrain
             offered.Add(catalog.Get(name).Contract!.ToolFor(name));
         }
 
+        foreach (var name in agent.Handoffs)
+        {
+            var target = catalog.Get(name);
+            offered.Add(Handoffs.ToolFor(name, target.Contract?.Description ?? target.Instructions));
+        }
+
         return offered;
     }
 
     /// <summary>Checks a call of the model's reply without running it: a tool call by the registry, a specialist call by its contract and the run's path.</summary>
     private ToolResult? ValidateCall(RunState run, AgentDefinition agent, FunctionCallContent call)
     {
+        if (IsHandoffCall(agent, call.Name, out _))
+        {
+            return call.Exception is null ? null : ToolResult.Error($"the arguments for '{call.Name}' are not valid JSON: {call.Exception.Message}");
+        }
+
         if (!IsSpecialistCall(agent, call.Name))
         {
-            // The specialists are named too, so a model that misspells one learns what it may call.
-            return tools.Validate(call, agent.Specialists.Count == 0 ? agent.Tools : [.. agent.Tools, .. agent.Specialists]);
+            // The specialists and handoffs are named too, so a model that misspells one learns what it may call.
+            return tools.Validate(call, agent.Specialists.Count + agent.Handoffs.Count == 0 ? agent.Tools : [.. agent.Tools, .. agent.Specialists, .. agent.Handoffs.Select(Handoffs.ToolName)]);
         }
 
         var contract = catalog.Get(call.Name).Contract!;
@@ -299,7 +316,7 @@ public sealed partial class AgentSessionGrain
     private void CancelSpecialistsAfterCommit(RunState run, string status)
     {
         List<string>? children = null;
-        var agent = catalog.TryGet(Session.Agent ?? string.Empty, out var definition) ? definition : null;
+        var agent = catalog.TryGet(run.Agent ?? Session.Agent ?? string.Empty, out var definition) ? definition : null;
         foreach (var step in run.Steps)
         {
             foreach (var call in step.Calls.Where(static c => c.IsRunnable))

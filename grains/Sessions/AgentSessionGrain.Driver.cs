@@ -108,7 +108,7 @@ public sealed partial class AgentSessionGrain
             return null;
         }
 
-        var agent = catalog.Get(Session.Agent!);
+        var agent = AgentOf(run);
         var now = timeProvider.GetUtcNow();
         var dirty = false;
         if (resumeReason is not null)
@@ -314,6 +314,7 @@ public sealed partial class AgentSessionGrain
         }
 
         var awaiting = new List<ToolCallState>();
+        string? handoff = null;
         for (var i = 0; i < calls.Count; i++)
         {
             var entry = step.Calls[i];
@@ -326,6 +327,22 @@ public sealed partial class AgentSessionGrain
             if (IsSpecialistCall(agent, entry.Name))
             {
                 // Started by the driver once this reply has committed.
+                continue;
+            }
+
+            if (IsHandoffCall(agent, entry.Name, out var target))
+            {
+                // One conversation has one agent at a time: the first handoff of a reply wins.
+                if (handoff is null)
+                {
+                    handoff = target;
+                    FinishCall(run, step, entry, ToolCallStatus.Succeeded, $"transferred to {target}; {target} answers from here on.", durationMs: null);
+                }
+                else
+                {
+                    FinishCall(run, step, entry, ToolCallStatus.Failed, $"error: the conversation was already handed to '{handoff}' in this reply; only the first handoff of a reply is made.", durationMs: null);
+                }
+
                 continue;
             }
 
@@ -348,6 +365,14 @@ public sealed partial class AgentSessionGrain
                 awaiting.Add(entry);
                 AppendEvent(run, new RunEvent(0, run.RunId, RunEventTypes.ApprovalRequested, now, step.Number, Call: entry.ToView(run.RunId, step.Number), Status: RunStatus.AwaitingApproval));
             }
+        }
+
+        if (handoff is not null)
+        {
+            run.Agent = handoff;
+            Session.CurrentAgent = handoff;
+            AppendEvent(run, new RunEvent(0, run.RunId, RunEventTypes.Handoff, now, step.Number, Status: RunStatus.Running, Agent: handoff));
+            LogHandoff(logger, SessionId, run.RunId, agent.Name, handoff);
         }
 
         if ((agent.MaxTokens is { } tokens && run.BudgetTokens > tokens) || (agent.MaxCost is { } limit && run.BudgetCost > limit))

@@ -45,4 +45,7 @@ public sealed partial class AgentSessionGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: cancelling specialist run {RunId} failed; it ends by its own budgets")]
     private static partial void LogSpecialistCancelFailed(ILogger logger, string sessionId, string runId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: run {RunId} handed from agent {From} to agent {To}")]
+    private static partial void LogHandoff(ILogger logger, string sessionId, string runId, string from, string to);
 }

@@ -28,7 +28,8 @@ public sealed partial class AgentSessionGrain
             throw new ArgumentException($"The message has {text.Length} characters; at most {MaxInputLength} are accepted.", nameof(text));
         }
 
-        var agent = catalog.Get(agentName);
+        // The agent answering now decides what a message arriving during a run does.
+        var agent = catalog.Get(Session.CurrentAgent ?? agentName);
         var busy = Session.Active is not null || Session.Queue.Count > 0;
         if (busy && agent.WhenBusy == WhenBusy.Reject)
         {
@@ -68,7 +69,7 @@ public sealed partial class AgentSessionGrain
 
         if (Session.Active is null && Session.Queue.Count == 0)
         {
-            await StartRunAsync(run, agent);
+            await StartRunAsync(run);
         }
         else
         {
@@ -150,7 +151,7 @@ public sealed partial class AgentSessionGrain
         switch (reminderName)
         {
             case WatchdogReminder when run is { Status: RunStatus.Running }:
-                var agent = catalog.Get(Session.Agent!);
+                var agent = AgentOf(run);
                 var idle = timeProvider.GetUtcNow() - run.LastProgressAt;
                 if (!DriverAlive)
                 {
@@ -165,7 +166,7 @@ public sealed partial class AgentSessionGrain
                 return;
 
             case ApprovalReminder when run is { Status: RunStatus.AwaitingApproval }:
-                var waiting = catalog.Get(Session.Agent!).ApprovalTimeout;
+                var waiting = AgentOf(run).ApprovalTimeout;
                 var step = run.Steps[^1];
                 foreach (var call in step.Calls.Where(c => c.Status == ToolCallStatus.AwaitingApproval))
                 {
@@ -209,8 +210,11 @@ public sealed partial class AgentSessionGrain
             : throw new RunConflictException($"Run '{runId}' has already ended: {view.Status}{(view.Reason is null ? string.Empty : $" ({view.Reason})")}.");
     }
 
-    private async Task StartRunAsync(RunState run, AgentDefinition agent)
+    private async Task StartRunAsync(RunState run)
     {
+        // A conversation handed to another agent stays with it for its next messages; a specialist's run keeps its agent.
+        run.Agent ??= run.ParentRunId is null ? Session.CurrentAgent : null;
+        var agent = AgentOf(run);
         var now = timeProvider.GetUtcNow();
         run.Status = RunStatus.Running;
         run.StartedAt = now;
@@ -285,7 +289,7 @@ public sealed partial class AgentSessionGrain
                 continue;
             }
 
-            await StartRunAsync(next, catalog.Get(Session.Agent!));
+            await StartRunAsync(next);
         }
     }
 
@@ -320,7 +324,7 @@ public sealed partial class AgentSessionGrain
 
         run.Status = RunStatus.Running;
         run.Reason = null;
-        var agent = catalog.Get(Session.Agent!);
+        var agent = AgentOf(run);
         await UnregisterReminder(new NamedReminder(ApprovalReminder));
         await RegisterOrUpdateReminder(WatchdogReminder, agent.WatchdogPeriod, agent.WatchdogPeriod);
         StartDriver(resumeReason: null);

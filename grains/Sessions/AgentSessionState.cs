@@ -13,6 +13,9 @@ public sealed class AgentSessionState
     /// <summary>The agent the session talks to; null until the session is created.</summary>
     public string? Agent { get; set; }
 
+    /// <summary>The agent answering new messages, once a handoff moved the conversation; null for <see cref="Agent"/>.</summary>
+    public string? CurrentAgent { get; set; }
+
     /// <summary>When the session was created.</summary>
     public DateTimeOffset CreatedAt { get; set; }
 

@@ -42,7 +42,7 @@ public sealed class AgentCatalogTests
             new("worker", "Work.", []) { Contract = contract },
             new("plain", "Chat.", []),
             new("calculator", "Clash.", []) { Contract = contract },
-            new("boss", "Delegate.", ["calculator"]) { Specialists = ["worker", "ghost", "plain", "calculator", "worker"] },
+            new("boss", "Delegate.", ["calculator"]) { Specialists = ["worker", "ghost", "plain", "calculator", "worker"], Handoffs = ["nobody", "boss", "plain"] },
         ];
 
         var error = Assert.Throws<InvalidOperationException>(() => new AgentCatalog(definitions, Tools));
@@ -51,6 +51,9 @@ public sealed class AgentCatalogTests
         Assert.Contains("agent 'boss' calls specialist 'plain', which has no Contract", error.Message, StringComparison.Ordinal);
         Assert.Contains("agent 'boss' calls specialist 'calculator', and a tool has that name too", error.Message, StringComparison.Ordinal);
         Assert.Contains("agent 'boss' lists a specialist twice", error.Message, StringComparison.Ordinal);
+        Assert.Contains("agent 'boss' hands off to 'nobody', which is not defined", error.Message, StringComparison.Ordinal);
+        Assert.Contains("agent 'boss' hands off to itself", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hands off to 'plain'", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("specialist 'worker'", error.Message, StringComparison.Ordinal);
     }
 

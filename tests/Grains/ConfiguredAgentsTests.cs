@@ -23,12 +23,14 @@ public sealed class ConfiguredAgentsTests
             ["Agents:payer:Model"] = "gpt-4o-mini",
             ["Agents:payer:Specialists:0"] = "searcher",
             ["Agents:payer:Specialists:1"] = "analyst",
+            ["Agents:payer:Handoffs:0"] = "billing",
         }));
 
         var payer = Assert.Single(agents);
         Assert.Equal(("payer", "Pay what you are asked to pay."), (payer.Name, payer.Instructions));
         Assert.Equal(["notify", "calculator"], payer.Tools);
         Assert.Equal(["searcher", "analyst"], payer.Specialists);
+        Assert.Equal(["billing"], payer.Handoffs);
         Assert.Equal((12, 5000L, 0.25m, WhenBusy.Interrupt, TimeSpan.FromSeconds(2), "gpt-4o-mini"), (payer.MaxSteps, payer.MaxTokens, payer.MaxCost, payer.WhenBusy, payer.WatchdogPeriod, payer.Model));
         Assert.Equal(new AgentDefinition("x", "y", []).MaxWallTime, payer.MaxWallTime);
     }

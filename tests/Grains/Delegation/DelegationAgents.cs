@@ -28,6 +28,8 @@ public static class DelegationAgents
     public const string Slowpoke = "slowpoke";
     public const string Careful = "careful";
     public const string Overseer = "overseer";
+    public const string Triage = "triage";
+    public const string Billing = "billing";
 
     /// <summary>A tool that waits for a person's approval.</summary>
     public const string Launch = "launch";
@@ -82,6 +84,8 @@ public static class DelegationAgents
         yield return Agent(Thrifty, [Worker], specialist: false, maxTokens: ThriftyTokens);
         yield return Agent(Impatient, [Slowpoke], specialist: false);
         yield return Agent(Overseer, [Careful], specialist: false);
+        yield return new AgentDefinition(Triage, $"agent:{Triage} Hand each conversation to the right agent.", []) { Handoffs = [Billing], WatchdogPeriod = watchdogPeriod };
+        yield return Agent(Billing, [], specialist: false);
         yield return new AgentDefinition(Careful, $"agent:{Careful} Launch what you are asked to.", [Launch])
         {
             // Shorter than a person takes to decide: the wait for approval must not count.

@@ -290,6 +290,39 @@ public abstract class DelegationTests(StorageUnderTest storage) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Handoff_ModelTransfersTheConversation_TheOtherAgentAnswersThisRunAndTheNextMessages()
+    {
+        server.Enqueue(
+            FakeResponse.Calls([new FakeToolCall("transfer_to_billing", """{"reason":"a refund"}""", "call_1"), new FakeToolCall("transfer_to_billing", "{}", "call_2")]),
+            FakeResponse.Text("billing here"),
+            FakeResponse.Text("billing again"));
+        await using var cluster = await StartClusterAsync(silos: 1);
+        const string SessionId = "handoff";
+        var silo = cluster.Silos[0];
+        var session = silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId);
+        await session.CreateAsync(DelegationAgents.Triage);
+
+        var first = await session.SendAsync("I want my money back");
+        var second = await session.SendAsync("and the other invoice?");
+
+        Assert.Equal(("billing here", "billing again"), (first.Reply, second.Reply));
+        var run = (await session.GetRunAsync(first.RunId))!;
+        Assert.Equal(DelegationAgents.Billing, run.Agent);
+        Assert.Equal(["succeeded", "failed"], run.Steps[0].ToolCalls.Select(c => c.Status));
+        var handoff = Assert.Single(await EventsAsync(silo, first.RunId), e => e.Type == RunEventTypes.Handoff);
+        Assert.Equal((DelegationAgents.Billing, 1), (handoff.Agent, handoff.Step));
+        Assert.Equal(DelegationAgents.Billing, (await session.GetRunAsync(second.RunId))!.Agent);
+        var requests = server.Requests;
+        Assert.Equal(["triage", "billing", "billing"], requests.Select(DelegationScript.AgentOf));
+        Assert.Contains(requests[0].Tools, t => t.Name == "transfer_to_billing");
+        // The agent taking over sees the whole conversation, the handoff's results included.
+        Assert.Equal(["user", "assistant", "tool", "tool"], requests[1].Messages.Skip(1).Select(m => m.Role));
+        Assert.StartsWith("transferred to billing", requests[1].Messages[3].Content, StringComparison.Ordinal);
+        Assert.StartsWith("error: the conversation was already handed to 'billing'", requests[1].Messages[4].Content, StringComparison.Ordinal);
+        Assert.Equal("I want my money back", requests[2].Messages[1].Content);
+    }
+
+    [Fact]
     public async Task SpecialistTokens_CountTowardTheManagerBudget_ManagerStopsWhenTheirSumExceedsIt()
     {
         await using var cluster = await StartClusterAsync(silos: 1);
