@@ -20,7 +20,9 @@ public sealed class PostgresSignalsTests() : RuntimeTestBase(StorageUnderTest.Po
         var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => other.Grains.GetGrain<ICounterGrain>("notified").AddAsync(1)));
 
         Assert.Equal(Enumerable.Range(2, 20).Select(i => (long)i), results.Order());
-        Assert.True(other.Silo.ActivationCount == 0, $"the calling silo hosts {other.Silo.ActivationCount} activations; the owner should have run every call");
+        // The caller's own activation of the grain closes once its claim names the owner; under load
+        // that close can trail the replies by a moment, so it is waited for rather than sampled.
+        await Eventually.TrueAsync(() => Task.FromResult(other.Silo.ActivationCount == 0), TimeSpan.FromSeconds(10), "the calling silo hosts no activation of the grain the owner runs");
         Assert.True(probe.Processed == 21, $"{probe.Processed} turns ran for 21 calls");
     }
 }
