@@ -60,17 +60,19 @@ public abstract class RunEventStreamFailoverTests(StorageUnderTest storage) : IA
         }
 
         await using var cluster = await TestCluster.StartAsync(options);
+
+        // The session lands on the silo that first calls it: a cluster silo, not the gateway's. It is
+        // created before the gateway starts, so the gateway's silo, scanning the inbox as it starts,
+        // cannot claim it while its first message is in flight.
+        var sessionId = GatewayHttp.NewSessionId();
+        await cluster.Silos[0].GrainFactory.GetGrain<IAgentSessionGrain>(sessionId).CreateAsync(RunsFixture.Runner);
+        var ownerId = (string?)await storage.ScalarAsync($"SELECT silo_id FROM activations WHERE grain_id LIKE '%/{sessionId}'");
+        var owner = Assert.Single(cluster.Silos, s => s.Silo.SiloId == ownerId);
         await using var gateway = new GatewayApp(
             storage,
             new Dictionary<string, string?>(FastFailureDetection) { ["Silo:Address"] = "http://gateway.test" },
             s => RunsFixture.AddRunServices(s, model, tools));
         using var client = gateway.CreateClient();
-
-        // The session lands on the silo that first calls it: a cluster silo, not the gateway's.
-        var sessionId = GatewayHttp.NewSessionId();
-        await cluster.Silos[0].GrainFactory.GetGrain<IAgentSessionGrain>(sessionId).CreateAsync(RunsFixture.Runner);
-        var ownerId = (string?)await storage.ScalarAsync($"SELECT silo_id FROM activations WHERE grain_id LIKE '%/{sessionId}'");
-        var owner = Assert.Single(cluster.Silos, s => s.Silo.SiloId == ownerId);
 
         var text = RunHttp.NewText("failover");
         var gate = new ModelGate();
