@@ -257,17 +257,23 @@ public sealed class MultiProcessTests : IAsyncLifetime
         model.DefaultResponder = script.Respond;
         script.HangSearchOnce("fencing tokens");
         var settings = RunSettings(model);
-        await using var managers = await NodeProcess.StartAsync("AgentGrains.Silo.dll", settings, Ct);
-        await using var specialists = await NodeProcess.StartAsync("AgentGrains.Silo.dll", settings, Ct);
-        using var toManagers = new HttpClient { BaseAddress = managers.Address, Timeout = TimeSpan.FromSeconds(60) };
-        using var toSpecialists = new HttpClient { BaseAddress = specialists.Address };
+        await using var first = await NodeProcess.StartAsync("AgentGrains.Silo.dll", settings, Ct);
+        await using var second = await NodeProcess.StartAsync("AgentGrains.Silo.dll", settings, Ct);
         const string SessionId = "kill9-specialist";
         var runId = RunIds.Format(SessionId, 1);
         var victimRun = $"{runId}.1.1~1";
-        using (var created = await toManagers.PostAsJsonAsync("/v1/sessions", new { agent = "research", sessionId = SessionId }, Ct))
+        using (var direct = new HttpClient { BaseAddress = first.Address })
+        using (var created = await direct.PostAsJsonAsync("/v1/sessions", new { agent = "research", sessionId = SessionId }, Ct))
         {
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         }
+
+        // Usually the process called; a process that has just started may claim a session whose
+        // first message is in flight. The manager's process is whichever owns it.
+        var managerAddress = (string?)await storage.ScalarAsync($"SELECT s.address FROM activations a JOIN silos s ON s.silo_id = a.silo_id WHERE a.grain_id = 'agent-session/{SessionId}'");
+        var (managers, specialists) = first.Address.ToString().TrimEnd('/') == managerAddress?.TrimEnd('/') ? (first, second) : (second, first);
+        using var toManagers = new HttpClient { BaseAddress = managers.Address, Timeout = TimeSpan.FromSeconds(60) };
+        using var toSpecialists = new HttpClient { BaseAddress = specialists.Address };
 
         using (var placed = await toSpecialists.GetAsync($"/v1/runs/{victimRun}", Ct))
         {
