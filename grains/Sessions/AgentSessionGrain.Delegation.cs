@@ -203,7 +203,7 @@ public sealed partial class AgentSessionGrain
             submission = await RetryTransientAsync(
                 () =>
                 {
-                    using var scope = RequestContext.WithIdempotencyKey(DelegationKey(key));
+                    using var scope = RequestContext.WithIdempotencyKey(MessageKey("delegate", key));
                     return child.StartDelegatedAsync(request);
                 },
                 deadline,
@@ -358,16 +358,16 @@ public sealed partial class AgentSessionGrain
                 await RetryTransientAsync(
                     () =>
                     {
-                        using var scope = RequestContext.WithIdempotencyKey(DelegationKey($"cancel:{runId}"));
+                        using var scope = RequestContext.WithIdempotencyKey(MessageKey("cancel", runId));
                         return child.CancelWithManagerAsync(runId, reason);
                     },
                     deadline,
                     stopping).ConfigureAwait(false);
                 LogSpecialistCancelled(logger, SessionId, runId, reason);
             }
-            catch (Exception ex) when (ex is RunConflictException or RunNotFoundException or SessionNotFoundException)
+            catch (Exception ex) when (ex is RunConflictException or RunNotFoundException or SessionNotFoundException or IdempotencyKeyReusedException)
             {
-                // Ended already, or never started: nothing to cancel.
+                // Ended already, never started, or cancelled by an earlier message of this manager (for another reason): nothing to do.
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -402,13 +402,13 @@ public sealed partial class AgentSessionGrain
             ? string.Create(CultureInfo.InvariantCulture, $"{SessionId}{RunIds.Separator}{name}")
             : string.Create(CultureInfo.InvariantCulture, $"{runId}.{step}.{index}");
 
-    /// <summary>The idempotency key of a delegation message; hashed when the call key is too long for one.</summary>
-    private static string DelegationKey(string key)
+    /// <summary>The idempotency key of a message about a call or a run (<c>{purpose}:{key}</c>); hashed when too long for one.</summary>
+    private static string MessageKey(string purpose, string key)
     {
-        var full = "delegate:" + key;
+        var full = $"{purpose}:{key}";
         return full.Length <= RequestContext.MaxIdempotencyKeyLength
             ? full
-            : "delegate:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+            : $"{purpose}:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))}";
     }
 
     private static decimal? Sum(decimal? a, decimal? b) => a is null && b is null ? null : (a ?? 0) + (b ?? 0);

@@ -136,7 +136,7 @@ public sealed partial class AgentSessionGrain
         if (Session.Active is null && Session.Queue.Count == 0)
         {
             // The common idle case shares one empty map.
-            return new Published(agent, messages, Session.RunsFinished, Published.NoRuns);
+            return new Published(agent, messages, Session.RunsFinished, Published.NoRuns, Session.CurrentAgent);
         }
 
         var active = new Dictionary<string, PublishedRun>(StringComparer.Ordinal);
@@ -153,7 +153,7 @@ public sealed partial class AgentSessionGrain
             }
         }
 
-        return new Published(agent, messages, Session.RunsFinished, active);
+        return new Published(agent, messages, Session.RunsFinished, active, Session.CurrentAgent);
     }
 
     /// <summary>Shows a committed snapshot to readers and wakes those waiting.</summary>
@@ -188,7 +188,7 @@ public sealed partial class AgentSessionGrain
     }
 
     /// <summary>What readers see: only what has committed.</summary>
-    private sealed record Published(string? Agent, long History, long RunsFinished, IReadOnlyDictionary<string, PublishedRun> Runs)
+    private sealed record Published(string? Agent, long History, long RunsFinished, IReadOnlyDictionary<string, PublishedRun> Runs, string? CurrentAgent = null)
     {
         public static IReadOnlyDictionary<string, PublishedRun> NoRuns { get; } = new Dictionary<string, PublishedRun>();
 

@@ -141,7 +141,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
 
     /// <inheritdoc />
     public async Task<SessionView?> GetAsync() =>
-        published.Agent is { } agent ? new SessionView(SessionId, agent, await ReadHistoryAsync()) : null;
+        published.Agent is { } agent ? new SessionView(SessionId, agent, await ReadHistoryAsync(), published.CurrentAgent) : null;
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync() =>

@@ -6,8 +6,9 @@ namespace AgentGrains.Client.Gateway.Sessions;
 /// <param name="SessionId">The session's id.</param>
 /// <param name="Agent">The agent definition the session talks to.</param>
 /// <param name="History">Every message of the conversation, oldest first.</param>
-public sealed record SessionResponse(string SessionId, string Agent, IReadOnlyList<HistoryEntryResponse> History)
+/// <param name="CurrentAgent">The agent answering new messages once a handoff moved the conversation; null while it is <paramref name="Agent"/>.</param>
+public sealed record SessionResponse(string SessionId, string Agent, IReadOnlyList<HistoryEntryResponse> History, string? CurrentAgent)
 {
     internal static SessionResponse From(SessionView view) =>
-        new(view.SessionId, view.Agent, [.. view.History.Select(HistoryEntryResponse.From)]);
+        new(view.SessionId, view.Agent, [.. view.History.Select(HistoryEntryResponse.From)], view.CurrentAgent);
 }

@@ -312,6 +312,8 @@ public abstract class DelegationTests(StorageUnderTest storage) : IAsyncLifetime
         var handoff = Assert.Single(await EventsAsync(silo, first.RunId), e => e.Type == RunEventTypes.Handoff);
         Assert.Equal((DelegationAgents.Billing, 1), (handoff.Agent, handoff.Step));
         Assert.Equal(DelegationAgents.Billing, (await session.GetRunAsync(second.RunId))!.Agent);
+        var view = (await session.GetAsync())!;
+        Assert.Equal((DelegationAgents.Triage, DelegationAgents.Billing), (view.Agent, view.CurrentAgent));
         var requests = server.Requests;
         Assert.Equal(["triage", "billing", "billing"], requests.Select(DelegationScript.AgentOf));
         Assert.Contains(requests[0].Tools, t => t.Name == "transfer_to_billing");
