@@ -192,7 +192,10 @@ public sealed partial class AgentSessionGrain
         var contract = catalog.Get(call.Name).Contract!;
         var key = ToolCallState.KeyOf(plan.RunId, plan.Step, call.Index);
         var child = GrainFactory.GetGrain<IAgentSessionGrain>(SpecialistSessionId(plan.RunId, plan.Step, call.Index, call.Name, contract));
+        // The contract's timeout, or the manager's wall-time budget if that runs out first.
         var deadline = timeProvider.GetUtcNow() + contract.Timeout;
+        var budgetBound = plan.WallTimeEnd < deadline;
+        deadline = budgetBound ? plan.WallTimeEnd : deadline;
         var request = new DelegatedRun(call.Name, call.Arguments, plan.RunId, plan.Path, key);
         ToolOutcome Outcome(ToolResult result, RunView? view) =>
             new(result, timeProvider.GetElapsedTime(started).TotalMilliseconds, view?.TotalTokens ?? 0, Sum(view?.Cost, view?.DelegatedCost));
@@ -226,7 +229,7 @@ public sealed partial class AgentSessionGrain
         // Journaled while the specialist runs, not before: the link's commit stays off the call's
         // critical path, and turns run in order, so it commits before the result's turn.
         var link = RunTurnAsync(() => RecordDelegationAsync(plan.RunId, plan.Step, call.Index, submission.RunId));
-        var outcome = await WaitForSpecialistAsync(call, contract, child, submission, deadline, Outcome, cancellationToken).ConfigureAwait(false);
+        var outcome = await WaitForSpecialistAsync(call, contract, child, submission, deadline, budgetBound, Outcome, cancellationToken).ConfigureAwait(false);
         await link.ConfigureAwait(false);
         return outcome;
     }
@@ -238,6 +241,7 @@ public sealed partial class AgentSessionGrain
         IAgentSessionGrain child,
         RunSubmission submission,
         DateTimeOffset deadline,
+        bool budgetBound,
         Func<ToolResult, RunView?, ToolOutcome> outcomeOf,
         CancellationToken cancellationToken)
     {
@@ -247,10 +251,11 @@ public sealed partial class AgentSessionGrain
             var remaining = deadline - timeProvider.GetUtcNow();
             if (remaining <= TimeSpan.Zero)
             {
-                _ = CancelSpecialistsAsync([submission.RunId], $"cancelled because its manager's call timed out after {Seconds(contract.Timeout)} s");
+                var limit = budgetBound ? "before its manager's wall-time budget ran out" : $"within {Seconds(contract.Timeout)} s";
+                _ = CancelSpecialistsAsync([submission.RunId], $"cancelled because it did not finish {limit}");
                 return outcomeOf(DelegationErrors.Of(
                     DelegationErrors.TimedOut,
-                    $"specialist '{call.Name}' (run {submission.RunId}) did not finish within {Seconds(contract.Timeout)} s, last seen {view?.Status ?? RunStatus.Running}; its run was cancelled."), view);
+                    $"specialist '{call.Name}' (run {submission.RunId}) did not finish {limit}, last seen {view?.Status ?? RunStatus.Running}; its run was cancelled."), view);
             }
 
             var wait = remaining < delegation.PollWait ? remaining : delegation.PollWait;

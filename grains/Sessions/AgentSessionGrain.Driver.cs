@@ -134,7 +134,7 @@ public sealed partial class AgentSessionGrain
             var runnable = step.Calls.Where(static c => c.IsRunnable).Select(static c => (c.Index, c.CallId, c.Name, c.Arguments)).ToList();
             if (runnable.Count > 0)
             {
-                plan = new ToolsPlan(run.RunId, step.Number, runnable, agent, PathOf(run));
+                plan = new ToolsPlan(run.RunId, step.Number, runnable, agent, PathOf(run), now + agent.MaxWallTime - (now - run.StartedAt!.Value - run.ApprovalWait));
             }
         }
         else if (ExceededBudget(run, agent, now) is { } exceeded)
@@ -501,7 +501,8 @@ public sealed partial class AgentSessionGrain
 
     private sealed record ModelPlan(string RunId, int Step, List<ChatMessage> Messages, ChatOptions Options, TimeSpan Timeout, bool TimeoutIsWallTime, AgentDefinition Agent) : DriverPlan;
 
-    private sealed record ToolsPlan(string RunId, int Step, List<(int Index, string CallId, string Name, string Arguments)> Calls, AgentDefinition Agent, IReadOnlyList<string> Path) : DriverPlan;
+    /// <summary>The calls of a journaled reply to (re-)invoke; <paramref name="WallTimeEnd"/> is when the run's wall-time budget runs out (approval waits excluded so far).</summary>
+    private sealed record ToolsPlan(string RunId, int Step, List<(int Index, string CallId, string Name, string Arguments)> Calls, AgentDefinition Agent, IReadOnlyList<string> Path, DateTimeOffset WallTimeEnd) : DriverPlan;
 
     private sealed record ModelOutcome(ChatResponse? Response, string? FailStatus, string? Reason, double DurationMs);
 

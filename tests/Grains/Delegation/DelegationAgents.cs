@@ -30,6 +30,7 @@ public static class DelegationAgents
     public const string Overseer = "overseer";
     public const string Triage = "triage";
     public const string Billing = "billing";
+    public const string Hasty = "hasty";
 
     /// <summary>A tool that waits for a person's approval.</summary>
     public const string Launch = "launch";
@@ -86,6 +87,7 @@ public static class DelegationAgents
         yield return Agent(Overseer, [Careful], specialist: false);
         yield return new AgentDefinition(Triage, $"agent:{Triage} Hand each conversation to the right agent.", []) { Handoffs = [Billing], WatchdogPeriod = watchdogPeriod };
         yield return Agent(Billing, [], specialist: false);
+        yield return new AgentDefinition(Hasty, $"agent:{Hasty} Be quick.", []) { Specialists = [Leaf], MaxWallTime = SlowpokeTimeout, WatchdogPeriod = watchdogPeriod };
         yield return new AgentDefinition(Careful, $"agent:{Careful} Launch what you are asked to.", [Launch])
         {
             // Shorter than a person takes to decide: the wait for approval must not count.

@@ -325,6 +325,30 @@ public abstract class DelegationTests(StorageUnderTest storage) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SpecialistOutlastsTheManagersWallTimeBudget_ManagerEndsBudgetExceededAndTheSpecialistIsCancelled()
+    {
+        await using var cluster = await StartClusterAsync(silos: 1);
+        const string SessionId = "hasty";
+        var runId = RunIds.Format(SessionId, 1);
+        var silo = cluster.Silos[0];
+        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).CreateAsync(DelegationAgents.Hasty);
+        script.HangAlways(DelegationAgents.Leaf);
+
+        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).SubmitAsync("leaf");
+        var run = await WaitForEndAsync(silo, runId);
+
+        Assert.Equal(RunStatus.BudgetExceeded, run.Status);
+        Assert.StartsWith("wall-time budget exhausted", run.Reason, StringComparison.Ordinal);
+        var leafRun = RunIds.Format(ChildSession(runId, 1, 0), 1);
+        var result = Assert.Single(await EventsAsync(silo, runId), e => e.Type == RunEventTypes.ToolResult);
+        Assert.StartsWith($"error: TimedOut: specialist 'leaf' (run {leafRun}) did not finish before its manager's wall-time budget ran out", result.Text, StringComparison.Ordinal);
+        await Eventually.TrueAsync(
+            async () => (await silo.GrainFactory.GetGrain<IAgentSessionGrain>(ChildSession(runId, 1, 0)).GetRunAsync(leafRun))?.Status == RunStatus.Cancelled,
+            TimeSpan.FromSeconds(10),
+            $"the specialist run {leafRun} is cancelled");
+    }
+
+    [Fact]
     public async Task SpecialistTokens_CountTowardTheManagerBudget_ManagerStopsWhenTheirSumExceedsIt()
     {
         await using var cluster = await StartClusterAsync(silos: 1);
