@@ -218,6 +218,27 @@ public abstract class DelegationTests(StorageUnderTest storage) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PersonCancelsOneSpecialist_ManagerModelGetsCancelledAndTheSiblingsAndManagerComplete()
+    {
+        await using var cluster = await StartClusterAsync(silos: 1);
+        const string SessionId = "cancel-one";
+        var runId = RunIds.Format(SessionId, 1);
+        var silo = cluster.Silos[0];
+        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).CreateAsync(DelegationAgents.Manager);
+        script.HangOnce("part 1");
+        var first = ChildSession(runId, 1, 0);
+
+        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).SubmitAsync("worker worker");
+        await Eventually.TrueAsync(() => Task.FromResult(WorkerRequests("part 1") == 1), Recovery, "the first specialist's model call is in flight");
+        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(first).CancelRunAsync(RunIds.Format(first, 1));
+        var run = await WaitForEndAsync(silo, runId);
+
+        Assert.True(run.Status == RunStatus.Completed, $"run {runId} ended {run.Status}: {run.Reason}");
+        Assert.Equal($"done: error: Cancelled: specialist 'worker' (run {RunIds.Format(first, 1)}) was cancelled: cancelled by request. | did part 2", run.Reply);
+        Assert.Equal(1, WorkerRequests("part 1"));
+    }
+
+    [Fact]
     public async Task SpecialistThrowsOrExceedsItsBudget_ManagerModelGetsTypedErrorsAndTheRunCompletes()
     {
         await using var cluster = await StartClusterAsync(silos: 1);
