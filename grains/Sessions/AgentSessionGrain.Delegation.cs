@@ -13,7 +13,7 @@ using Microsoft.Extensions.AI;
 
 namespace AgentGrains.Grains.Sessions;
 
-/// <summary>Managers calling specialists: each call is a run of the specialist agent in a session of its own.</summary>
+/// <summary>Managers calling specialists (each call is a run of the specialist agent in a session of its own), and handoffs.</summary>
 /// <remarks>
 /// <para><b>Durable and unique.</b> The specialist's session id and the durable message's
 /// idempotency key are both derived from the manager call's key (<c>{runId}:{step}:{callIndex}</c>),
@@ -117,7 +117,7 @@ public sealed partial class AgentSessionGrain
     private bool IsSpecialistCall(AgentDefinition agent, string name) =>
         agent.Specialists.Contains(name, StringComparer.Ordinal) && catalog.TryGet(name, out var specialist) && specialist.Contract is not null;
 
-    /// <summary>The tools a model of <paramref name="agent"/> is offered: its own, then its specialists.</summary>
+    /// <summary>The tools a model of <paramref name="agent"/> is offered: its own, then its specialists, then its handoffs.</summary>
     private IList<AITool>? ToolsFor(AgentDefinition agent)
     {
         if (agent.Tools.Count == 0 && agent.Specialists.Count == 0 && agent.Handoffs.Count == 0)
