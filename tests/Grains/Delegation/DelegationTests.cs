@@ -136,12 +136,9 @@ public abstract class DelegationTests(StorageUnderTest storage) : IAsyncLifetime
     public async Task Cycle_AToBToA_CycleDetectedToolErrorAtOnceAndNoRunStarted()
     {
         await using var cluster = await StartClusterAsync(silos: 1);
-        const string SessionId = "cycle";
-        var runId = RunIds.Format(SessionId, 1);
         var silo = cluster.Silos[0];
-        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).CreateAsync(DelegationAgents.Ping);
 
-        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).SubmitAsync("pong=ping");
+        var runId = await SubmitAsync(silo, "cycle", DelegationAgents.Ping, "pong=ping");
         var run = await WaitForEndAsync(silo, runId);
 
         Assert.True(run.Status == RunStatus.Completed, $"run {runId} ended {run.Status}: {run.Reason}");
@@ -153,19 +150,16 @@ public abstract class DelegationTests(StorageUnderTest storage) : IAsyncLifetime
         Assert.True(refused.At - reply.At < TimeSpan.FromSeconds(1), $"the refusal took {(refused.At - reply.At).TotalMilliseconds} ms");
         Assert.Equal($"done: done: {refused.Text}", run.Reply);
         // Only ping's own session and pong's: nothing was started for the refused call.
-        Assert.Equal(2, await CountAsync($"SELECT count(*) FROM grain_state WHERE name = 'session' AND grain_id LIKE 'agent-session/{SessionId}%'"));
+        Assert.Equal(2, await CountAsync("SELECT count(*) FROM grain_state WHERE name = 'session' AND grain_id LIKE 'agent-session/cycle%'"));
     }
 
     [Fact]
     public async Task DepthLimit_ChainDeeperThanMaxDepth_DepthExceededToolErrorAtTheLimit()
     {
         await using var cluster = await StartClusterAsync(silos: 1, maxDepth: 2);
-        const string SessionId = "deep";
-        var runId = RunIds.Format(SessionId, 1);
         var silo = cluster.Silos[0];
-        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).CreateAsync("d1");
 
-        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).SubmitAsync("d2=d3=d4");
+        var runId = await SubmitAsync(silo, "deep", "d1", "d2=d3=d4");
         var run = await WaitForEndAsync(silo, runId);
 
         Assert.True(run.Status == RunStatus.Completed, $"run {runId} ended {run.Status}: {run.Reason}");
@@ -221,14 +215,11 @@ public abstract class DelegationTests(StorageUnderTest storage) : IAsyncLifetime
     public async Task PersonCancelsOneSpecialist_ManagerModelGetsCancelledAndTheSiblingsAndManagerComplete()
     {
         await using var cluster = await StartClusterAsync(silos: 1);
-        const string SessionId = "cancel-one";
-        var runId = RunIds.Format(SessionId, 1);
         var silo = cluster.Silos[0];
-        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).CreateAsync(DelegationAgents.Manager);
         script.HangOnce("part 1");
-        var first = ChildSession(runId, 1, 0);
 
-        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).SubmitAsync("worker worker");
+        var runId = await SubmitAsync(silo, "cancel-one", DelegationAgents.Manager, "worker worker");
+        var first = ChildSession(runId, 1, 0);
         await Eventually.TrueAsync(() => Task.FromResult(WorkerRequests("part 1") == 1), Recovery, "the first specialist's model call is in flight");
         await silo.GrainFactory.GetGrain<IAgentSessionGrain>(first).CancelRunAsync(RunIds.Format(first, 1));
         var run = await WaitForEndAsync(silo, runId);
@@ -242,12 +233,9 @@ public abstract class DelegationTests(StorageUnderTest storage) : IAsyncLifetime
     public async Task SpecialistThrowsOrExceedsItsBudget_ManagerModelGetsTypedErrorsAndTheRunCompletes()
     {
         await using var cluster = await StartClusterAsync(silos: 1);
-        const string SessionId = "resilient";
-        var runId = RunIds.Format(SessionId, 1);
         var silo = cluster.Silos[0];
-        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).CreateAsync(DelegationAgents.Resilient);
 
-        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).SubmitAsync("broken worker greedy=worker");
+        var runId = await SubmitAsync(silo, "resilient", DelegationAgents.Resilient, "broken worker greedy=worker");
         var run = await WaitForEndAsync(silo, runId);
 
         Assert.True(run.Status == RunStatus.Completed, $"run {runId} ended {run.Status}: {run.Reason}");
@@ -267,13 +255,10 @@ public abstract class DelegationTests(StorageUnderTest storage) : IAsyncLifetime
     public async Task SpecialistSlowerThanItsContractTimeout_ManagerGetsTimedOutAndTheSpecialistRunIsCancelled()
     {
         await using var cluster = await StartClusterAsync(silos: 1);
-        const string SessionId = "impatient";
-        var runId = RunIds.Format(SessionId, 1);
         var silo = cluster.Silos[0];
-        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).CreateAsync(DelegationAgents.Impatient);
         script.HangAlways(DelegationAgents.Slowpoke);
 
-        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).SubmitAsync("slowpoke");
+        var runId = await SubmitAsync(silo, "impatient", DelegationAgents.Impatient, "slowpoke");
         var run = await WaitForEndAsync(silo, runId);
 
         Assert.True(run.Status == RunStatus.Completed, $"run {runId} ended {run.Status}: {run.Reason}");
@@ -349,13 +334,10 @@ public abstract class DelegationTests(StorageUnderTest storage) : IAsyncLifetime
     public async Task SpecialistOutlastsTheManagersWallTimeBudget_ManagerEndsBudgetExceededAndTheSpecialistIsCancelled()
     {
         await using var cluster = await StartClusterAsync(silos: 1);
-        const string SessionId = "hasty";
-        var runId = RunIds.Format(SessionId, 1);
         var silo = cluster.Silos[0];
-        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).CreateAsync(DelegationAgents.Hasty);
         script.HangAlways(DelegationAgents.Leaf);
 
-        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).SubmitAsync("leaf");
+        var runId = await SubmitAsync(silo, "hasty", DelegationAgents.Hasty, "leaf");
         var run = await WaitForEndAsync(silo, runId);
 
         Assert.Equal(RunStatus.BudgetExceeded, run.Status);
@@ -373,12 +355,9 @@ public abstract class DelegationTests(StorageUnderTest storage) : IAsyncLifetime
     public async Task SpecialistTokens_CountTowardTheManagerBudget_ManagerStopsWhenTheirSumExceedsIt()
     {
         await using var cluster = await StartClusterAsync(silos: 1);
-        const string SessionId = "thrifty";
-        var runId = RunIds.Format(SessionId, 1);
         var silo = cluster.Silos[0];
-        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).CreateAsync(DelegationAgents.Thrifty);
 
-        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).SubmitAsync("worker worker");
+        var runId = await SubmitAsync(silo, "thrifty", DelegationAgents.Thrifty, "worker worker");
         var run = await WaitForEndAsync(silo, runId);
 
         // Its own step used 100 tokens, under the budget of 250; with its two specialists' 200 it is over.
@@ -398,12 +377,9 @@ public abstract class DelegationTests(StorageUnderTest storage) : IAsyncLifetime
             FakeResponse.Calls([new FakeToolCall(DelegationAgents.Worker, """{"job":"x"}""", "call_1"), new FakeToolCall("wroker", """{"task":"x"}""", "call_2")]),
             FakeResponse.Text("gave up"));
         await using var cluster = await StartClusterAsync(silos: 1);
-        const string SessionId = "schema";
-        var runId = RunIds.Format(SessionId, 1);
         var silo = cluster.Silos[0];
-        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).CreateAsync(DelegationAgents.Manager);
 
-        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).SubmitAsync("anything");
+        var runId = await SubmitAsync(silo, "schema", DelegationAgents.Manager, "anything");
         var run = await WaitForEndAsync(silo, runId);
 
         Assert.Equal((RunStatus.Completed, "gave up"), (run.Status, run.Reply));
@@ -413,7 +389,15 @@ public abstract class DelegationTests(StorageUnderTest storage) : IAsyncLifetime
         Assert.Contains("task", results[0].Text, StringComparison.Ordinal);
         Assert.Equal("error: unknown tool 'wroker'; available tools: worker.", results[1].Text);
         Assert.Null(run.Children);
-        Assert.Equal(1, await CountAsync($"SELECT count(*) FROM grain_state WHERE name = 'session' AND grain_id LIKE 'agent-session/{SessionId}%'"));
+        Assert.Equal(1, await CountAsync("SELECT count(*) FROM grain_state WHERE name = 'session' AND grain_id LIKE 'agent-session/schema%'"));
+    }
+
+    /// <summary>Creates session <paramref name="sessionId"/> for <paramref name="agent"/> through <paramref name="silo"/> and submits <paramref name="text"/>; returns the run id.</summary>
+    private static async Task<string> SubmitAsync(TestSilo silo, string sessionId, string agent, string text)
+    {
+        var session = silo.GrainFactory.GetGrain<IAgentSessionGrain>(sessionId);
+        await session.CreateAsync(agent);
+        return (await session.SubmitAsync(text)).RunId;
     }
 
     private Task<TestCluster> StartClusterAsync(int silos = 3, int maxDepth = 4)
