@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.RegularExpressions;
 using AgentGrains.Grains.Tools;
@@ -23,7 +22,7 @@ namespace AgentGrains.Grains.Models;
 /// <para>Tools are only called when the request offers them. Token usage is the number of
 /// whitespace-separated words, so it is deterministic too.</para>
 /// </remarks>
-public sealed partial class ScriptedChatClient : IChatClient
+public sealed partial class ScriptedChatClient() : DeterministicChatClient(ModelId)
 {
     /// <summary>The model id reported in responses.</summary>
     public const string ModelId = "scripted";
@@ -31,71 +30,8 @@ public sealed partial class ScriptedChatClient : IChatClient
     // Longer messages are only echoed: the patterns below never see unbounded input.
     private const int MaxAnalyzedLength = 2_000;
 
-    private readonly ChatClientMetadata metadata = new("agentgrains-scripted", defaultModelId: ModelId);
-
     /// <inheritdoc />
-    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(messages);
-        cancellationToken.ThrowIfCancellationRequested();
-        var conversation = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
-        var reply = Decide(conversation, options);
-        var calls = reply.Contents.OfType<FunctionCallContent>().Any();
-        long input = conversation.Sum(CountWords);
-        long output = CountWords(reply);
-        return Task.FromResult(new ChatResponse(reply)
-        {
-            ModelId = ModelId,
-            FinishReason = calls ? ChatFinishReason.ToolCalls : ChatFinishReason.Stop,
-            Usage = new UsageDetails { InputTokenCount = input, OutputTokenCount = output, TotalTokenCount = input + output },
-        });
-    }
-
-    /// <inheritdoc />
-    /// <remarks>The whole response comes as one update (with its usage), once it is decided.</remarks>
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
-        IEnumerable<ChatMessage> messages,
-        ChatOptions? options = null,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var response = await GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        var contents = new List<AIContent>(response.Messages[0].Contents);
-        if (response.Usage is { } usage)
-        {
-            contents.Add(new UsageContent(usage));
-        }
-
-        yield return new ChatResponseUpdate(ChatRole.Assistant, contents)
-        {
-            ModelId = response.ModelId,
-            FinishReason = response.FinishReason,
-        };
-    }
-
-    /// <inheritdoc />
-    public object? GetService(Type serviceType, object? serviceKey = null)
-    {
-        ArgumentNullException.ThrowIfNull(serviceType);
-        if (serviceKey is not null)
-        {
-            return null;
-        }
-
-        if (serviceType == typeof(ChatClientMetadata))
-        {
-            return metadata;
-        }
-
-        return serviceType.IsInstanceOfType(this) ? this : null;
-    }
-
-    /// <inheritdoc />
-    public void Dispose()
-    {
-        // Nothing to release: the client holds no connections.
-    }
-
-    private static ChatMessage Decide(IReadOnlyList<ChatMessage> messages, ChatOptions? options)
+    protected override ChatMessage Decide(IReadOnlyList<ChatMessage> messages, ChatOptions? options)
     {
         var last = messages.Count > 0 ? messages[^1] : null;
         if (last?.Role == ChatRole.Tool)
@@ -116,12 +52,12 @@ public sealed partial class ScriptedChatClient : IChatClient
 
         if (Offers(options, CalculatorTool.Name) && TryFindExpression(text, out var expression))
         {
-            return Call(messages, CalculatorTool.Name, new Dictionary<string, object?> { ["expression"] = expression });
+            return Call(messages, (CalculatorTool.Name, new Dictionary<string, object?> { ["expression"] = expression }));
         }
 
         if (Offers(options, ClockTool.Name) && TimeQuestion().IsMatch(text))
         {
-            return Call(messages, ClockTool.Name, new Dictionary<string, object?>());
+            return Call(messages, (ClockTool.Name, new Dictionary<string, object?>()));
         }
 
         if (TryParseQuestion(text, out var question))
@@ -287,42 +223,6 @@ public sealed partial class ScriptedChatClient : IChatClient
 
     private static bool Offers(ChatOptions? options, string tool) =>
         options?.Tools?.Any(t => string.Equals(t.Name, tool, StringComparison.Ordinal)) == true;
-
-    private static ChatMessage Say(string text) => new(ChatRole.Assistant, text);
-
-    private static ChatMessage Call(IReadOnlyList<ChatMessage> messages, string tool, Dictionary<string, object?> arguments)
-    {
-        // Numbered after the calls already in view, so ids are stable for a given conversation.
-        var number = messages.Sum(static m => m.Contents.OfType<FunctionCallContent>().Count()) + 1;
-        return new ChatMessage(ChatRole.Assistant, [new FunctionCallContent($"call_{number.ToString(CultureInfo.InvariantCulture)}", tool, arguments)]);
-    }
-
-    private static int CountWords(ChatMessage message)
-    {
-        var text = new StringBuilder();
-        foreach (var content in message.Contents)
-        {
-            switch (content)
-            {
-                case TextContent t:
-                    text.Append(t.Text).Append(' ');
-                    break;
-                case FunctionCallContent call:
-                    text.Append(call.Name).Append(' ');
-                    foreach (var argument in call.Arguments ?? new Dictionary<string, object?>())
-                    {
-                        text.Append(Convert.ToString(argument.Value, CultureInfo.InvariantCulture)).Append(' ');
-                    }
-
-                    break;
-                case FunctionResultContent result:
-                    text.Append(Convert.ToString(result.Result, CultureInfo.InvariantCulture)).Append(' ');
-                    break;
-            }
-        }
-
-        return text.ToString().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
-    }
 
     [GeneratedRegex(@"[0-9.+\-*/()\s]+")]
     private static partial Regex ArithmeticRun();

@@ -13,11 +13,8 @@ namespace AgentGrains.Grains.Showcase;
 /// <c>Sources:</c> list names each cited document once, in the order first cited. It cites nothing
 /// it was not given.
 /// </remarks>
-internal sealed class AnalystModel : OfflineChatClient
+internal sealed class AnalystModel() : OfflineChatClient("offline-analyst")
 {
-    /// <inheritdoc />
-    protected override string ModelId => "offline-analyst";
-
     /// <summary>The report for <paramref name="request"/>, as the offline analyst writes it.</summary>
     public static string Report(AnalysisRequest request)
     {

@@ -14,11 +14,8 @@ namespace AgentGrains.Grains.Showcase;
 /// <para>A question it does not recognise gets a reply that is none of the three answers, which the
 /// questioner reports instead of guessing on.</para>
 /// </remarks>
-internal sealed class AnswererModel : OfflineChatClient
+internal sealed class AnswererModel() : OfflineChatClient("offline-answerer")
 {
-    /// <inheritdoc />
-    protected override string ModelId => "offline-answerer";
-
     /// <summary>The secret of the game <paramref name="messages"/> belong to.</summary>
     public static Animal SecretOf(IReadOnlyList<ChatMessage> messages)
     {

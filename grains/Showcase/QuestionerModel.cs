@@ -14,11 +14,8 @@ namespace AgentGrains.Grains.Showcase;
 /// <para>It ends with <c>Found it in N questions: penguin.</c>, <c>Gave up after 20 questions.</c>,
 /// or, if the answerer fails or answers something other than yes, no or correct, a sentence saying so.</para>
 /// </remarks>
-internal sealed class QuestionerModel : OfflineChatClient
+internal sealed class QuestionerModel() : OfflineChatClient("offline-questioner")
 {
-    /// <inheritdoc />
-    protected override string ModelId => "offline-questioner";
-
     /// <inheritdoc />
     protected override ChatMessage Decide(IReadOnlyList<ChatMessage> messages)
     {

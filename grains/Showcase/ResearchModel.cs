@@ -20,16 +20,13 @@ namespace AgentGrains.Grains.Showcase;
 /// <para>A failed search (an <c>error:</c> result) leaves its part out; when every search failed,
 /// or the analyst did, it says so instead of answering.</para>
 /// </remarks>
-internal sealed partial class ResearchModel : OfflineChatClient
+internal sealed partial class ResearchModel() : OfflineChatClient("offline-research")
 {
     /// <summary>The most searches one question starts.</summary>
     public const int MaxSearches = 3;
 
     // Below this many keywords a question with no separators is searched as one query.
     private const int MinKeywordsToHalve = 4;
-
-    /// <inheritdoc />
-    protected override string ModelId => "offline-research";
 
     /// <summary>The sub-queries of <paramref name="question"/>: its parts between commas, semicolons, question marks and "and", as keywords.</summary>
     /// <remarks>

@@ -10,11 +10,8 @@ namespace AgentGrains.Grains.Showcase;
 /// search that failed gives empty findings; a request it cannot read is answered in text, which
 /// the manager receives as an <c>InvalidResponse</c> error.
 /// </remarks>
-internal sealed class SearcherModel : OfflineChatClient
+internal sealed class SearcherModel() : OfflineChatClient("offline-searcher")
 {
-    /// <inheritdoc />
-    protected override string ModelId => "offline-searcher";
-
     /// <inheritdoc />
     protected override ChatMessage Decide(IReadOnlyList<ChatMessage> messages)
     {
