@@ -1,4 +1,6 @@
+using AgentGrains.Grains.Delegation;
 using AgentGrains.Grains.Tools;
+using Microsoft.Extensions.AI;
 using AgentGrains.GrainInterfaces.Sessions;
 
 namespace AgentGrains.Grains.Agents;
@@ -12,6 +14,7 @@ namespace AgentGrains.Grains.Agents;
 public sealed class AgentCatalog
 {
     private readonly Dictionary<string, AgentDefinition> agents = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (AITool[] Tools, string[] Names)> offered = new(StringComparer.Ordinal);
 
     /// <summary>Builds the catalog and checks every definition against the registered tools.</summary>
     /// <exception cref="InvalidOperationException">A definition is invalid; the message lists every problem.</exception>
@@ -40,6 +43,29 @@ public sealed class AgentCatalog
         }
 
         Names = [.. agents.Keys.Order(StringComparer.Ordinal)];
+        foreach (var definition in agents.Values)
+        {
+            // Once per agent, not on every model call: its tools, then its specialists, then its handoffs.
+            var list = new List<AITool>(tools.GetTools(definition.Tools));
+            list.AddRange(definition.Specialists.Select(name => agents[name].Contract!.ToolFor(name)));
+            list.AddRange(definition.Handoffs.Select(name => Handoffs.ToolFor(name, agents[name].Contract?.Description ?? agents[name].Instructions)));
+            offered[definition.Name] = ([.. list], [.. list.Select(static t => t.Name)]);
+        }
+    }
+
+    /// <summary>What a model of <paramref name="agent"/> is offered (<see cref="ChatOptions.Tools"/>): its tools, its specialists, its handoffs; null for none.</summary>
+    /// <remarks>Built once with the catalog and shared by every request, so it must not be changed.</remarks>
+    public IList<AITool>? OfferedTools(AgentDefinition agent)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        return offered[agent.Name].Tools is { Length: > 0 } list ? list : null;
+    }
+
+    /// <summary>The names of <see cref="OfferedTools"/>: what a model of <paramref name="agent"/> may call.</summary>
+    public IReadOnlyList<string> OfferedNames(AgentDefinition agent)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        return offered[agent.Name].Names;
     }
 
     /// <summary>The names of all agents, sorted.</summary>
@@ -88,9 +114,9 @@ public sealed class AgentCatalog
             {
                 problems.Add($"agent '{definition.Name}' hands off to itself; remove it from its Handoffs");
             }
-            else if (Delegation.Handoffs.ToolName(target) is var tool && (tool.Length > 64 || !tool.All(static c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-')))
+            else if (Handoffs.ToolName(target) is var tool && (tool.Length > 64 || !tool.All(static c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-')))
             {
-                problems.Add($"agent '{definition.Name}' hands off to '{target}', whose tool name '{tool}' is not valid; use at most {64 - Delegation.Handoffs.Prefix.Length} ASCII letters, digits, '_' or '-'");
+                problems.Add($"agent '{definition.Name}' hands off to '{target}', whose tool name '{tool}' is not valid; use at most {64 - Handoffs.Prefix.Length} ASCII letters, digits, '_' or '-'");
             }
         }
 

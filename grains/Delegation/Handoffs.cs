@@ -10,7 +10,8 @@ public static class Handoffs
     /// <summary>The prefix of every handoff tool's name.</summary>
     public const string Prefix = "transfer_to_";
 
-    private static readonly JsonElement Schema = JsonDocument.Parse(
+    /// <summary>The JSON schema of a handoff's arguments: an optional reason.</summary>
+    public static readonly JsonElement Schema = JsonDocument.Parse(
         """{"type":"object","properties":{"reason":{"type":"string","description":"Why the conversation moves, for the agent that takes it."}}}""").RootElement.Clone();
 
     /// <summary>The name of the tool that hands the conversation to <paramref name="agent"/>.</summary>

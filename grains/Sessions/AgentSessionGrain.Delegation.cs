@@ -117,54 +117,23 @@ public sealed partial class AgentSessionGrain
     private bool IsSpecialistCall(AgentDefinition agent, string name) =>
         agent.Specialists.Contains(name, StringComparer.Ordinal) && catalog.TryGet(name, out var specialist) && specialist.Contract is not null;
 
-    /// <summary>The tools a model of <paramref name="agent"/> is offered: its own, then its specialists, then its handoffs.</summary>
-    private IList<AITool>? ToolsFor(AgentDefinition agent)
-    {
-        if (agent.Tools.Count == 0 && agent.Specialists.Count == 0 && agent.Handoffs.Count == 0)
-        {
-            return null;
-        }
-
-        var offered = tools.GetTools(agent.Tools);
-        foreach (var name in agent.Specialists)
-        {
-            offered.Add(catalog.Get(name).Contract!.ToolFor(name));
-        }
-
-        foreach (var name in agent.Handoffs)
-        {
-            var target = catalog.Get(name);
-            offered.Add(Handoffs.ToolFor(name, target.Contract?.Description ?? target.Instructions));
-        }
-
-        return offered;
-    }
-
     /// <summary>Checks a call of the model's reply without running it: a tool call by the registry, a specialist call by its contract and the run's path.</summary>
     private ToolResult? ValidateCall(RunState run, AgentDefinition agent, FunctionCallContent call)
     {
         if (IsHandoffCall(agent, call.Name, out _))
         {
-            return call.Exception is null ? null : ToolResult.Error($"the arguments for '{call.Name}' are not valid JSON: {call.Exception.Message}");
+            return tools.ValidateArguments(call, Handoffs.Schema);
         }
 
         if (!IsSpecialistCall(agent, call.Name))
         {
             // The specialists and handoffs are named too, so a model that misspells one learns what it may call.
-            return tools.Validate(call, agent.Specialists.Count + agent.Handoffs.Count == 0 ? agent.Tools : [.. agent.Tools, .. agent.Specialists, .. agent.Handoffs.Select(Handoffs.ToolName)]);
+            return tools.Validate(call, catalog.OfferedNames(agent));
         }
 
-        var contract = catalog.Get(call.Name).Contract!;
-        if (call.Exception is not null)
+        if (tools.ValidateArguments(call, catalog.Get(call.Name).Contract!.RequestSchema) is { } invalid)
         {
-            return ToolResult.Error($"the arguments for '{call.Name}' are not valid JSON: {call.Exception.Message}");
-        }
-
-        var arguments = JsonSerializer.SerializeToElement(call.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions);
-        var problems = ToolArgumentValidator.Validate(contract.RequestSchema, arguments);
-        if (problems.Count > 0)
-        {
-            return ToolResult.Error($"invalid arguments for '{call.Name}': {string.Join("; ", problems)}");
+            return invalid;
         }
 
         var path = PathOf(run);
@@ -196,7 +165,7 @@ public sealed partial class AgentSessionGrain
         var deadline = timeProvider.GetUtcNow() + contract.Timeout;
         var budgetBound = plan.WallTimeEnd < deadline;
         deadline = budgetBound ? plan.WallTimeEnd : deadline;
-        var request = new DelegatedRun(call.Name, call.Arguments, plan.RunId, plan.Path, key);
+        var request = new DelegatedRun(call.Name, call.Arguments, plan.RunId, plan.Path);
         ToolOutcome Outcome(ToolResult result, RunView? view) =>
             new(result, timeProvider.GetElapsedTime(started).TotalMilliseconds, view?.TotalTokens ?? 0, Sum(view?.Cost, view?.DelegatedCost));
 
@@ -321,7 +290,8 @@ public sealed partial class AgentSessionGrain
     private void CancelSpecialistsAfterCommit(RunState run, string status)
     {
         List<string>? children = null;
-        var agent = catalog.TryGet(run.Agent ?? Session.Agent ?? string.Empty, out var definition) ? definition : null;
+        // An agent no longer defined still has its runs cancelled: only their journaled links are known then.
+        var agent = catalog.TryGet(run.Agent ?? Session.Agent!, out var definition) ? definition : null;
         foreach (var step in run.Steps)
         {
             foreach (var call in step.Calls.Where(static c => c.IsRunnable))

@@ -147,7 +147,7 @@ public sealed partial class AgentSessionGrain
         {
             tail ??= await LoadTailAsync(run, agent);
             var remaining = agent.MaxWallTime - (now - run.StartedAt!.Value - run.ApprovalWait);
-            var options = new ChatOptions { ModelId = agent.Model ?? modelOptions.Name, Tools = ToolsFor(agent) };
+            var options = new ChatOptions { ModelId = agent.Model ?? modelOptions.Name, Tools = catalog.OfferedTools(agent) };
 
             plan = new ModelPlan(run.RunId, run.Steps.Count + 1, ModelMessages(agent), options, remaining < agent.ModelTimeout ? remaining : agent.ModelTimeout, remaining < agent.ModelTimeout, agent);
         }

@@ -86,11 +86,21 @@ public sealed partial class ToolRegistry
             return ToolResult.Error($"unknown tool '{call.Name}'; available tools: {(allowed.Count == 0 ? "none" : string.Join(", ", allowed))}.");
         }
 
+        return ValidateArguments(call, tool.Function.JsonSchema);
+    }
+
+    /// <summary>Checks that a call's arguments are JSON that fits <paramref name="schema"/>; for calls that are not tools of the registry (specialists, handoffs) as for those that are.</summary>
+    /// <param name="call">The model's call.</param>
+    /// <param name="schema">The JSON schema of the arguments.</param>
+    /// <returns>Null when they fit; otherwise an error result for the model naming every problem.</returns>
+    public ToolResult? ValidateArguments(FunctionCallContent call, JsonElement schema)
+    {
+        ArgumentNullException.ThrowIfNull(call);
         if (call.Exception is not null)
         {
             // The model client could not parse the arguments (FunctionCallContent.CreateFromParsedArguments).
-            LogInvalidArguments(logger, tool.Name, call.CallId, call.Exception);
-            return ToolResult.Error($"the arguments for '{tool.Name}' are not valid JSON: {call.Exception.Message}");
+            LogInvalidArguments(logger, call.Name, call.CallId, call.Exception);
+            return ToolResult.Error($"the arguments for '{call.Name}' are not valid JSON: {call.Exception.Message}");
         }
 
         JsonElement arguments;
@@ -101,19 +111,19 @@ public sealed partial class ToolRegistry
         }
         catch (Exception ex) when (ex is NotSupportedException or JsonException or InvalidOperationException)
         {
-            LogInvalidArguments(logger, tool.Name, call.CallId, ex);
-            return ToolResult.Error($"the arguments for '{tool.Name}' cannot be read as JSON: {ex.Message}");
+            LogInvalidArguments(logger, call.Name, call.CallId, ex);
+            return ToolResult.Error($"the arguments for '{call.Name}' cannot be read as JSON: {ex.Message}");
         }
 
-        var problems = ToolArgumentValidator.Validate(tool.Function.JsonSchema, arguments);
+        var problems = ToolArgumentValidator.Validate(schema, arguments);
         if (problems.Count == 0)
         {
             return null;
         }
 
         // The problems quote the model's values, which may be anything; the log gets only their count.
-        LogArgumentsRejected(logger, tool.Name, call.CallId, problems.Count);
-        return ToolResult.Error($"invalid arguments for '{tool.Name}': {string.Join("; ", problems)}");
+        LogArgumentsRejected(logger, call.Name, call.CallId, problems.Count);
+        return ToolResult.Error($"invalid arguments for '{call.Name}': {string.Join("; ", problems)}");
     }
 
     /// <summary>Runs one call the model made, if it is valid (<see cref="Validate"/>), within the tool's timeout.</summary>

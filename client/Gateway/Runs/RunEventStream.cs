@@ -27,8 +27,8 @@ internal sealed partial class RunEventStream
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
-    // Beyond it a specialist's remaining events are not waited for once the root has finished.
-    private const int MaxDrainPages = 64;
+    // Bounds one catch-up: pages read from every run of the tree before the live polls take over.
+    private const int MaxCatchUpRounds = 64;
 
     private readonly List<Source> sources = [];
     private readonly Dictionary<string, Source> byRun = new(StringComparer.Ordinal);
@@ -105,7 +105,7 @@ internal sealed partial class RunEventStream
     private async Task<bool> CatchUpAsync(Source root, RunEventPage? first, CancellationToken cancellationToken)
     {
         RunEvent? finished = null;
-        for (var round = 0; round < MaxDrainPages; round++)
+        for (var round = 0; round < MaxCatchUpRounds; round++)
         {
             var batch = new List<(Source Source, RunEvent Event)>();
             foreach (var source in sources.Where(static s => !s.Finished).ToList())
@@ -143,8 +143,8 @@ internal sealed partial class RunEventStream
 
         if (finished is null)
         {
-            root.Finished = false;
-            return false;
+            // Finished with nothing new: its last event was sent before this connection (a reconnect after it).
+            return root.Finished;
         }
 
         var last = new StringBuilder();
@@ -158,7 +158,7 @@ internal sealed partial class RunEventStream
     {
         if (entry.Sequence <= source.After)
         {
-            // Read twice (a drain and a long poll crossed): sent already.
+            // Read twice (a catch-up and a long poll crossed): sent already.
             return;
         }
 
@@ -174,46 +174,21 @@ internal sealed partial class RunEventStream
     /// <summary>Writes a page of one source; true when it was the root's last.</summary>
     private async Task<bool> WritePageAsync(Source source, RunEventPage page, CancellationToken cancellationToken)
     {
+        if (source.Path is null && page.Finished)
+        {
+            // The run's last page: what its specialists committed and was not sent yet goes first.
+            return await CatchUpAsync(source, page, cancellationToken).ConfigureAwait(false);
+        }
+
         var text = new StringBuilder();
         foreach (var entry in page.Events)
         {
-            if (source.Path is null && entry.Type == RunEventTypes.Finished && entry.Sequence > source.After)
-            {
-                await WriteTextAsync(text.ToString(), cancellationToken).ConfigureAwait(false);
-                text.Clear();
-                await DrainSpecialistsAsync(cancellationToken).ConfigureAwait(false);
-            }
-
             await AppendAsync(text, source, entry).ConfigureAwait(false);
         }
 
-        if (page.Finished)
-        {
-            source.Finished = true;
-        }
-
+        source.Finished |= page.Finished;
         await WriteTextAsync(text.ToString(), cancellationToken).ConfigureAwait(false);
-        return source.Path is null && page.Finished;
-    }
-
-    /// <summary>Sends what the specialists committed and the stream has not sent yet (before the root's last event).</summary>
-    private async Task DrainSpecialistsAsync(CancellationToken cancellationToken)
-    {
-        for (var round = 0; round < MaxDrainPages; round++)
-        {
-            var wrote = false;
-            foreach (var source in sources.Where(static s => s.Path is not null && !s.Finished).ToList())
-            {
-                var page = await PollAsync(source, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
-                wrote |= page.Events.Any(e => e.Sequence > source.After);
-                await WritePageAsync(source, page, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (!wrote)
-            {
-                return;
-            }
-        }
+        return false;
     }
 
     /// <summary>Adds the specialist runs already in the run tree (a reconnect), at the positions the cursor names.</summary>
