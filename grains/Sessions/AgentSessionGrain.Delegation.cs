@@ -45,8 +45,11 @@ public sealed partial class AgentSessionGrain
         ArgumentException.ThrowIfNullOrWhiteSpace(request.ParentRunId);
         ArgumentNullException.ThrowIfNull(request.Path);
         var agent = catalog.Get(request.Agent);
-        var contract = agent.Contract
-            ?? throw new ArgumentException($"Agent '{request.Agent}' has no specialist contract; managers cannot call it.", nameof(request));
+        if (agent.Contract is null)
+        {
+            throw new ArgumentException($"Agent '{request.Agent}' has no specialist contract; managers cannot call it.", nameof(request));
+        }
+
         if (string.IsNullOrWhiteSpace(request.Input) || request.Input.Length > MaxInputLength)
         {
             throw new ArgumentException($"The request to specialist '{request.Agent}' is empty or longer than {MaxInputLength} characters.", nameof(request));
@@ -57,25 +60,18 @@ public sealed partial class AgentSessionGrain
             throw new SessionConflictException($"Session '{SessionId}' exists for agent '{existing}'; it cannot run specialist '{request.Agent}'.");
         }
 
-        if (Session.Agent is not null && !contract.KeepsConversation && Session.Runs > 0)
+        var busy = Session.Active is not null || Session.Queue.Count > 0;
+        if (busy && Session.Queue.Count >= agent.MaxQueuedMessages)
         {
-            // A session per call holds one run: the one this call started (the inbox already answers
-            // a repeated message; this answers a call whose inbox row was kept under another key).
-            var first = RunIds.Format(SessionId, 1);
-            return new RunSubmission(first, (await FindRunAsync(first))?.View.Status ?? Session.Active?.Status ?? RunStatus.Running);
+            throw new SessionBusyException($"Specialist session '{SessionId}' already has {Session.Queue.Count} requests waiting (the limit of agent '{request.Agent}').");
         }
 
+        // Every refusal is above: a refused request leaves the session as it was.
         var now = timeProvider.GetUtcNow();
         if (Session.Agent is null)
         {
             Session.Agent = request.Agent;
             Session.CreatedAt = now;
-        }
-
-        var busy = Session.Active is not null || Session.Queue.Count > 0;
-        if (busy && Session.Queue.Count >= agent.MaxQueuedMessages)
-        {
-            throw new SessionBusyException($"Specialist session '{SessionId}' already has {Session.Queue.Count} requests waiting (the limit of agent '{request.Agent}').");
         }
 
         var run = new RunState

@@ -329,15 +329,11 @@ public sealed class MultiProcessTests : IAsyncLifetime
     }
 
     /// <summary>Two silo processes with fast failure detection and reminders, on the fake OpenAI server.</summary>
-    private Dictionary<string, string?> RunSettings(FakeOpenAIServer model) => new(storage.Settings)
+    private Dictionary<string, string?> RunSettings(FakeOpenAIServer model) => new(storage.Settings.Concat(model.ModelSettings))
     {
         ["Silo:HeartbeatInterval"] = "00:00:00.500",
         ["Silo:DeathTimeout"] = "00:00:03",
         ["Silo:ReminderPollInterval"] = "00:00:00.200",
-        ["Model:Provider"] = "OpenAI",
-        ["Model:Name"] = "test-model",
-        ["Model:BaseUrl"] = model.BaseUrl.ToString(),
-        ["Model:ApiKey"] = "test",
         ["Logging:LogLevel:Default"] = "Warning",
     };
 

@@ -269,15 +269,16 @@ public abstract class RunRecoveryTests(StorageUnderTest storage) : IAsyncLifetim
                 ["Silo:HeartbeatInterval"] = "00:00:00.500",
                 ["Silo:DeathTimeout"] = "00:00:05",
                 ["Silo:ReminderPollInterval"] = "00:00:00.100",
-                ["Model:Provider"] = "OpenAI",
-                ["Model:Name"] = "test-model",
-                ["Model:BaseUrl"] = server.BaseUrl.ToString(),
-                ["Model:ApiKey"] = "test",
                 ["Model:MaxRetries"] = "10",
                 ["Model:RetryBaseDelay"] = "00:00:00.010",
                 ["Model:MaxRetryDelay"] = "00:00:00.100",
             },
         };
+        foreach (var (key, value) in server.ModelSettings)
+        {
+            options.Settings[key] = value;
+        }
+
         return TestCluster.StartAsync(options);
     }
 

@@ -16,49 +16,27 @@ public sealed class DelegationEndpointsTests : IAsyncLifetime
     private const string TreeTask = "mid=leaf,leaf mid=leaf,leaf";
 
     private readonly DelegationScript script = new();
-    private readonly StorageUnderTest storage = StorageUnderTest.Sqlite();
-    private FakeOpenAIServer server = null!;
-    private GatewayApp app = null!;
-    private HttpClient client = null!;
+    private ModelServerGateway gateway = null!;
 
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private HttpClient Client => gateway.Client;
 
-    public async ValueTask InitializeAsync()
-    {
-        await storage.InitializeAsync();
-        server = await FakeOpenAIServer.StartAsync();
-        server.DefaultResponder = script.Respond;
-        app = new GatewayApp(
-            storage,
-            new Dictionary<string, string?>
-            {
-                ["Model:Provider"] = "OpenAI",
-                ["Model:Name"] = "test-model",
-                ["Model:BaseUrl"] = server.BaseUrl.ToString(),
-                ["Model:ApiKey"] = "test",
-                ["Gateway:EventPollWait"] = "00:00:02",
-            },
+    public async ValueTask InitializeAsync() =>
+        gateway = await ModelServerGateway.StartAsync(
+            script.Respond,
+            new Dictionary<string, string?> { ["Gateway:EventPollWait"] = "00:00:02" },
             static services => DelegationAgents.AddTo(services, TimeSpan.FromSeconds(10)));
-        client = app.CreateClient();
-    }
 
-    public async ValueTask DisposeAsync()
-    {
-        client.Dispose();
-        await app.DisposeAsync();
-        await server.DisposeAsync();
-        await storage.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => gateway.DisposeAsync();
 
     [Fact]
     public async Task GetRun_ManagerWithTwoLevelsOfSpecialists_ShowsTheRunTreeWithSiloStatusAndTokens()
     {
-        var sessionId = await client.CreateSessionAsync(agent: DelegationAgents.Top);
-        using var reply = await client.SendTextAsync(sessionId, TreeTask);
+        var sessionId = await Client.CreateSessionAsync(agent: DelegationAgents.Top);
+        using var reply = await Client.SendTextAsync(sessionId, TreeTask);
         Assert.Equal(HttpStatusCode.OK, reply.StatusCode);
         var runId = (await GatewayHttp.ReadJsonAsync(reply)).GetProperty("runId").GetString()!;
 
-        var run = await client.GetRunAsync(runId);
+        var run = await Client.GetRunAsync(runId);
 
         Assert.Equal("completed", run.GetProperty("status").GetString());
         Assert.Equal(["top"], run.GetProperty("path").EnumerateArray().Select(static p => p.GetString()));
@@ -81,7 +59,7 @@ public sealed class DelegationEndpointsTests : IAsyncLifetime
         // Each mid used 200 tokens itself (two steps) and its two leaves 100 each: all of it counts toward top.
         Assert.Equal(2 * (200 + 2 * 100), run.GetProperty("delegatedTokens").GetInt32());
         // A specialist run is read like any run, and names its manager.
-        var first = await client.GetRunAsync(mids[0].GetProperty("runId").GetString()!);
+        var first = await Client.GetRunAsync(mids[0].GetProperty("runId").GetString()!);
         Assert.Equal((runId, "completed"), (first.GetProperty("parentRunId").GetString(), first.GetProperty("status").GetString()));
         Assert.Equal(["top", "mid"], first.GetProperty("path").EnumerateArray().Select(static p => p.GetString()));
     }
@@ -89,11 +67,11 @@ public sealed class DelegationEndpointsTests : IAsyncLifetime
     [Fact]
     public async Task StreamEvents_ManagerWithSpecialists_CarriesEveryRunsJournalTaggedWithItsAgentPathAndResumesFromAnyEventId()
     {
-        var sessionId = await client.CreateSessionAsync(agent: DelegationAgents.Top);
-        using var reply = await client.SendTextAsync(sessionId, TreeTask);
+        var sessionId = await Client.CreateSessionAsync(agent: DelegationAgents.Top);
+        using var reply = await Client.SendTextAsync(sessionId, TreeTask);
         var runId = (await GatewayHttp.ReadJsonAsync(reply)).GetProperty("runId").GetString()!;
 
-        using var stream = await EventStreamClient.OpenAsync(client, runId);
+        using var stream = await EventStreamClient.OpenAsync(Client, runId);
         var received = await stream.ReadToEndAsync($"the events of {runId} and its specialists");
 
         // Every journal of the tree, once each: the root's own events untagged, each specialist's tagged.
@@ -104,7 +82,7 @@ public sealed class DelegationEndpointsTests : IAsyncLifetime
         foreach (var id in runs)
         {
             var path = id == runId ? null : id.Split('~').Length == 3 ? "top/mid" : "top/mid/leaf";
-            expected.AddRange((await RunJournal.ReadAsync(app.Services.GetRequiredService<AgentGrains.Runtime.IGrainFactory>(), id)).Select(e => (id, e.Sequence, path)));
+            expected.AddRange((await RunJournal.ReadAsync(gateway.App.Services.GetRequiredService<AgentGrains.Runtime.IGrainFactory>(), id)).Select(e => (id, e.Sequence, path)));
         }
 
         var got = received.Select(Parse).ToList();
@@ -117,7 +95,7 @@ public sealed class DelegationEndpointsTests : IAsyncLifetime
         // Reconnecting after any event continues with exactly the events after it.
         foreach (var cut in new[] { 1, received.Count / 2, received.Count - 2 })
         {
-            using var resumed = await EventStreamClient.OpenAsync(client, runId, received[cut - 1].Cursor);
+            using var resumed = await EventStreamClient.OpenAsync(Client, runId, received[cut - 1].Cursor);
             var rest = (await resumed.ReadToEndAsync($"the events of {runId} after event {cut}")).Select(Parse).ToList();
             Assert.Equal(got.Skip(cut).Order(), rest.Order());
         }
@@ -126,10 +104,10 @@ public sealed class DelegationEndpointsTests : IAsyncLifetime
     [Fact]
     public async Task ApprovalInsideASpecialist_SeenOnTheManagersStreamAndTree_DecidedThroughTheSpecialistsRunId()
     {
-        var sessionId = await client.CreateSessionAsync(agent: DelegationAgents.Overseer);
-        using var accepted = await client.SendTextNoWaitAsync(sessionId, "careful=launch");
+        var sessionId = await Client.CreateSessionAsync(agent: DelegationAgents.Overseer);
+        using var accepted = await Client.SendTextNoWaitAsync(sessionId, "careful=launch");
         var runId = (await GatewayHttp.ReadJsonAsync(accepted)).GetProperty("runId").GetString()!;
-        using var stream = await EventStreamClient.OpenAsync(client, runId);
+        using var stream = await EventStreamClient.OpenAsync(Client, runId);
 
         ServerSentEvent? asked = null;
         while (asked is null)
@@ -143,11 +121,11 @@ public sealed class DelegationEndpointsTests : IAsyncLifetime
         Assert.Equal($"{runId}.1.0~1", childRunId);
         Assert.Equal(["overseer", "careful"], request.GetProperty("path").EnumerateArray().Select(static p => p.GetString()));
         var callId = request.GetProperty("call").GetProperty("callId").GetString()!;
-        var waiting = await client.GetRunAsync(runId);
+        var waiting = await Client.GetRunAsync(runId);
         Assert.Equal("running", waiting.GetProperty("status").GetString());
         Assert.Equal("awaiting_approval", waiting.GetProperty("children")[0].GetProperty("status").GetString());
 
-        using var decided = await client.PostRawAsync($"/v1/runs/{childRunId}/approvals/{callId}", """{"approve":true}""");
+        using var decided = await Client.PostRawAsync($"/v1/runs/{childRunId}/approvals/{callId}", """{"approve":true}""");
         Assert.Equal(HttpStatusCode.OK, decided.StatusCode);
         var rest = await stream.ReadToEndAsync($"the rest of {runId} after the approval");
 

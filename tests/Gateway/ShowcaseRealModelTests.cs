@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentGrains.Grains.Showcase;
-using AgentGrains.Tests.Infrastructure;
 
 namespace AgentGrains.Tests.Gateway;
 
@@ -13,39 +12,13 @@ namespace AgentGrains.Tests.Gateway;
 /// </summary>
 [Trait("Category", "Integration")]
 [Trait("Provider", "Sqlite")]
-public sealed class ShowcaseRealModelTests : IAsyncLifetime
+public sealed class ShowcaseRealModelTests
 {
-    private readonly StorageUnderTest storage = StorageUnderTest.Sqlite();
-    private FakeOpenAIServer server = null!;
-    private GatewayApp app = null!;
-    private HttpClient client = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        await storage.InitializeAsync();
-        server = await FakeOpenAIServer.StartAsync();
-        server.DefaultResponder = new ResearchModelScript().Respond;
-        app = new GatewayApp(storage, new Dictionary<string, string?>
-        {
-            ["Model:Provider"] = "OpenAI",
-            ["Model:Name"] = "test-model",
-            ["Model:BaseUrl"] = server.BaseUrl.ToString(),
-            ["Model:ApiKey"] = "test",
-        });
-        client = app.CreateClient();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        client.Dispose();
-        await app.DisposeAsync();
-        await server.DisposeAsync();
-        await storage.DisposeAsync();
-    }
-
     [Fact]
     public async Task Research_ConfiguredModel_RunsTheSameAgentsOnItWithTypedSpecialistTools()
     {
+        await using var gateway = await ModelServerGateway.StartAsync(new ResearchModelScript().Respond);
+        var (client, server) = (gateway.Client, gateway.Server);
         var sessionId = await client.CreateSessionAsync(agent: ShowcaseAgents.ResearchName);
 
         using var response = await client.SendTextAsync(sessionId, ResearchModelScript.Question);

@@ -42,6 +42,15 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
     /// <summary>The API base address to give a client, e.g. <c>http://127.0.0.1:41234/v1</c>.</summary>
     public Uri BaseUrl { get; private set; } = null!;
 
+    /// <summary>The configuration that points a silo's model at this server: the real OpenAI client, model <c>test-model</c>, key <c>test</c>.</summary>
+    public IReadOnlyDictionary<string, string?> ModelSettings => new Dictionary<string, string?>
+    {
+        ["Model:Provider"] = "OpenAI",
+        ["Model:Name"] = "test-model",
+        ["Model:BaseUrl"] = BaseUrl.ToString(),
+        ["Model:ApiKey"] = "test",
+    };
+
     /// <summary>When set, requests without <c>Authorization: Bearer {key}</c> get OpenAI's 401 <c>invalid_api_key</c>.</summary>
     public string? RequiredApiKey { get; set; }
 

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using AgentGrains.Client.Gateway.Errors;
 using AgentGrains.Client.Gateway.Http;
 using AgentGrains.Client.Gateway.Sessions;
@@ -22,7 +19,7 @@ namespace AgentGrains.Client.Gateway.Runs;
 /// A run id names its session (<see cref="RunIds"/>), so every request goes straight to the session
 /// grain that holds the run, on whichever silo owns it.
 /// </remarks>
-internal static partial class RunEndpoints
+internal static class RunEndpoints
 {
     public static RouteGroupBuilder MapRunEndpoints(this IEndpointRouteBuilder routes)
     {
@@ -132,7 +129,7 @@ internal static partial class RunEndpoints
             // right after the silo that served it went down. Open the stream and poll until the grain
             // is back elsewhere, as an open stream does; a 503 would end a browser's EventSource for
             // good, since it never reconnects after a non-200 answer.
-            LogStreamRetry(logger, runId, ex.Message);
+            RunEventStream.LogRetry(logger, runId, ex.Message);
             page = null;
         }
 
@@ -172,7 +169,4 @@ internal static partial class RunEndpoints
     }
 
     private static RunNotFoundException NotFound(string runId) => new($"Run '{runId}' does not exist.");
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Event stream of run {RunId}: the session is unavailable ({Reason}); polling again")]
-    private static partial void LogStreamRetry(ILogger logger, string runId, string reason);
 }

@@ -287,7 +287,7 @@ internal sealed partial class RunEventStream
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Event stream of run {RunId}: the session is unavailable ({Reason}); polling again")]
-    private static partial void LogRetry(ILogger logger, string runId, string reason);
+    internal static partial void LogRetry(ILogger logger, string runId, string reason);
 
     /// <summary>One run of the tree being streamed.</summary>
     private sealed class Source(string runId, IAgentSessionGrain session, IReadOnlyList<string>? path)

@@ -197,17 +197,14 @@ public abstract class DelegationTests(StorageUnderTest storage) : IAsyncLifetime
         Assert.Equal(RunStatus.Cancelled, cancelled.Status);
         foreach (var descendant in mids.Concat(leaves))
         {
-            var sessionId = descendant[..descendant.LastIndexOf(RunIds.Separator)];
-            await Eventually.TrueAsync(
-                async () => (await silo.GrainFactory.GetGrain<IAgentSessionGrain>(sessionId).GetRunAsync(descendant))?.Status == RunStatus.Cancelled,
-                TimeSpan.FromSeconds(5) - (DateTime.UtcNow - cancelledAt),
-                $"descendant run {descendant} is cancelled within 5 s of its root");
+            await WaitForStatusAsync(silo, descendant, RunStatus.Cancelled, TimeSpan.FromSeconds(5) - (DateTime.UtcNow - cancelledAt), $"descendant run {descendant} is cancelled within 5 s of its root");
         }
 
-        // A stalled leaf would be resumed within its stall timeout: past it, nothing more was asked.
-        var leafView = await silo.GrainFactory.GetGrain<IAgentSessionGrain>(leaves[0][..leaves[0].LastIndexOf(RunIds.Separator)]).GetRunAsync(leaves[0]);
+        var leafView = await SessionOf(silo, leaves[0]).GetRunAsync(leaves[0]);
         Assert.StartsWith($"cancelled because its manager run {mids[0]} ended cancelled", leafView!.Reason, StringComparison.Ordinal);
-        await Task.Delay(WatchdogPeriod * 3, Ct);
+        // Nothing can ask the model for them again: their drivers stopped with the cancel, and no
+        // watchdog reminder is left in the tree to resume any of them.
+        Assert.Equal(0, await CountAsync($"SELECT count(*) FROM reminders WHERE grain_id LIKE 'agent-session/{SessionId}%'"));
         Assert.Equal(requestsBefore, server.Requests.Count);
     }
 
@@ -264,10 +261,7 @@ public abstract class DelegationTests(StorageUnderTest storage) : IAsyncLifetime
         Assert.True(run.Status == RunStatus.Completed, $"run {runId} ended {run.Status}: {run.Reason}");
         var slowRun = RunIds.Format(ChildSession(runId, 1, 0), 1);
         Assert.StartsWith($"done: error: TimedOut: specialist 'slowpoke' (run {slowRun}) did not finish within 1 s", run.Reply, StringComparison.Ordinal);
-        await Eventually.TrueAsync(
-            async () => (await silo.GrainFactory.GetGrain<IAgentSessionGrain>(ChildSession(runId, 1, 0)).GetRunAsync(slowRun))?.Status == RunStatus.Cancelled,
-            TimeSpan.FromSeconds(10),
-            $"the timed-out specialist run {slowRun} is cancelled");
+        await WaitForStatusAsync(silo, slowRun, RunStatus.Cancelled, TimeSpan.FromSeconds(10), $"the timed-out specialist run {slowRun} is cancelled");
     }
 
     [Fact]
@@ -284,7 +278,7 @@ public abstract class DelegationTests(StorageUnderTest storage) : IAsyncLifetime
         var child = silo.GrainFactory.GetGrain<IAgentSessionGrain>(childSession);
 
         await manager.SubmitAsync("careful=launch");
-        await Eventually.TrueAsync(async () => (await child.GetRunAsync(childRun))?.Status == RunStatus.AwaitingApproval, Recovery, $"specialist run {childRun} asks for approval");
+        await WaitForStatusAsync(silo, childRun, RunStatus.AwaitingApproval, Recovery, $"specialist run {childRun} asks for approval");
         // A person takes longer than the specialist's contract timeout to decide.
         await Task.Delay(DelegationAgents.SlowpokeTimeout * 2, Ct);
         Assert.Equal(RunStatus.Running, (await manager.GetRunAsync(runId))!.Status);
@@ -345,10 +339,7 @@ public abstract class DelegationTests(StorageUnderTest storage) : IAsyncLifetime
         var leafRun = RunIds.Format(ChildSession(runId, 1, 0), 1);
         var result = Assert.Single(await EventsAsync(silo, runId), e => e.Type == RunEventTypes.ToolResult);
         Assert.StartsWith($"error: TimedOut: specialist 'leaf' (run {leafRun}) did not finish before its manager's wall-time budget ran out", result.Text, StringComparison.Ordinal);
-        await Eventually.TrueAsync(
-            async () => (await silo.GrainFactory.GetGrain<IAgentSessionGrain>(ChildSession(runId, 1, 0)).GetRunAsync(leafRun))?.Status == RunStatus.Cancelled,
-            TimeSpan.FromSeconds(10),
-            $"the specialist run {leafRun} is cancelled");
+        await WaitForStatusAsync(silo, leafRun, RunStatus.Cancelled, TimeSpan.FromSeconds(10), $"the specialist run {leafRun} is cancelled");
     }
 
     [Fact]
@@ -392,6 +383,12 @@ public abstract class DelegationTests(StorageUnderTest storage) : IAsyncLifetime
         Assert.Equal(1, await CountAsync("SELECT count(*) FROM grain_state WHERE name = 'session' AND grain_id LIKE 'agent-session/schema%'"));
     }
 
+    private static IAgentSessionGrain SessionOf(TestSilo via, string runId) =>
+        via.GrainFactory.GetGrain<IAgentSessionGrain>(runId[..runId.LastIndexOf(RunIds.Separator)]);
+
+    private static Task WaitForStatusAsync(TestSilo via, string runId, string status, TimeSpan within, string expectation) =>
+        Eventually.TrueAsync(async () => (await SessionOf(via, runId).GetRunAsync(runId))?.Status == status, within, expectation);
+
     /// <summary>Creates session <paramref name="sessionId"/> for <paramref name="agent"/> through <paramref name="silo"/> and submits <paramref name="text"/>; returns the run id.</summary>
     private static async Task<string> SubmitAsync(TestSilo silo, string sessionId, string agent, string text)
     {
@@ -415,12 +412,13 @@ public abstract class DelegationTests(StorageUnderTest storage) : IAsyncLifetime
                 ["Silo:ReminderPollInterval"] = "00:00:00.100",
                 ["Delegation:MaxDepth"] = maxDepth.ToString(CultureInfo.InvariantCulture),
                 ["Delegation:PollWait"] = "00:00:02",
-                ["Model:Provider"] = "OpenAI",
-                ["Model:Name"] = "test-model",
-                ["Model:BaseUrl"] = server.BaseUrl.ToString(),
-                ["Model:ApiKey"] = "test",
             },
         };
+        foreach (var (key, value) in server.ModelSettings)
+        {
+            options.Settings[key] = value;
+        }
+
         return TestCluster.StartAsync(options);
     }
 
