@@ -1,0 +1,2 @@
+-- Reserved: filled in before this migration ships.
+SELECT 1;
