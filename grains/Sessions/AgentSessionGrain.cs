@@ -14,38 +14,24 @@ using Microsoft.Extensions.Options;
 
 namespace AgentGrains.Grains.Sessions;
 
-/// <summary>One conversation with one agent: turns each user message into a durable run of journaled steps.</summary>
+/// <summary>One conversation with one agent: takes its messages, commits each change to its journal and keeps its runs going.</summary>
 /// <remarks>
+/// <para>A thin shell. Every decision about runs is made by a <see cref="RunEngine"/> (a plain class);
+/// the grain applies what it asks for (<see cref="SessionEffects"/>: reminders, the driver,
+/// cancellations after the commit), commits the state with the appended rows in one step, and
+/// publishes the committed state to readers (<see cref="SessionReadModel"/>).</para>
 /// <para><b>Storage.</b> The <c>session</c> state holds the agent name, counters, the active run
 /// and the queue behind it. Three append-only logs hold everything that grows: <c>history</c>
-/// (the conversation, one row per message), <c>events</c> (the runs' journal, one row per event)
-/// and <c>runs</c> (one row per finished run, at position number − 1).</para>
+/// (the conversation), <c>events</c> (the runs' journal) and <c>runs</c> (one row per finished run).</para>
 /// <para><b>Steps.</b> A run is driven by a background task of the activation (the driver), which
-/// makes the slow calls (model, tools) outside any turn and journals each outcome in a short turn
-/// of its own (<see cref="Grain.RunTurnAsync{T}(Func{Task{T}})"/>), so the session answers
-/// queries, cancellation and approvals between steps. Nothing is used before it is journaled:
-/// a model reply commits before its side-effecting tool calls start, and a result commits before
-/// the next model call sees it.</para>
-/// <para><b>Replay.</b> The state is the journal's materialized view. When an activation starts
-/// with a running run (after a crash, a takeover, a redeploy) the driver continues at the first
-/// step without a journaled outcome: journaled replies and results are reused, never requested
-/// again; a tool call without a result is invoked again with the same idempotency key.</para>
-/// <para><b>Reads</b> see only what has committed: each turn's outcome is published after its
-/// commit (<see cref="Published"/>), so a reader never sees a reply that a crash could still undo.</para>
+/// makes the slow calls (<see cref="StepCalls"/>, specialists) outside any turn and journals each
+/// outcome in a short turn of its own, so the session answers queries, cancellation and approvals
+/// between steps.</para>
 /// </remarks>
 public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemindable
 {
-    /// <summary>The longest user message accepted, in characters.</summary>
-    public const int MaxInputLength = 256 * 1024;
-
-    // For a session whose agent is no longer defined: only its reads still work.
-    private const int FallbackWindow = 20;
-    private const int ReadPageSize = 500;
-
     private readonly IPersistentState<AgentSessionState> state;
-    private readonly IPersistentLog<HistoryEntry> history;
-    private readonly IPersistentLog<RunEvent> events;
-    private readonly IPersistentLog<RunState> runs;
+    private readonly PersistentSessionLog log;
     private readonly AgentCatalog catalog;
     private readonly ToolRegistry tools;
     private readonly IChatClient model;
@@ -55,6 +41,10 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
     private readonly ILogger<AgentSessionGrain> logger;
 
     private CancellationToken stopping;
+    private RunEngine? engine;
+    private StepCalls? calls;
+    private SessionReadModel? reads;
+    private bool publishQueued;
 
     /// <summary>Created by the runtime for each activation.</summary>
     public AgentSessionGrain(
@@ -73,9 +63,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
         ArgumentNullException.ThrowIfNull(modelOptions);
         ArgumentNullException.ThrowIfNull(delegation);
         this.state = state;
-        this.history = history;
-        this.events = events;
-        this.runs = runs;
+        log = new PersistentSessionLog(history, events, runs);
         this.catalog = catalog;
         this.tools = tools;
         this.model = model;
@@ -87,25 +75,25 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
 
     private string SessionId => this.GetPrimaryKeyString();
 
-    private AgentSessionState Session => state.State;
+    private RunEngine Engine => engine ?? throw new InvalidOperationException("The session is not activated.");
+
+    private StepCalls Calls => calls ?? throw new InvalidOperationException("The session is not activated.");
+
+    private SessionReadModel Reads => reads ?? throw new InvalidOperationException("The session is not activated.");
 
     /// <inheritdoc />
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         // The token is the silo's: cancelled only when the silo is killed or its graceful stop has
         // given up. Model and tool calls use it so a crash-stop abandons them (the run resumes
         // from its journal on the next owner) instead of holding the silo.
         stopping = cancellationToken;
-        Publish(Snapshot());
-        if (Session.Active is { Status: RunStatus.Running } active)
-        {
-            // No driver survives its activation: whatever stopped the last one (a crash, a takeover,
-            // an idle deactivation), the run continues from its journal here.
-            StartDriver($"resumed from its journal on silo {RuntimeIdentity}");
-            LogResuming(logger, SessionId, active.RunId, active.Steps.Count);
-        }
-
-        return Task.CompletedTask;
+        engine = new RunEngine(SessionId, () => state.State, log, catalog, tools, modelOptions, delegation, timeProvider, logger, RuntimeIdentity);
+        calls = new StepCalls(SessionId, engine, tools, model, timeProvider, logger);
+        reads = new SessionReadModel(SessionId, log, timeProvider, stopping);
+        reads.Publish(state.State);
+        engine.Activate();
+        await ApplyAsync();
     }
 
     /// <inheritdoc />
@@ -118,50 +106,148 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
     /// <inheritdoc />
     public async Task<SessionInfo> CreateAsync(string agent)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(agent);
-        catalog.Get(agent);
-        if (Session.Agent is { } existing)
-        {
-            return string.Equals(existing, agent, StringComparison.Ordinal)
-                ? new SessionInfo(SessionId, existing, Created: false)
-                : throw new SessionConflictException($"Session '{SessionId}' already exists for agent '{existing}'; it cannot be created again for agent '{agent}'.");
-        }
-
-        Session.Agent = agent;
-        Session.CreatedAt = timeProvider.GetUtcNow();
-        await state.WriteStateAsync(stopping);
-        PublishAfterCommit();
-        LogCreated(logger, SessionId, agent);
-        return new SessionInfo(SessionId, agent, Created: true);
+        var info = Engine.Create(agent);
+        await ApplyAsync();
+        return info;
     }
+
+    /// <inheritdoc />
+    public async Task<RunSubmission> SubmitAsync(string text)
+    {
+        var submission = Engine.Submit(text);
+        await ApplyAsync();
+        return submission;
+    }
+
+    /// <inheritdoc />
+    public async Task<RunSubmission> StartDelegatedAsync(DelegatedRun request)
+    {
+        var submission = Engine.StartDelegated(request);
+        await ApplyAsync();
+        return submission;
+    }
+
+    /// <inheritdoc />
+    public Task<RunView> CancelRunAsync(string runId) => CancelAsync(runId, reason: null);
+
+    /// <inheritdoc />
+    public Task<RunView> CancelWithManagerAsync(string runId, string reason)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        return CancelAsync(runId, reason);
+    }
+
+    /// <inheritdoc />
+    public async Task<RunView> DecideApprovalAsync(string runId, string callId, bool approve)
+    {
+        var view = Engine.DecideApproval(runId, callId, approve);
+        await ApplyAsync();
+        return view;
+    }
+
+    /// <inheritdoc />
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        Engine.Tick(reminderName, DriverAlive);
+        await ApplyAsync();
+    }
+
+    /// <inheritdoc />
+    public Task<RunView?> GetRunAsync(string runId) => Reads.GetRunAsync(runId);
+
+    /// <inheritdoc />
+    public Task<RunView?> WaitForRunAsync(string runId, TimeSpan timeout) => Reads.WaitForRunAsync(runId, timeout);
+
+    /// <inheritdoc />
+    public Task<RunEventPage> GetRunEventsAsync(string runId, long after, TimeSpan wait) => Reads.GetRunEventsAsync(runId, after, wait);
 
     /// <inheritdoc />
     public Task<SessionInfo?> GetInfoAsync() =>
-        Task.FromResult(published.Agent is { } agent ? new SessionInfo(SessionId, agent, Created: false) : null);
+        Task.FromResult(Reads.Agent is { } agent ? new SessionInfo(SessionId, agent, Created: false) : null);
 
     /// <inheritdoc />
     public async Task<SessionView?> GetAsync() =>
-        published.Agent is { } agent ? new SessionView(SessionId, agent, await ReadHistoryAsync(), published.CurrentAgent) : null;
+        Reads.Agent is { } agent ? new SessionView(SessionId, agent, await Reads.ReadHistoryAsync(), Reads.CurrentAgent) : null;
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync() =>
-        published.Agent is null ? [] : await ReadHistoryAsync();
+        Reads.Agent is null ? [] : await Reads.ReadHistoryAsync();
 
-    private async Task<IReadOnlyList<HistoryEntry>> ReadHistoryAsync()
+    /// <summary>Cancels a run; a null <paramref name="reason"/> is a person's request.</summary>
+    private async Task<RunView> CancelAsync(string runId, string? reason)
     {
-        var end = published.History;
-        var entries = new List<HistoryEntry>((int)Math.Min(end, ReadPageSize));
-        while (entries.Count < end)
+        if (Engine.Cancel(runId, reason) is not { } view)
         {
-            var page = await history.ReadAsync(entries.Count, (int)Math.Min(ReadPageSize, end - entries.Count), stopping);
-            if (page.Count == 0)
-            {
-                break;
-            }
-
-            entries.AddRange(page);
+            var finished = await Reads.GetRunAsync(runId) ?? throw new RunNotFoundException($"Run '{runId}' does not exist.");
+            return finished.Status == RunStatus.Cancelled
+                ? finished
+                : throw new RunConflictException($"Run '{runId}' has already ended: {finished.Status}{(finished.Reason is null ? string.Empty : $" ({finished.Reason})")}.");
         }
 
-        return entries;
+        await ApplyAsync();
+        return view;
     }
+
+    /// <summary>Applies what the engine's last change asks for, in this turn: reminders, the driver, the state write; after the commit, publication and cancellations.</summary>
+    private async Task ApplyAsync()
+    {
+        var effects = Engine.TakeEffects();
+        foreach (var change in effects.Reminders)
+        {
+            if (change.Due is not { } due)
+            {
+                await UnregisterReminder(new NamedReminder(change.Name));
+            }
+            else if (change.Period > TimeSpan.Zero)
+            {
+                await RegisterOrUpdateReminder(change.Name, due, change.Period);
+            }
+            else
+            {
+                await RegisterOrUpdateReminder(change.Name, due);
+            }
+        }
+
+        if (effects.Driver is { } driver)
+        {
+            if (driver.Start)
+            {
+                StartDriver(driver.ResumeReason);
+            }
+            else
+            {
+                StopDriver();
+            }
+        }
+
+        foreach (var cancellation in effects.Cancellations)
+        {
+            AfterCommit(() => _ = CancelSpecialistsAsync(cancellation.RunIds, cancellation.Reason));
+        }
+
+        if (effects.StateChanged)
+        {
+            await state.WriteStateAsync(stopping);
+            PublishAfterCommit();
+        }
+    }
+
+    /// <summary>Publishes the state as this turn leaves it, once the turn has committed (before its caller is answered).</summary>
+    private void PublishAfterCommit()
+    {
+        if (publishQueued)
+        {
+            return;
+        }
+
+        publishQueued = true;
+        AfterCommit(() =>
+        {
+            publishQueued = false;
+            Reads.Publish(state.State);
+        });
+    }
+
+    /// <summary>A reminder named for unregistering, whether or not this activation registered it.</summary>
+    private sealed record NamedReminder(string ReminderName) : IGrainReminder;
 }

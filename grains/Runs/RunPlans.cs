@@ -1,0 +1,23 @@
+using AgentGrains.Grains.Agents;
+using AgentGrains.Grains.Tools;
+using Microsoft.Extensions.AI;
+
+namespace AgentGrains.Grains.Runs;
+
+/// <summary>The driver's next action, decided from the journal by <see cref="RunEngine.PlanAsync"/>.</summary>
+public abstract record DriverPlan;
+
+/// <summary>Ask the model for step <paramref name="Step"/>; <paramref name="TimeoutIsWallTime"/> when the run's wall-time budget ends before the model timeout.</summary>
+public sealed record ModelPlan(string RunId, int Step, List<ChatMessage> Messages, ChatOptions Options, TimeSpan Timeout, bool TimeoutIsWallTime, AgentDefinition Agent) : DriverPlan;
+
+/// <summary>One call of a journaled reply to (re-)invoke with its key.</summary>
+public sealed record PlannedCall(int Index, string CallId, string Name, string Arguments);
+
+/// <summary>The calls of a journaled reply to (re-)invoke; <paramref name="WallTimeEnd"/> is when the run's wall-time budget runs out (approval waits excluded so far).</summary>
+public sealed record ToolsPlan(string RunId, int Step, List<PlannedCall> Calls, AgentDefinition Agent, IReadOnlyList<string> Path, DateTimeOffset WallTimeEnd) : DriverPlan;
+
+/// <summary>A model call's reply, or the status and reason it ends the run with.</summary>
+public sealed record ModelOutcome(ChatResponse? Response, string? FailStatus, string? Reason, double DurationMs);
+
+/// <summary>A tool's or a specialist's result; a specialist's carries the tokens and cost of its run (and its descendants').</summary>
+public sealed record ToolOutcome(ToolResult Result, double DurationMs, long DelegatedTokens = 0, decimal? DelegatedCost = null);
