@@ -65,6 +65,6 @@ public static class AgentSessionsSiloBuilderExtensions
             .Validate(static o => o.PollWait > TimeSpan.Zero, "Delegation:PollWait must be a positive duration, e.g. 00:00:10.")
             .ValidateOnStart();
         services.AddHostedService<AgentCatalogStartupCheck>();
-        return builder.AddGrain<IAgentSessionGrain, AgentSessionGrain>();
+        return builder.AddGrain<IAgentSessionGrain, RuntimeSessionGrain>();
     }
 }

@@ -1,3 +1,5 @@
+using Orleans;
+
 namespace AgentGrains.GrainInterfaces.Runs;
 
 /// <summary>A manager's call of a specialist, as the specialist's session receives it.</summary>
@@ -6,4 +8,6 @@ namespace AgentGrains.GrainInterfaces.Runs;
 /// <param name="ParentRunId">The manager run that calls.</param>
 /// <param name="Path">The agents from the root manager down to the caller, the caller last.</param>
 /// <remarks>Sent with an idempotency key derived from the manager call's key, which is what makes a repeated request find the first one's run.</remarks>
+[GenerateSerializer]
+[Alias("agentgrains.DelegatedRun")]
 public sealed record DelegatedRun(string Agent, string Input, string ParentRunId, IReadOnlyList<string> Path);

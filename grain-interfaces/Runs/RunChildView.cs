@@ -1,3 +1,5 @@
+using Orleans;
+
 namespace AgentGrains.GrainInterfaces.Runs;
 
 /// <summary>A specialist run under a manager run: one node of the run tree.</summary>
@@ -9,6 +11,8 @@ namespace AgentGrains.GrainInterfaces.Runs;
 /// <param name="Silo">The silo that holds the specialist's session, when read from the run itself.</param>
 /// <param name="Tokens">Tokens the specialist run used itself, when read from the run itself.</param>
 /// <param name="Children">The specialist's own specialist runs, when read from the run itself.</param>
+[GenerateSerializer]
+[Alias("agentgrains.RunChildView")]
 public sealed record RunChildView(
     string RunId,
     string Agent,

@@ -1,3 +1,5 @@
+using Orleans;
+
 namespace AgentGrains.GrainInterfaces.Runs;
 
 /// <summary>One journal event of a run: what the run's event stream sends.</summary>
@@ -16,6 +18,8 @@ namespace AgentGrains.GrainInterfaces.Runs;
 /// <param name="ChildRunId">For <c>delegation.started</c>: the specialist run the call started (or found started).</param>
 /// <param name="Path">For an event of a specialist run in its manager's stream: the agents from the root down to the run it belongs to; null for the run's own events.</param>
 /// <param name="Agent">For <c>delegation.started</c>: the specialist agent; for <c>agent.handoff</c>: the agent that takes over.</param>
+[GenerateSerializer]
+[Alias("agentgrains.RunEvent")]
 public sealed record RunEvent(
     long Sequence,
     string RunId,

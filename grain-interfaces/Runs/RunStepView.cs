@@ -1,3 +1,5 @@
+using Orleans;
+
 namespace AgentGrains.GrainInterfaces.Runs;
 
 /// <summary>One step of a run: a model call and the tool calls of its reply.</summary>
@@ -6,6 +8,8 @@ namespace AgentGrains.GrainInterfaces.Runs;
 /// <param name="InputTokens">Input tokens the model reported for it.</param>
 /// <param name="OutputTokens">Output tokens the model reported for it.</param>
 /// <param name="ToolCalls">The calls of its reply, in the model's order.</param>
+[GenerateSerializer]
+[Alias("agentgrains.RunStepView")]
 public sealed record RunStepView(
     int Step,
     double ModelDurationMs,

@@ -1,3 +1,5 @@
+using Orleans;
+
 namespace AgentGrains.GrainInterfaces.Runs;
 
 /// <summary>One tool call of a run.</summary>
@@ -10,6 +12,8 @@ namespace AgentGrains.GrainInterfaces.Runs;
 /// <param name="IdempotencyKey">The key the tool received: <c>{runId}:{step}:{callIndex}</c>, the same on every attempt.</param>
 /// <param name="Risk">The tool's declared risk level (for approvers).</param>
 /// <param name="DurationMs">How long the call that produced the journaled result took.</param>
+[GenerateSerializer]
+[Alias("agentgrains.RunToolCallView")]
 public sealed record RunToolCallView(
     int Step,
     int CallIndex,

@@ -1,3 +1,5 @@
+using Orleans;
+
 namespace AgentGrains.GrainInterfaces.Runs;
 
 /// <summary>A run as its session last committed it.</summary>
@@ -23,6 +25,8 @@ namespace AgentGrains.GrainInterfaces.Runs;
 /// <param name="Children">The specialist runs this run delegated to, in call order (the gateway fills in their own children).</param>
 /// <param name="DelegatedTokens">Tokens its finished specialist runs used (theirs and their descendants'); they count toward this run's token budget.</param>
 /// <param name="DelegatedCost">What its finished specialist runs cost; counts toward this run's cost budget.</param>
+[GenerateSerializer]
+[Alias("agentgrains.RunView")]
 public sealed record RunView(
     string RunId,
     string SessionId,

@@ -1,3 +1,5 @@
+using Orleans;
+
 namespace AgentGrains.GrainInterfaces.Sessions;
 
 /// <summary>One message of a conversation, as stored (one row each, append-only).</summary>
@@ -7,6 +9,8 @@ namespace AgentGrains.GrainInterfaces.Sessions;
 /// <param name="ToolCalls">For an assistant message that called tools: the calls it made.</param>
 /// <param name="ToolCallId">For a tool message: the call it answers.</param>
 /// <param name="ToolName">For a tool message: the tool that ran.</param>
+[GenerateSerializer]
+[Alias("agentgrains.HistoryEntry")]
 public sealed record HistoryEntry(
     string Role,
     string Content,

@@ -1,3 +1,5 @@
+using Orleans;
+
 namespace AgentGrains.GrainInterfaces.Sessions;
 
 /// <summary>The outcome of one user message.</summary>
@@ -7,4 +9,6 @@ namespace AgentGrains.GrainInterfaces.Sessions;
 /// <param name="Reply">The agent's final answer; null unless the run completed.</param>
 /// <param name="Reason">Why the run ended otherwise, or is still going.</param>
 /// <param name="Messages">The number of messages in the history at the run's last commit.</param>
+[GenerateSerializer]
+[Alias("agentgrains.SendResult")]
 public sealed record SendResult(string SessionId, string RunId, string Status, string? Reply, string? Reason, long Messages);

@@ -1,3 +1,5 @@
+using Orleans;
+
 namespace AgentGrains.GrainInterfaces.Sessions;
 
 /// <summary>A session with its whole history.</summary>
@@ -5,4 +7,6 @@ namespace AgentGrains.GrainInterfaces.Sessions;
 /// <param name="Agent">The agent it was created for.</param>
 /// <param name="History">The conversation, oldest first.</param>
 /// <param name="CurrentAgent">The agent answering new messages once a handoff moved the conversation; null while it is <paramref name="Agent"/>.</param>
+[GenerateSerializer]
+[Alias("agentgrains.SessionView")]
 public sealed record SessionView(string SessionId, string Agent, IReadOnlyList<HistoryEntry> History, string? CurrentAgent = null);

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Orleans;
 
 namespace AgentGrains.GrainInterfaces.Specialists;
 
@@ -6,6 +7,8 @@ namespace AgentGrains.GrainInterfaces.Specialists;
 /// <param name="Question">The user's question, as asked.</param>
 /// <param name="Findings">Every finding to write from, de-duplicated by document; the report cites only these.</param>
 /// <remarks>The analyst's answer is the report as plain text, each claim followed by a citation such as <c>[idempotency-keys]</c>.</remarks>
+[GenerateSerializer]
+[Alias("agentgrains.AnalysisRequest")]
 public sealed record AnalysisRequest(
     [property: Description("The user's question, as asked.")]
     string Question,

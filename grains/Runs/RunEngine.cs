@@ -84,6 +84,9 @@ public sealed partial class RunEngine
 
     private AgentSessionState Session => session();
 
+    /// <summary>Whether anything was changed or asked for since the last <see cref="TakeEffects"/>.</summary>
+    public bool HasChanges => !effects.IsEmpty;
+
     /// <summary>What the changes since the last call ask of the grain; starts a new, empty set.</summary>
     public SessionEffects TakeEffects()
     {

@@ -1,4 +1,7 @@
 using AgentGrains.Grains.Runs;
+using Microsoft.Extensions.Logging;
+using Orleans;
+using Orleans.Runtime;
 
 namespace AgentGrains.Grains.Sessions;
 
@@ -12,29 +15,26 @@ public sealed partial class AgentSessionGrain
 
     private bool DriverAlive => driverTask is { IsCompleted: false };
 
-    /// <summary>Starts a new driver for the active run, stopping the current one; call on the grain's scheduler.</summary>
+    /// <summary>Starts a new driver for the active run, stopping the current one.</summary>
     /// <remarks>
-    /// The driver's first act is a turn, which runs only after the current turn has committed, so a
-    /// driver started from a turn never acts on writes that could still be rolled back.
+    /// The driver runs on the activation's scheduler but is not a turn: its first act is a turn
+    /// (<see cref="InTurnAsync{T}"/>), which Orleans runs only after the current one has ended, so it
+    /// never acts on a change that has not committed.
     /// </remarks>
     private void StartDriver(string? resumeReason)
     {
         StopDriver();
         var current = ++generation;
-        var cancellation = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        var cancellation = CancellationTokenSource.CreateLinkedTokenSource(Stopping);
         driverCancellation = cancellation;
-        var token = cancellation.Token;
-        // Off the grain's scheduler: the driver is not grain code; it reaches grain state only through turns.
-        driverTask = Task.Run(() => DriveAsync(current, resumeReason, token), CancellationToken.None);
+        driverTask = DriveAsync(current, resumeReason, cancellation.Token);
     }
 
     private void StopDriver()
     {
         generation++;
-        // Disposed here, on the grain's scheduler, and never by the driver: a driver that ended by
-        // itself (its run waits for an approval) would otherwise leave a disposed source behind,
-        // and the next stop (the approval, a cancellation, a deactivation) would throw on it.
-        // A driver still running holds only the cancelled token, which stays valid.
+        // Disposed here and never by the driver: a driver that ended by itself (its run waits for an
+        // approval) would otherwise leave a disposed source behind for the next stop to trip on.
         if (driverCancellation is { } cancellation)
         {
             cancellation.Cancel();
@@ -48,24 +48,29 @@ public sealed partial class AgentSessionGrain
     /// <summary>The driver: plans in a turn, makes the slow call outside any turn, journals the outcome in a turn; until the run stops going on.</summary>
     private async Task DriveAsync(int driver, string? resumeReason, CancellationToken cancellationToken)
     {
+        // Yield first: the turn that started the driver finishes (and commits) before the driver plans.
+        await Task.Yield();
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
                 var reason = resumeReason;
                 resumeReason = null;
-                var plan = await RunTurnAsync(() => PlanTurnAsync(driver, reason)).ConfigureAwait(false);
+                var plan = await InTurnAsync(() => PlanTurnAsync(driver, reason));
                 switch (plan)
                 {
                     case ModelPlan call:
-                        var outcome = await Calls.CallModelAsync(call, cancellationToken).ConfigureAwait(false);
-                        var early = outcome.Response is { } response ? await Calls.RunEarlyAsync(call, response, cancellationToken).ConfigureAwait(false) : null;
+                        // Off the scheduler: a model client that blocks must not hold the session.
+                        var outcome = await Task.Run(() => Calls.CallModelAsync(call, cancellationToken), CancellationToken.None);
+                        var early = outcome.Response is { } response
+                            ? await Task.Run(() => Calls.RunEarlyAsync(call, response, cancellationToken), CancellationToken.None)
+                            : null;
                         cancellationToken.ThrowIfCancellationRequested();
-                        await RunTurnAsync(() => ChangeAsync(() => Engine.RecordModelReply(call, outcome, early))).ConfigureAwait(false);
+                        await InTurnAsync(() => ChangeTurnAsync(() => Engine.RecordModelReply(call, outcome, early)));
                         break;
                     case ToolsPlan tools:
                         // In parallel: tools, and specialist runs on whichever silos own their sessions.
-                        await Task.WhenAll(tools.Calls.Select(c => RunCallAsync(tools, c, cancellationToken))).ConfigureAwait(false);
+                        await Task.WhenAll(tools.Calls.Select(c => RunCallAsync(tools, c, cancellationToken)));
                         break;
                     default:
                         return;
@@ -74,12 +79,12 @@ public sealed partial class AgentSessionGrain
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // Stopped: the run ended, was cancelled, or another driver took over.
+            // Stopped: the run ended, was cancelled, another driver took over, or the activation went away.
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // The activation was reset or closed under the driver: a turn could not run or commit.
-            // Nothing unjournaled is lost for good; the next activation or the watchdog resumes the run.
+            // A turn could not run or commit (the activation went stale or away). Nothing unjournaled
+            // is lost for good: the next activation or the watchdog resumes the run from its journal.
             LogDriverStopped(logger, SessionId, ex.Message, ex);
         }
     }
@@ -87,12 +92,12 @@ public sealed partial class AgentSessionGrain
     /// <summary>Decides the driver's next action (a turn); null for a driver that was replaced.</summary>
     private async Task<DriverPlan?> PlanTurnAsync(int driver, string? resumeReason)
     {
-        if (driver != generation)
+        if (driver != generation || stale is not null)
         {
             return null;
         }
 
-        var plan = await Engine.PlanAsync(resumeReason, stopping);
+        var plan = await Engine.PlanAsync(resumeReason, Stopping);
         await ApplyAsync();
         return plan;
     }
@@ -101,16 +106,55 @@ public sealed partial class AgentSessionGrain
     private async Task RunCallAsync(ToolsPlan plan, PlannedCall call, CancellationToken cancellationToken)
     {
         var outcome = Engine.IsSpecialistCall(plan.Agent, call.Name)
-            ? await DelegateAsync(plan, call, cancellationToken).ConfigureAwait(false)
-            : await Calls.InvokeToolAsync(plan, call, cancellationToken).ConfigureAwait(false);
+            ? await DelegateAsync(plan, call, cancellationToken)
+            : await Task.Run(() => Calls.InvokeToolAsync(plan, call, cancellationToken), CancellationToken.None);
         cancellationToken.ThrowIfCancellationRequested();
-        await RunTurnAsync(() => ChangeAsync(() => Engine.RecordToolResult(plan.RunId, plan.Step, call.Index, outcome))).ConfigureAwait(false);
+        await InTurnAsync(() => ChangeTurnAsync(() => Engine.RecordToolResult(plan.RunId, plan.Step, call.Index, outcome)));
     }
 
-    /// <summary>Runs an engine change and applies what it asks for (the body of a turn).</summary>
-    private Task ChangeAsync(Action change)
+    /// <summary>Runs an engine change of the driver and commits it (the body of a turn); a stale activation changes nothing.</summary>
+    private async Task<bool> ChangeTurnAsync(Action change)
     {
-        change();
-        return ApplyAsync();
+        if (stale is not null)
+        {
+            return false;
+        }
+
+        Change(change);
+        await ApplyAsync();
+        return true;
     }
+
+    /// <summary>Runs <paramref name="work"/> as a turn of this activation: never alongside a request or another turn.</summary>
+    /// <remarks>
+    /// A one-shot grain timer that does not interleave is delivered like a request, so the work sees
+    /// the state between two committed changes. The timer keeps the activation alive while queued;
+    /// if the activation goes away first, the wait ends with <see cref="OperationCanceledException"/>.
+    /// </remarks>
+    private Task<T> InTurnAsync<T>(Func<Task<T>> work)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        IGrainTimer? timer = null;
+        timer = this.RegisterGrainTimer(
+            async () =>
+            {
+                timer?.Dispose();
+                try
+                {
+                    done.TrySetResult(await work());
+                }
+                catch (Exception ex)
+                {
+                    done.TrySetException(ex);
+                }
+            },
+            new GrainTimerCreationOptions { DueTime = TimeSpan.Zero, Period = Timeout.InfiniteTimeSpan, KeepAlive = true });
+        return done.Task.WaitAsync(Stopping);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: the run driver stopped ({Reason}); the run resumes from its journal")]
+    private static partial void LogDriverStopped(ILogger logger, string sessionId, string reason, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: this activation stops committing and deactivates: {Reason}")]
+    private static partial void LogRetired(ILogger logger, string sessionId, string reason);
 }

@@ -1,37 +1,47 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using AgentGrains.Grains.Agents;
 using AgentGrains.Grains.Delegation;
 using AgentGrains.Grains.Models;
 using AgentGrains.Grains.Runs;
 using AgentGrains.Grains.Tools;
+using AgentGrains.GrainInterfaces.Messages;
 using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
-using AgentGrains.Runtime;
-using AgentGrains.Runtime.Persistence;
-using AgentGrains.Runtime.Reminders;
+using AgentGrains.Storage.Journal;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans;
+using Orleans.Runtime;
 
 namespace AgentGrains.Grains.Sessions;
 
-/// <summary>One conversation with one agent: takes its messages, commits each change to its journal and keeps its runs going.</summary>
+/// <summary>One conversation with one agent, as an Orleans grain: takes its messages, commits each change to the session journal, handles its reminders.</summary>
 /// <remarks>
-/// <para>A thin shell. Every decision about runs is made by a <see cref="RunEngine"/> (a plain class);
-/// the grain applies what it asks for (<see cref="SessionEffects"/>: reminders, the driver,
-/// cancellations after the commit), commits the state with the appended rows in one step, and
-/// publishes the committed state to readers (<see cref="SessionReadModel"/>).</para>
-/// <para><b>Storage.</b> The <c>session</c> state holds the agent name, counters, the active run
-/// and the queue behind it. Three append-only logs hold everything that grows: <c>history</c>
-/// (the conversation), <c>events</c> (the runs' journal) and <c>runs</c> (one row per finished run).</para>
-/// <para><b>Steps.</b> A run is driven by a background task of the activation (the driver), which
-/// makes the slow calls (<see cref="StepCalls"/>, specialists) outside any turn and journals each
-/// outcome in a short turn of its own, so the session answers queries, cancellation and approvals
-/// between steps.</para>
+/// <para><b>A thin shell.</b> Every decision about runs is made by a <see cref="RunEngine"/> (a plain
+/// class). The grain applies what the engine asks for (<see cref="SessionEffects"/>: reminders, the
+/// driver, cancellations), commits the state with the appended rows and the message's idempotency
+/// record as one step of the session's journal (<see cref="ISessionJournal"/>), then publishes the
+/// committed state to readers (<see cref="SessionReadModel"/>) before the caller is answered.</para>
+/// <para><b>Exactly once.</b> A message sent with an idempotency key (<see cref="IdempotencyKey"/>)
+/// is recorded in the commit that accepts it; a retry with the key gets the first outcome. A commit
+/// is conditioned on the journal version this activation read, so a second or stale activation
+/// (Orleans' directory may briefly allow one while membership changes) cannot commit: its commit is
+/// refused, it stops its driver and deactivates, and its caller gets a transient
+/// <see cref="SessionUnavailableException"/> to retry with the same key.</para>
+/// <para><b>Steps.</b> The driver (a task of the activation) makes the slow calls outside any turn
+/// and journals each outcome in a turn of its own (a one-shot grain timer, which Orleans runs like a
+/// request, never alongside one), so the session answers reads, cancellation and approvals between
+/// steps. Reads interleave (<c>[AlwaysInterleave]</c>) and see only what has committed.</para>
 /// </remarks>
-public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemindable
+[GrainType("agent-session")]
+public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemindable, IDisposable
 {
-    private readonly IPersistentState<AgentSessionState> state;
-    private readonly PersistentSessionLog log;
+    private static readonly JsonSerializerOptions OutcomeJson = new(JsonSerializerDefaults.Web);
+
+    private readonly ISessionJournal journal;
     private readonly AgentCatalog catalog;
     private readonly ToolRegistry tools;
     private readonly IChatClient model;
@@ -39,19 +49,18 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
     private readonly DelegationOptions delegation;
     private readonly TimeProvider timeProvider;
     private readonly ILogger<AgentSessionGrain> logger;
+    private readonly CancellationTokenSource deactivating = new();
+    private readonly Dictionary<string, IGrainReminder> reminders = new(StringComparer.Ordinal);
 
-    private CancellationToken stopping;
+    private SessionJournalLog? log;
     private RunEngine? engine;
     private StepCalls? calls;
     private SessionReadModel? reads;
-    private bool publishQueued;
+    private string? stale;
 
-    /// <summary>Created by the runtime for each activation.</summary>
+    /// <summary>Created by Orleans for each activation.</summary>
     public AgentSessionGrain(
-        [PersistentState("session")] IPersistentState<AgentSessionState> state,
-        [PersistentLog("history")] IPersistentLog<HistoryEntry> history,
-        [PersistentLog("events")] IPersistentLog<RunEvent> events,
-        [PersistentLog("runs")] IPersistentLog<RunState> runs,
+        ISessionJournal journal,
         AgentCatalog catalog,
         ToolRegistry tools,
         IChatClient model,
@@ -62,8 +71,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
     {
         ArgumentNullException.ThrowIfNull(modelOptions);
         ArgumentNullException.ThrowIfNull(delegation);
-        this.state = state;
-        log = new PersistentSessionLog(history, events, runs);
+        this.journal = journal;
         this.catalog = catalog;
         this.tools = tools;
         this.model = model;
@@ -75,6 +83,12 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
 
     private string SessionId => this.GetPrimaryKeyString();
 
+    // Cancelled when the activation goes away: abandons in-flight model and tool calls (the run
+    // resumes from its journal on the next activation) and answers waiting readers.
+    private CancellationToken Stopping => deactivating.Token;
+
+    private SessionJournalLog Log => log ?? throw new InvalidOperationException("The session is not activated.");
+
     private RunEngine Engine => engine ?? throw new InvalidOperationException("The session is not activated.");
 
     private StepCalls Calls => calls ?? throw new InvalidOperationException("The session is not activated.");
@@ -84,127 +98,199 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        // The token is the silo's: cancelled only when the silo is killed or its graceful stop has
-        // given up. Model and tool calls use it so a crash-stop abandons them (the run resumes
-        // from its journal on the next owner) instead of holding the silo.
-        stopping = cancellationToken;
-        engine = new RunEngine(SessionId, () => state.State, log, catalog, tools, modelOptions, delegation, timeProvider, logger, RuntimeIdentity);
+        log = await SessionJournalLog.LoadAsync(journal, SessionId, cancellationToken);
+        engine = new RunEngine(SessionId, () => log.State, log, catalog, tools, modelOptions, delegation, timeProvider, logger, RuntimeIdentity);
         calls = new StepCalls(SessionId, engine, tools, model, timeProvider, logger);
-        reads = new SessionReadModel(SessionId, log, timeProvider, stopping);
-        reads.Publish(state.State);
+        reads = new SessionReadModel(SessionId, log, timeProvider, Stopping);
+        reads.Publish(log.State);
+        // A running run continues from its journal: no driver survives its activation.
         engine.Activate();
         await ApplyAsync();
     }
 
     /// <inheritdoc />
-    public override Task OnDeactivateAsync(CancellationToken cancellationToken)
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         StopDriver();
+        deactivating.Cancel();
         return Task.CompletedTask;
     }
 
     /// <inheritdoc />
-    public async Task<SessionInfo> CreateAsync(string agent)
-    {
-        var info = Engine.Create(agent);
-        await ApplyAsync();
-        return info;
-    }
+    public void Dispose() => deactivating.Dispose();
 
     /// <inheritdoc />
-    public async Task<RunSubmission> SubmitAsync(string text)
-    {
-        var submission = Engine.Submit(text);
-        await ApplyAsync();
-        return submission;
-    }
+    public Task<SessionInfo> CreateAsync(string agent) =>
+        AcceptAsync(nameof(CreateAsync), agent, () => Engine.Create(agent));
 
     /// <inheritdoc />
-    public async Task<RunSubmission> StartDelegatedAsync(DelegatedRun request)
-    {
-        var submission = Engine.StartDelegated(request);
-        await ApplyAsync();
-        return submission;
-    }
+    public Task<RunSubmission> SubmitAsync(string text) =>
+        AcceptAsync(nameof(SubmitAsync), text, () => Engine.Submit(text));
 
     /// <inheritdoc />
-    public Task<RunView> CancelRunAsync(string runId) => CancelAsync(runId, reason: null);
+    public Task<RunSubmission> StartDelegatedAsync(DelegatedRun request) =>
+        AcceptAsync(nameof(StartDelegatedAsync), JsonSerializer.Serialize(request, OutcomeJson), () => Engine.StartDelegated(request));
+
+    /// <inheritdoc />
+    public Task<RunView> CancelRunAsync(string runId) =>
+        AcceptAsync(nameof(CancelRunAsync), runId, () => Engine.Cancel(runId, reason: null), () => FinishedAsCancelledAsync(runId));
 
     /// <inheritdoc />
     public Task<RunView> CancelWithManagerAsync(string runId, string reason)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
-        return CancelAsync(runId, reason);
+        return AcceptAsync(nameof(CancelWithManagerAsync), $"{runId}\n{reason}", () => Engine.Cancel(runId, reason), () => FinishedAsCancelledAsync(runId));
     }
 
     /// <inheritdoc />
-    public async Task<RunView> DecideApprovalAsync(string runId, string callId, bool approve)
-    {
-        var view = Engine.DecideApproval(runId, callId, approve);
-        await ApplyAsync();
-        return view;
-    }
+    public Task<RunView> DecideApprovalAsync(string runId, string callId, bool approve) =>
+        AcceptAsync(nameof(DecideApprovalAsync), $"{runId}\n{callId}\n{approve}", () => Engine.DecideApproval(runId, callId, approve));
 
     /// <inheritdoc />
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        Engine.Tick(reminderName, DriverAlive);
+        ThrowIfStale();
+        Change(() => Engine.Tick(reminderName, DriverAlive));
         await ApplyAsync();
     }
 
     /// <inheritdoc />
-    public Task<RunView?> GetRunAsync(string runId) => Reads.GetRunAsync(runId);
-
-    /// <inheritdoc />
-    public Task<RunView?> WaitForRunAsync(string runId, TimeSpan timeout) => Reads.WaitForRunAsync(runId, timeout);
-
-    /// <inheritdoc />
-    public Task<RunEventPage> GetRunEventsAsync(string runId, long after, TimeSpan wait) => Reads.GetRunEventsAsync(runId, after, wait);
-
-    /// <inheritdoc />
-    public Task<SessionInfo?> GetInfoAsync() =>
-        Task.FromResult(Reads.Agent is { } agent ? new SessionInfo(SessionId, agent, Created: false) : null);
-
-    /// <inheritdoc />
-    public async Task<SessionView?> GetAsync() =>
-        Reads.Agent is { } agent ? new SessionView(SessionId, agent, await Reads.ReadHistoryAsync(), Reads.CurrentAgent) : null;
-
-    /// <inheritdoc />
-    public async Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync() =>
-        Reads.Agent is null ? [] : await Reads.ReadHistoryAsync();
-
-    /// <summary>Cancels a run; a null <paramref name="reason"/> is a person's request.</summary>
-    private async Task<RunView> CancelAsync(string runId, string? reason)
+    public Task<RunView?> GetRunAsync(string runId)
     {
-        if (Engine.Cancel(runId, reason) is not { } view)
+        ThrowIfStale();
+        return Reads.GetRunAsync(runId);
+    }
+
+    /// <inheritdoc />
+    public Task<RunView?> WaitForRunAsync(string runId, TimeSpan timeout)
+    {
+        ThrowIfStale();
+        return Reads.WaitForRunAsync(runId, timeout);
+    }
+
+    /// <inheritdoc />
+    public Task<RunEventPage> GetRunEventsAsync(string runId, long after, TimeSpan wait)
+    {
+        ThrowIfStale();
+        return Reads.GetRunEventsAsync(runId, after, wait);
+    }
+
+    /// <inheritdoc />
+    public Task<SessionInfo?> GetInfoAsync()
+    {
+        ThrowIfStale();
+        return Task.FromResult(Reads.Agent is { } agent ? new SessionInfo(SessionId, agent, Created: false) : null);
+    }
+
+    /// <inheritdoc />
+    public async Task<SessionView?> GetAsync()
+    {
+        ThrowIfStale();
+        return Reads.Agent is { } agent ? new SessionView(SessionId, agent, await Reads.ReadHistoryAsync(), Reads.CurrentAgent) : null;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync()
+    {
+        ThrowIfStale();
+        return Reads.Agent is null ? [] : await Reads.ReadHistoryAsync();
+    }
+
+    /// <summary>Handles a message: answers a retry from its record, else lets the engine change the session and commits the change with the message's record.</summary>
+    /// <param name="method">The message's kind (part of its fingerprint).</param>
+    /// <param name="request">What it asks (part of its fingerprint).</param>
+    /// <param name="change">The engine's change; returns the answer, or null when <paramref name="unchanged"/> answers.</param>
+    /// <param name="unchanged">Answers when the change found nothing to do.</param>
+    private async Task<T> AcceptAsync<T>(string method, string request, Func<T?> change, Func<Task<T>>? unchanged = null)
+        where T : class
+    {
+        ThrowIfStale();
+        var key = IdempotencyKey.Current;
+        var fingerprint = key is null ? null : Fingerprint(method, request);
+        if (key is not null && await Log.FindMessageAsync(key, Stopping) is { } earlier)
         {
-            var finished = await Reads.GetRunAsync(runId) ?? throw new RunNotFoundException($"Run '{runId}' does not exist.");
-            return finished.Status == RunStatus.Cancelled
-                ? finished
-                : throw new RunConflictException($"Run '{runId}' has already ended: {finished.Status}{(finished.Reason is null ? string.Empty : $" ({finished.Reason})")}.");
+            // A retry of a message already accepted: the first outcome, nothing processed again.
+            return string.Equals(earlier.Request, fingerprint, StringComparison.Ordinal)
+                ? JsonSerializer.Deserialize<T>(earlier.Outcome, OutcomeJson)!
+                : throw new MessageKeyReusedException($"Idempotency key '{key}' was already used for another message to session '{SessionId}'; use a new key for a new message.");
+        }
+
+        ThrowIfStale();
+        var result = Change(change);
+        if (result is null)
+        {
+            return await unchanged!();
+        }
+
+        if (key is not null && Engine.HasChanges)
+        {
+            Log.Record(new MessageRecord(key, fingerprint!, JsonSerializer.Serialize(result, OutcomeJson)));
         }
 
         await ApplyAsync();
-        return view;
+        return result;
     }
 
-    /// <summary>Applies what the engine's last change asks for, in this turn: reminders, the driver, the state write; after the commit, publication and cancellations.</summary>
+    /// <summary>Runs an engine change; a change that throws after staging anything leaves the activation unusable (it reloads from the journal).</summary>
+    private T Change<T>(Func<T> change)
+    {
+        try
+        {
+            return change();
+        }
+        catch (Exception ex) when (Log.HasStaged || Engine.HasChanges)
+        {
+            // Refusals come before any change; an exception after one is a bug, and the state in
+            // memory no longer matches the journal: never commit it.
+            Retire($"a change failed half-way: {ex.Message}");
+            throw;
+        }
+    }
+
+    private void Change(Action change) => Change(() =>
+    {
+        change();
+        return true;
+    });
+
+    /// <summary>Applies the engine's last change: registers reminders, commits, then publishes, unregisters, drives and cancels.</summary>
+    /// <remarks>
+    /// A reminder is registered before the commit that needs it (a crash in between leaves a
+    /// watchdog that finds nothing to do and unregisters itself) and unregistered after the commit
+    /// that ends its need (a crash in between leaves the same harmless tick).
+    /// </remarks>
     private async Task ApplyAsync()
     {
         var effects = Engine.TakeEffects();
         foreach (var change in effects.Reminders)
         {
-            if (change.Due is not { } due)
+            if (change.Due is { } due)
             {
-                await UnregisterReminder(new NamedReminder(change.Name));
+                // Orleans has no one-shot reminder: a one-shot ticks again after as long, unless its tick unregisters it.
+                reminders[change.Name] = await this.RegisterOrUpdateReminder(change.Name, due, change.Period > TimeSpan.Zero ? change.Period : due);
             }
-            else if (change.Period > TimeSpan.Zero)
+        }
+
+        if (effects.StateChanged || Log.HasStaged)
+        {
+            try
             {
-                await RegisterOrUpdateReminder(change.Name, due, change.Period);
+                await Log.CommitAsync(timeProvider.GetUtcNow(), Stopping);
             }
-            else
+            catch (Exception ex) when (ex is JournalConflictException or Storage.StorageException or OperationCanceledException)
             {
-                await RegisterOrUpdateReminder(change.Name, due);
+                Retire(ex is JournalConflictException ? $"another activation committed first ({ex.Message})" : $"its commit failed ({ex.Message})");
+                throw new SessionUnavailableException($"Session '{SessionId}' could not commit this change; nothing of it was written. Retry with the same idempotency key.");
+            }
+
+            Reads.Publish(Log.State);
+        }
+
+        foreach (var change in effects.Reminders)
+        {
+            if (change.Due is null)
+            {
+                await UnregisterAsync(change.Name);
             }
         }
 
@@ -222,32 +308,50 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
 
         foreach (var cancellation in effects.Cancellations)
         {
-            AfterCommit(() => _ = CancelSpecialistsAsync(cancellation.RunIds, cancellation.Reason));
-        }
-
-        if (effects.StateChanged)
-        {
-            await state.WriteStateAsync(stopping);
-            PublishAfterCommit();
+            _ = CancelSpecialistsAsync(cancellation.RunIds, cancellation.Reason);
         }
     }
 
-    /// <summary>Publishes the state as this turn leaves it, once the turn has committed (before its caller is answered).</summary>
-    private void PublishAfterCommit()
+    private async Task UnregisterAsync(string name)
     {
-        if (publishQueued)
+        if (!reminders.Remove(name, out var reminder))
         {
-            return;
+            reminder = await this.GetReminder(name);
         }
 
-        publishQueued = true;
-        AfterCommit(() =>
+        if (reminder is not null)
         {
-            publishQueued = false;
-            Reads.Publish(state.State);
-        });
+            await this.UnregisterReminder(reminder);
+        }
     }
 
-    /// <summary>A reminder named for unregistering, whether or not this activation registered it.</summary>
-    private sealed record NamedReminder(string ReminderName) : IGrainReminder;
+    /// <summary>Answers a cancellation of a run that has already ended: its view if it was cancelled, else a conflict.</summary>
+    private async Task<RunView> FinishedAsCancelledAsync(string runId)
+    {
+        var finished = await Reads.GetRunAsync(runId) ?? throw new RunNotFoundException($"Run '{runId}' does not exist.");
+        return finished.Status == RunStatus.Cancelled
+            ? finished
+            : throw new RunConflictException($"Run '{runId}' has already ended: {finished.Status}{(finished.Reason is null ? string.Empty : $" ({finished.Reason})")}.");
+    }
+
+    /// <summary>Stops this activation from committing anything more: its state no longer matches the journal.</summary>
+    private void Retire(string why)
+    {
+        stale ??= why;
+        StopDriver();
+        LogRetired(logger, SessionId, why);
+        DeactivateOnIdle();
+    }
+
+    private void ThrowIfStale()
+    {
+        if (stale is not null)
+        {
+            throw new SessionUnavailableException($"This activation of session '{SessionId}' is going away ({stale}); retry with the same idempotency key.");
+        }
+    }
+
+    /// <summary>What a message asks, as stored with its key: its kind and a hash of its arguments.</summary>
+    private static string Fingerprint(string method, string request) =>
+        $"{method}:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(request)))}";
 }

@@ -1,0 +1,181 @@
+using System.Text.Json;
+using AgentGrains.Grains.Runs;
+using AgentGrains.GrainInterfaces.Runs;
+using AgentGrains.GrainInterfaces.Sessions;
+using AgentGrains.Storage.Journal;
+
+namespace AgentGrains.Grains.Sessions;
+
+/// <summary>A session's journal as its activation holds it: the state, the streams' lengths, and what the current change has staged.</summary>
+/// <remarks>
+/// <para>A change stages its appends and message records here and <see cref="CommitAsync"/> writes them
+/// with the new state as one <see cref="JournalCommit"/>, conditioned on the version this activation
+/// read. A refused commit (<see cref="JournalConflictException"/>: another activation wrote first)
+/// leaves this object stale for good: the activation must stop using it and deactivate.</para>
+/// <para>Rows are JSON with web defaults (camelCase, unknown members ignored), the format the
+/// project has always stored, so a newer version of a type reads older rows and the other way round.</para>
+/// </remarks>
+internal sealed class SessionJournalLog : ISessionLog
+{
+    /// <summary>The conversation stream.</summary>
+    public const string HistoryStream = "history";
+
+    /// <summary>The runs' journal stream.</summary>
+    public const string EventsStream = "events";
+
+    /// <summary>The finished runs stream.</summary>
+    public const string RunsStream = "runs";
+
+    private static readonly string[] Streams = [HistoryStream, EventsStream, RunsStream];
+
+    private static readonly JsonSerializerOptions Json = CreateJson();
+
+    private readonly ISessionJournal journal;
+    private readonly string sessionId;
+    private readonly List<JournalAppend> appends = [];
+    private readonly List<MessageRecord> messages = [];
+    private readonly List<HistoryEntry> stagedHistory = [];
+    private readonly List<RunEvent> stagedEvents = [];
+    private long version;
+    private long history;
+    private long events;
+    private long runs;
+
+    private SessionJournalLog(ISessionJournal journal, string sessionId, JournalHead head, AgentSessionState state)
+    {
+        this.journal = journal;
+        this.sessionId = sessionId;
+        version = head.Version;
+        history = head.StreamLengths.GetValueOrDefault(HistoryStream);
+        events = head.StreamLengths.GetValueOrDefault(EventsStream);
+        runs = head.StreamLengths.GetValueOrDefault(RunsStream);
+        State = state;
+    }
+
+    /// <summary>The session's state: as committed, plus the current change's edits.</summary>
+    public AgentSessionState State { get; }
+
+    /// <summary>The journal version this activation last read or wrote.</summary>
+    public long Version => version;
+
+    /// <summary>Whether the current change has staged anything.</summary>
+    public bool HasStaged => appends.Count > 0 || messages.Count > 0;
+
+    /// <inheritdoc />
+    public long HistoryCount => history + stagedHistory.Count;
+
+    /// <inheritdoc />
+    public long EventCount => events + stagedEvents.Count;
+
+    /// <summary>Reads the session's head; a session that never committed starts empty.</summary>
+    /// <exception cref="Storage.StorageException">The database failed, or the stored state cannot be read.</exception>
+    public static async Task<SessionJournalLog> LoadAsync(ISessionJournal journal, string sessionId, CancellationToken cancellationToken)
+    {
+        var head = await journal.LoadAsync(sessionId, Streams, cancellationToken);
+        var state = head.State is null ? new AgentSessionState() : Read<AgentSessionState>(head.State, sessionId, "state");
+        return new SessionJournalLog(journal, sessionId, head, state);
+    }
+
+    /// <inheritdoc />
+    public void AppendHistory(HistoryEntry entry)
+    {
+        appends.Add(new JournalAppend(HistoryStream, HistoryCount, Write(entry)));
+        stagedHistory.Add(entry);
+    }
+
+    /// <inheritdoc />
+    public void AppendEvent(RunEvent entry)
+    {
+        appends.Add(new JournalAppend(EventsStream, EventCount, Write(entry)));
+        stagedEvents.Add(entry);
+    }
+
+    /// <inheritdoc />
+    public void AppendRun(RunState run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        // Runs end in number order, so a run's row is at its number − 1.
+        appends.Add(new JournalAppend(RunsStream, run.Number - 1, Write(run)));
+    }
+
+    /// <summary>Stages the idempotency record of the message the current change accepts.</summary>
+    public void Record(MessageRecord message) => messages.Add(message);
+
+    /// <summary>The record of a message accepted with <paramref name="key"/>: staged by the current change, or committed.</summary>
+    public async Task<MessageRecord?> FindMessageAsync(string key, CancellationToken cancellationToken) =>
+        messages.Find(m => string.Equals(m.Key, key, StringComparison.Ordinal))
+        ?? await journal.FindMessageAsync(sessionId, key, cancellationToken);
+
+    /// <summary>Commits the state with everything staged, conditioned on <see cref="Version"/>.</summary>
+    /// <exception cref="JournalConflictException">Another activation committed first; this one is stale.</exception>
+    /// <exception cref="Storage.StorageException">The database failed.</exception>
+    public async Task CommitAsync(DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var commit = new JournalCommit(sessionId, version, Write(State), [.. appends], [.. messages], at);
+        version = await journal.CommitAsync(commit, cancellationToken);
+        history += stagedHistory.Count;
+        events += stagedEvents.Count;
+        runs += appends.Count(static a => a.Stream == RunsStream);
+        appends.Clear();
+        messages.Clear();
+        stagedHistory.Clear();
+        stagedEvents.Clear();
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<HistoryEntry>> ReadHistoryAsync(long from, int count, CancellationToken cancellationToken) =>
+        ReadAsync(HistoryStream, history, stagedHistory, from, count, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<RunEvent>> ReadEventsAsync(long from, int count, CancellationToken cancellationToken) =>
+        ReadAsync(EventsStream, events, stagedEvents, from, count, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<RunState>> ReadRunsAsync(long from, int count, CancellationToken cancellationToken) =>
+        ReadAsync<RunState>(RunsStream, runs, [], from, count, cancellationToken);
+
+    /// <summary>Committed rows from <paramref name="from"/>, then the staged ones after them.</summary>
+    private async Task<IReadOnlyList<T>> ReadAsync<T>(string stream, long committed, List<T> staged, long from, int count, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(from);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var result = new List<T>(Math.Min(count, 256));
+        if (from < committed && count > 0)
+        {
+            foreach (var payload in await journal.ReadAsync(sessionId, stream, from, (int)Math.Min(count, committed - from), cancellationToken))
+            {
+                result.Add(Read<T>(payload, sessionId, stream));
+            }
+        }
+
+        for (var i = (int)Math.Max(0, from - committed); i < staged.Count && result.Count < count; i++)
+        {
+            result.Add(staged[i]);
+        }
+
+        return result;
+    }
+
+    private static string Write<T>(T value) => JsonSerializer.Serialize(value, Json);
+
+    private static T Read<T>(string payload, string sessionId, string what)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(payload, Json)
+                ?? throw new Storage.StorageException($"The {what} of session {sessionId} is stored as null.", isTransient: false);
+        }
+        catch (JsonException ex)
+        {
+            // A row that cannot be read is a loud error: the session never starts from a default that would overwrite it.
+            throw new Storage.StorageException($"The {what} of session {sessionId} cannot be read as {typeof(T).Name}: {ex.Message}", isTransient: false, ex);
+        }
+    }
+
+    private static JsonSerializerOptions CreateJson()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+}
