@@ -8,15 +8,20 @@ namespace AgentGrains.Storage.Journal;
 /// activation of the same session read an older version, so its commit is refused
 /// (<see cref="JournalConflictException"/>) and nothing of it is written.</para>
 /// <para>Nothing a commit writes grows with the session: the head is small and bounded by the
-/// caller, rows are only inserted. Implementations may put commits of many sessions into one
+/// caller, rows are only inserted, and <see cref="LoadAsync"/> finds a stream's length from its
+/// last row, never by counting. Implementations may put commits of many sessions into one
 /// transaction (group commit); each commit still succeeds or fails on its own.</para>
 /// <para>Storage knows nothing about what the payloads mean: they are opaque text (JSON), stored
-/// and returned verbatim.</para>
+/// and returned verbatim. PostgreSQL text cannot hold U+0000; a commit carrying it is refused
+/// with a non-transient <see cref="StorageException"/>.</para>
+/// <para>A session id is the grain's id: the rows of databases the pre-Orleans runtime wrote are
+/// keyed the same way, so their sessions load unchanged.</para>
 /// </remarks>
 public interface ISessionJournal
 {
     /// <summary>Reads a session's head and the length of each of <paramref name="streams"/>.</summary>
     /// <returns>Version 0 and no state for a session that never committed.</returns>
+    /// <remarks>The head and the lengths come from one snapshot: the lengths are those of the version returned.</remarks>
     /// <exception cref="StorageException">The database failed.</exception>
     Task<JournalHead> LoadAsync(string sessionId, IReadOnlyList<string> streams, CancellationToken cancellationToken);
 
@@ -29,7 +34,14 @@ public interface ISessionJournal
     Task<MessageRecord?> FindMessageAsync(string sessionId, string key, CancellationToken cancellationToken);
 
     /// <summary>Commits one step atomically; returns the head's new version (<see cref="JournalCommit.ExpectedVersion"/> + 1).</summary>
+    /// <remarks>
+    /// A commit handed to the writer is not taken back: cancelling <paramref name="cancellationToken"/>
+    /// then ends only the wait, and whether the commit landed is unknown, as after a transient
+    /// failure. Either way the caller reloads before writing again: a commit that did land moved the
+    /// head, so a retry from the old version is refused instead of applied twice.
+    /// </remarks>
     /// <exception cref="JournalConflictException">The head moved on (another activation committed), a row's position is taken, or a message key is already recorded; nothing was written.</exception>
     /// <exception cref="StorageException">The database failed; whether the commit landed is unknown when <see cref="StorageException.IsTransient"/>.</exception>
+    /// <exception cref="ArgumentException">The commit is malformed (a null field, a negative version or position).</exception>
     Task<long> CommitAsync(JournalCommit commit, CancellationToken cancellationToken);
 }

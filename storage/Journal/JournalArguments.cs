@@ -1,0 +1,44 @@
+namespace AgentGrains.Storage.Journal;
+
+/// <summary>Argument checks shared by the journal implementations.</summary>
+/// <remarks>
+/// Run before a commit is queued: a malformed commit must fail its caller alone, never reach a
+/// group commit where the database would refuse it among other sessions' commits.
+/// </remarks>
+internal static class JournalArguments
+{
+    public static void Validate(JournalCommit commit)
+    {
+        ArgumentNullException.ThrowIfNull(commit);
+        ArgumentException.ThrowIfNullOrEmpty(commit.SessionId, nameof(commit));
+        ArgumentOutOfRangeException.ThrowIfNegative(commit.ExpectedVersion, nameof(commit));
+        if (commit.State is null || commit.Appends is null || commit.Messages is null)
+        {
+            throw new ArgumentException($"A commit of session '{commit.SessionId}' has a null State, Appends or Messages.", nameof(commit));
+        }
+
+        foreach (var append in commit.Appends)
+        {
+            if (append?.Stream is null || append.Payload is null || append.Sequence < 0)
+            {
+                throw new ArgumentException($"A commit of session '{commit.SessionId}' appends a null row, a row without stream or payload, or a negative position.", nameof(commit));
+            }
+        }
+
+        foreach (var message in commit.Messages)
+        {
+            if (message?.Key is null || message.Request is null || message.Outcome is null)
+            {
+                throw new ArgumentException($"A commit of session '{commit.SessionId}' records a message without key, request or outcome.", nameof(commit));
+            }
+        }
+    }
+
+    public static void ValidateRead(string sessionId, string stream, long from, int maxCount)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentOutOfRangeException.ThrowIfNegative(from);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxCount);
+    }
+}

@@ -1,0 +1,12 @@
+namespace AgentGrains.Storage.Journal;
+
+/// <summary>Where the journal keeps a session in the shared tables.</summary>
+/// <remarks>
+/// The head is the session grain's state row as the pre-Orleans runtime wrote it (its persistent
+/// state was named <c>session</c>), so a database written then loads as a journal.
+/// </remarks>
+internal static class JournalLayout
+{
+    /// <summary>The <c>grain_state.name</c> of a session's head.</summary>
+    public const string HeadName = "session";
+}
