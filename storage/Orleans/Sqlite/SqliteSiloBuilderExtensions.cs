@@ -34,7 +34,7 @@ public static class SqliteSiloBuilderExtensions
 
     // The one ADO.NET storage instance behind both names, registered under its concrete type so it
     // is not itself a storage a grain can name (it would skip the grain-identity decorator).
-    private const string InnerStorageKey = "AgentGrains.Storage.Orleans.Sqlite";
+    private const string InnerStorageKey = "agentgrains-sqlite";
 
     /// <summary>
     /// Keeps reminders and grain state (the default storage and <see cref="GrainStorageName"/>) in the
