@@ -30,7 +30,7 @@ internal sealed class SqliteOrleansDataSource : DbDataSource
     public SqliteOrleansDataSource(StorageOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        FilePath = System.IO.Path.GetFullPath(options.Path);
+        FilePath = Path.GetFullPath(options.Path);
         connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = FilePath,
