@@ -17,9 +17,10 @@ namespace AgentGrains.Storage.Orleans.Sqlite;
 /// <para>
 /// Both run on Orleans' own ADO.NET providers (Microsoft.Orleans.Reminders.AdoNet and
 /// Microsoft.Orleans.Persistence.AdoNet) over Microsoft.Data.Sqlite, with the project's tables and
-/// statements from migration <c>0006_orleans.sql</c>. The providers bring the parts that are easy to
-/// get subtly wrong (ring ranges, ETag checks, serialization); the project only writes SQL to their
-/// documented contract, as it does for PostgreSQL, instead of a second reminder table implementation.
+/// statements from migration <c>0006_orleans.sql</c>: the same providers the PostgreSQL cluster uses.
+/// They bring the parts that are easy to get subtly wrong (choosing ring-range statements, ETag
+/// comparison, serialization); the project only writes SQL to their contract instead of keeping a
+/// second reminder table implementation of its own.
 /// </para>
 /// <para>
 /// The file is migrated while the silo starts, before either provider reads it. Reminders and grain
