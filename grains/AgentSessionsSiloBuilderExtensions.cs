@@ -4,7 +4,9 @@ using AgentGrains.Grains.Models;
 using AgentGrains.Grains.Sessions;
 using AgentGrains.Grains.Showcase;
 using AgentGrains.Grains.Tools;
+using AgentGrains.GrainInterfaces.Messages;
 using AgentGrains.GrainInterfaces.Sessions;
+using AgentGrains.Storage.Journal;
 using AgentGrains.Runtime.Hosting;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
@@ -37,11 +39,35 @@ public static class AgentSessionsSiloBuilderExtensions
     public static ISiloBuilder AddAgentSessions(this ISiloBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var services = builder.Services;
+        return AddServices(builder.Services) ? builder.AddGrain<IAgentSessionGrain, RuntimeSessionGrain>() : builder;
+    }
+
+    /// <summary>
+    /// Adds agent sessions to an Orleans silo: the <see cref="AgentSessionGrain"/> over the session
+    /// journal (<see cref="SessionJournalServiceCollectionExtensions.AddSessionJournal"/>, from the
+    /// <c>Storage</c> configuration section), and the same agents, tools and model as
+    /// <see cref="AddAgentSessions(ISiloBuilder)"/>.
+    /// </summary>
+    /// <remarks>The silo also needs a reminder service (run watchdogs and approval timeouts are reminders).</remarks>
+    public static Orleans.Hosting.ISiloBuilder AddAgentSessions(this Orleans.Hosting.ISiloBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (AddServices(builder.Services))
+        {
+            builder.Services.AddSessionJournal();
+            builder.Services.AddSessionExceptions();
+        }
+
+        return builder;
+    }
+
+    /// <summary>Registers the agents, tools and model; false when they were registered already.</summary>
+    private static bool AddServices(IServiceCollection services)
+    {
         if (services.Any(static d => d.ImplementationType == typeof(AgentCatalogStartupCheck)))
         {
             // Called twice: a second set of built-in tools and agents would collide by name.
-            return builder;
+            return false;
         }
 
         services.TryAddSingleton(TimeProvider.System);
@@ -65,6 +91,6 @@ public static class AgentSessionsSiloBuilderExtensions
             .Validate(static o => o.PollWait > TimeSpan.Zero, "Delegation:PollWait must be a positive duration, e.g. 00:00:10.")
             .ValidateOnStart();
         services.AddHostedService<AgentCatalogStartupCheck>();
-        return builder.AddGrain<IAgentSessionGrain, RuntimeSessionGrain>();
+        return true;
     }
 }

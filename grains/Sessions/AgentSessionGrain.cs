@@ -98,7 +98,8 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        log = await SessionJournalLog.LoadAsync(journal, SessionId, cancellationToken);
+        // Keyed by the grain id (agent-session/{id}), as the project has always stored sessions.
+        log = await SessionJournalLog.LoadAsync(journal, this.GetGrainId().ToString(), cancellationToken);
         engine = new RunEngine(SessionId, () => log.State, log, catalog, tools, modelOptions, delegation, timeProvider, logger, RuntimeIdentity);
         calls = new StepCalls(SessionId, engine, tools, model, timeProvider, logger);
         reads = new SessionReadModel(SessionId, log, timeProvider, Stopping);

@@ -28,7 +28,7 @@ public sealed class SqliteReminderTests : IDisposable
     {
         await using var cluster = await StartAsync();
 
-        await cluster.Client.GetGrain<IReminderProbeGrain>("ticking").RegisterAsync("watchdog", DueSoon, Period);
+        await cluster.Client.GetGrain<ITickingGrain>("ticking").RegisterAsync("watchdog", DueSoon, Period);
 
         await UntilAsync(() => cluster.Ticks.Count("ticking", "watchdog") >= 3, "reminder watchdog of probe 'ticking' ticked 3 times");
     }
@@ -38,7 +38,7 @@ public sealed class SqliteReminderTests : IDisposable
     {
         await using (var first = await StartAsync())
         {
-            await first.Client.GetGrain<IReminderProbeGrain>("durable").RegisterAsync("watchdog", DueSoon, Period);
+            await first.Client.GetGrain<ITickingGrain>("durable").RegisterAsync("watchdog", DueSoon, Period);
             await UntilAsync(() => first.Ticks.Count("durable", "watchdog") >= 1, "reminder watchdog of probe 'durable' ticked before the restart");
         }
 
@@ -46,14 +46,14 @@ public sealed class SqliteReminderTests : IDisposable
         await using var second = await StartAsync();
 
         await UntilAsync(() => second.Ticks.Count("durable", "watchdog") >= 1, "reminder watchdog of probe 'durable' ticked after the restart, never registered again");
-        Assert.True(await second.Client.GetGrain<IReminderProbeGrain>("durable").IsRegisteredAsync("watchdog"));
+        Assert.True(await second.Client.GetGrain<ITickingGrain>("durable").IsRegisteredAsync("watchdog"));
     }
 
     [Fact]
     public async Task UnregisterReminder_AfterItTicked_StopsItAndRemovesItsRow()
     {
         await using var cluster = await StartAsync();
-        var grain = cluster.Client.GetGrain<IReminderProbeGrain>("stopping");
+        var grain = cluster.Client.GetGrain<ITickingGrain>("stopping");
         await grain.RegisterAsync("watchdog", DueSoon, Period);
         await UntilAsync(() => cluster.Ticks.Count("stopping", "watchdog") >= 1, "reminder watchdog of probe 'stopping' ticked once");
 
@@ -74,7 +74,7 @@ public sealed class SqliteReminderTests : IDisposable
     public async Task Reminders_TwoOnOneGrain_TickUnderTheirOwnNamesAndKeepTheirOwnRows()
     {
         await using var cluster = await StartAsync();
-        var grain = cluster.Client.GetGrain<IReminderProbeGrain>("pair");
+        var grain = cluster.Client.GetGrain<ITickingGrain>("pair");
         await grain.RegisterAsync("fast", DueSoon, Period);
         await grain.RegisterAsync("slow", DueSoon, 3 * Period);
 
@@ -102,7 +102,7 @@ public sealed class SqliteReminderTests : IDisposable
         await using var cluster = await StartAsync(silos: 2);
         var keys = Enumerable.Range(0, 24).Select(i => $"many-{i}").ToList();
 
-        await Task.WhenAll(keys.Select(key => cluster.Client.GetGrain<IReminderProbeGrain>(key).RegisterAsync("watchdog", DueSoon, Period)));
+        await Task.WhenAll(keys.Select(key => cluster.Client.GetGrain<ITickingGrain>(key).RegisterAsync("watchdog", DueSoon, Period)));
 
         await UntilAsync(
             () => keys.All(key => cluster.Ticks.Count(key, "watchdog") >= 1),

@@ -3,7 +3,7 @@ using Orleans.Runtime;
 
 namespace AgentGrains.Tests.Storage.Orleans;
 
-public interface IReminderProbeGrain : IGrainWithStringKey
+public interface ITickingGrain : IGrainWithStringKey
 {
     Task RegisterAsync(string reminderName, TimeSpan dueTime, TimeSpan period);
 
@@ -14,7 +14,7 @@ public interface IReminderProbeGrain : IGrainWithStringKey
 }
 
 /// <summary>Registers reminders on request and records each tick in the silo's <see cref="ReminderTickLog"/>.</summary>
-public sealed class ReminderProbeGrain(ReminderTickLog ticks) : Grain, IReminderProbeGrain, IRemindable
+public sealed class TickingGrain(ReminderTickLog ticks) : Grain, ITickingGrain, IRemindable
 {
     public Task RegisterAsync(string reminderName, TimeSpan dueTime, TimeSpan period) =>
         this.RegisterOrUpdateReminder(reminderName, dueTime, period);
