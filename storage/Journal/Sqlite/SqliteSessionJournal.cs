@@ -62,15 +62,15 @@ internal sealed partial class SqliteSessionJournal : ISessionJournal, IInitializ
 
     private async Task OpenAsync(CancellationToken cancellationToken)
     {
-        var directory = Path.GetDirectoryName(FilePath);
-        if (!string.IsNullOrEmpty(directory))
-        {
-            Directory.CreateDirectory(directory);
-        }
-
         var connection = new SqliteConnection(writerConnectionString);
         try
         {
+            var directory = Path.GetDirectoryName(FilePath);
+            if (!string.IsNullOrEmpty(directory))
+            {
+                Directory.CreateDirectory(directory);
+            }
+
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             // WAL is a property of the file and persists; synchronous and busy_timeout are per
             // connection, and only this connection writes.
@@ -80,15 +80,16 @@ internal sealed partial class SqliteSessionJournal : ISessionJournal, IInitializ
             cancellationToken.ThrowIfCancellationRequested();
             SqliteMigrator.Migrate(connection, timeProvider, logger);
         }
-        catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException or OperationCanceledException)
+        catch (Exception ex)
         {
             await connection.DisposeAsync().ConfigureAwait(false);
-            if (ex is OperationCanceledException)
+            if (ex is SqliteException or IOException or UnauthorizedAccessException)
             {
-                throw;
+                // Busy or locked (5, 6): another process held the file past the timeout; a retry can help.
+                throw new StorageException($"Could not open the SQLite session journal at {FilePath}: {ex.Message}", isTransient: ex is SqliteException { SqliteErrorCode: 5 or 6 }, ex);
             }
 
-            throw new StorageException($"Could not open the SQLite session journal at {FilePath}: {ex.Message}", isTransient: ex is SqliteException { SqliteErrorCode: 5 or 6 }, ex);
+            throw;
         }
 
         writer = new SqliteWriteQueue(connection, logger);

@@ -39,4 +39,20 @@ public sealed class SqliteSessionJournalTests(JournalDatabase.Sqlite database)
         Assert.Equal(1, (await again.LoadAsync(session, [], CancellationToken.None)).Version);
         Assert.Equal("wal", await ScalarAsync("PRAGMA journal_mode"));
     }
+
+    [Fact]
+    public async Task Load_PathUnderAFile_FailsNamingThePathAndNotTransient()
+    {
+        using var directory = new TempDirectory();
+        var blocker = directory.File("blocker");
+        await File.WriteAllTextAsync(blocker, "not a directory", TestContext.Current.CancellationToken);
+        var path = Path.Combine(blocker, "journal.db");
+        await using var journal = new SqliteSessionJournal(
+            new StorageOptions { Path = path }, TimeProvider.System, NullLogger<SqliteSessionJournal>.Instance);
+
+        var error = await Assert.ThrowsAsync<StorageException>(() => journal.LoadAsync("s", [], CancellationToken.None));
+
+        Assert.False(error.IsTransient);
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+    }
 }
