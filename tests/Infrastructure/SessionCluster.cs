@@ -1,5 +1,6 @@
 using AgentGrains.Grains;
 using AgentGrains.GrainInterfaces.Messages;
+using AgentGrains.Storage.Hosting;
 using AgentGrains.Storage.Orleans.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,9 +14,10 @@ namespace AgentGrains.Tests.Infrastructure;
 
 /// <summary>Agent sessions on a real Orleans cluster in this process (Orleans' TestingHost), over a test's storage.</summary>
 /// <remarks>
-/// Every silo keeps its session journals in the test's database. On SQLite the reminders live in the
-/// same file (so they outlive a silo); on PostgreSQL they are Orleans' in-memory reminders until the
-/// PostgreSQL reminder tables are wired. Calls go through the cluster's client, as a gateway's would.
+/// Every silo keeps its session journals, Orleans reminders and grain state in the test's database
+/// (the SQLite file, or the PostgreSQL schema), so reminders outlive the silo that registered them.
+/// Membership is the test cluster's own (in memory, on the first silo: kill only the others). Calls
+/// go through the cluster's client, as a gateway's would.
 /// </remarks>
 public sealed class SessionCluster : IAsyncDisposable
 {
@@ -60,7 +62,7 @@ public sealed class SessionCluster : IAsyncDisposable
             }
             else
             {
-                silo.UseInMemoryReminderService();
+                silo.UsePostgresStorage();
                 silo.Configure<ReminderOptions>(static o => o.MinimumReminderPeriod = MinimumReminderPeriod);
             }
         });

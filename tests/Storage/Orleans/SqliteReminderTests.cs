@@ -124,7 +124,7 @@ public sealed class SqliteReminderTests : IDisposable
 
     private static IReminderTable ReminderTable(SqliteOrleansCluster cluster) => cluster.SiloServices.GetRequiredService<IReminderTable>();
 
-    private static GrainId GrainIdOf(string key) => GrainId.Create("reminderprobe", key);
+    private static GrainId GrainIdOf(string key) => GrainId.Create("ticking", key);
 
     private static Task UntilAsync(Func<bool> condition, string expectation) =>
         Eventually.TrueAsync(() => Task.FromResult(condition()), Timeout, expectation);
