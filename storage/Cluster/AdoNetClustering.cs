@@ -1,23 +1,26 @@
+using AgentGrains.Storage.Hosting;
 using Microsoft.Extensions.Configuration;
 
 namespace AgentGrains.Storage.Cluster;
 
 /// <summary>
-/// The seam for <see cref="ClusterProvider.AdoNet"/>: membership in PostgreSQL through
-/// Microsoft.Orleans.Clustering.AdoNet, wired here once the project's PostgreSQL membership tables
-/// and query rows exist (the package ships no SQL).
+/// <see cref="ClusterProvider.AdoNet"/>: membership in PostgreSQL through Microsoft.Orleans.Clustering.AdoNet,
+/// on the project's own membership tables (migration <c>postgres/0005_orleans.sql</c>), in the schema
+/// and database of <c>Storage</c> (<c>Storage:Provider</c> must be <c>PostgreSQL</c>).
 /// </summary>
 internal static class AdoNetClustering
 {
-    private const string NotYet =
-        "Cluster:Provider AdoNet (membership in PostgreSQL) is wired when the PostgreSQL tables land; " +
-        "use Cluster:Provider Localhost or Redis until then.";
-
     /// <summary>Registers PostgreSQL membership on a silo.</summary>
-    /// <exception cref="NotSupportedException">Always, until the PostgreSQL membership tables exist.</exception>
-    public static void UseOnSilo(ISiloBuilder builder, IConfiguration configuration) => throw new NotSupportedException(NotYet);
+    public static void UseOnSilo(ISiloBuilder builder, IConfiguration configuration)
+    {
+        _ = configuration;
+        builder.UsePostgresClustering();
+    }
 
     /// <summary>Registers PostgreSQL membership (the gateway list) on a client.</summary>
-    /// <exception cref="NotSupportedException">Always, until the PostgreSQL membership tables exist.</exception>
-    public static void UseOnClient(IClientBuilder builder, IConfiguration configuration) => throw new NotSupportedException(NotYet);
+    public static void UseOnClient(IClientBuilder builder, IConfiguration configuration)
+    {
+        _ = configuration;
+        builder.UsePostgresClustering();
+    }
 }

@@ -18,7 +18,6 @@ public static class ClusteringClientBuilderExtensions
     /// silos' gateways from the membership table in <c>ConnectionStrings:Redis</c>. The options are
     /// validated when the client starts.
     /// </remarks>
-    /// <exception cref="NotSupportedException"><c>Cluster:Provider</c> is AdoNet, which is not wired yet.</exception>
     public static IClientBuilder UseAgentGrainsClustering(this IClientBuilder builder, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(builder);

@@ -20,7 +20,6 @@ public static class ClusteringSiloBuilderExtensions
     /// <para>The options are validated when the silo starts; a bad value fails start-up with every
     /// problem and its fix. An unknown provider registers no membership and fails the same way.</para>
     /// </remarks>
-    /// <exception cref="NotSupportedException"><c>Cluster:Provider</c> is AdoNet, which is not wired yet.</exception>
     public static ISiloBuilder UseAgentGrainsClustering(this ISiloBuilder builder, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(builder);

@@ -154,10 +154,12 @@ public sealed class ClusteringHostingTests
     }
 
     [Fact]
-    public void UseAgentGrainsClustering_AdoNet_IsRefusedUntilThePostgreSqlTablesLand()
+    public async Task StartAsync_AdoNetMembershipOnTheSqliteDefault_FailsWithTheFix()
     {
-        var error = Assert.Throws<NotSupportedException>(() => BuildSilo(new() { ["Cluster:Provider"] = "AdoNet" }));
-        Assert.Contains("wired when the PostgreSQL tables land", error.Message, StringComparison.Ordinal);
+        using var host = BuildSilo(new() { ["Cluster:Provider"] = "AdoNet" });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+        Assert.Contains("set Storage:Provider to PostgreSQL", error.Message, StringComparison.Ordinal);
     }
 
     private static IHost BuildSilo(Dictionary<string, string?> settings, Action<ISiloBuilder>? before = null, Action<ISiloBuilder>? after = null)
