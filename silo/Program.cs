@@ -1,10 +1,13 @@
 using AgentGrains.Client.Gateway;
 using AgentGrains.Grains;
-using AgentGrains.Runtime.Hosting;
+using AgentGrains.Storage.Cluster;
+using AgentGrains.Storage.Hosting;
+using Orleans.Hosting;
 
-// Embedded mode: one process runs the silo (grains on the SQLite file in Storage:Path) and the
-// gateway over it. Ctrl-C / SIGTERM stop the host, which stops the silo gracefully: turns in
-// flight commit, grains are released, and queued messages wait in the inbox for the next start.
+// One process: an Orleans silo (agent sessions, their journals, reminders and grain state where
+// Storage:Provider says: the SQLite file in Storage:Path by default), and the gateway HTTP API over it.
+// Ctrl-C / SIGTERM stop the host, which stops the silo gracefully; runs in flight resume from their
+// journals on the next start (or on another silo of the cluster).
 // Settings ship next to the binary; the working directory is where data/ goes (Storage:Path is relative to it).
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
@@ -18,18 +21,16 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"])
     builder.WebHost.UseUrls("http://127.0.0.1:5080");
 }
 
-// Other silos and the cluster view show where this silo serves the API.
-if (string.IsNullOrEmpty(builder.Configuration["Silo:Address"]))
+builder.UseOrleans(silo =>
 {
-    builder.Configuration["Silo:Address"] = (builder.Configuration["urls"] ?? "http://127.0.0.1:5080").Split(';')[0];
-}
-
-builder.Services.AddAgentGrainsSilo().AddAgentSessions();
+    silo.UseAgentGrainsClustering(builder.Configuration);
+    silo.UseAgentGrainsStorage(builder.Configuration);
+    silo.AddAgentSessions();
+});
 builder.Services.AddAgentGrainsGateway();
 
 var app = builder.Build();
 app.MapAgentGrainsGateway();
-app.MapAgentGrainsSiloEndpoints();
 await app.RunAsync();
 
 /// <summary>The silo executable; public so tests can host it with <c>WebApplicationFactory&lt;Program&gt;</c>.</summary>

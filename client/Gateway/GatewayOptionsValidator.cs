@@ -19,12 +19,12 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
 
         if (options.MaxReplyWait < TimeSpan.Zero || options.MaxReplyWait > TimeSpan.FromMinutes(5))
         {
-            failures.Add($"Gateway:MaxReplyWait is {options.MaxReplyWait}; set it between 00:00:00 (always answer 202) and 00:05:00, below Silo:ResponseTimeout, e.g. {GatewayOptions.DefaultMaxReplyWait}.");
+            failures.Add($"Gateway:MaxReplyWait is {options.MaxReplyWait}; set it between 00:00:00 (always answer 202) and 00:05:00, e.g. {GatewayOptions.DefaultMaxReplyWait}.");
         }
 
         if (options.EventPollWait <= TimeSpan.Zero || options.EventPollWait > TimeSpan.FromMinutes(1))
         {
-            failures.Add($"Gateway:EventPollWait is {options.EventPollWait}; set it between 00:00:01 and 00:01:00, below Silo:ResponseTimeout, e.g. 00:00:15.");
+            failures.Add($"Gateway:EventPollWait is {options.EventPollWait}; set it between 00:00:01 and 00:01:00, below Orleans' response timeout (30 s by default), e.g. 00:00:15.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -1,6 +1,8 @@
 using AgentGrains.Client.Gateway.Errors;
 using AgentGrains.Client.Gateway.Health;
 using AgentGrains.Client.Gateway.Http;
+using AgentGrains.Client.Gateway.Sessions;
+using AgentGrains.GrainInterfaces.Messages;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -17,8 +19,9 @@ public static class GatewayServiceCollectionExtensions
     /// health checks. Map the endpoints with <see cref="GatewayEndpointRouteBuilderExtensions.MapAgentGrainsGateway"/>.
     /// </summary>
     /// <remarks>
-    /// The gateway reaches grains only through the <see cref="Runtime.IGrainFactory"/> registered in the
-    /// container; in embedded mode <c>AddAgentGrainsSilo</c> registers it.
+    /// The gateway reaches grains only through the Orleans <c>IGrainFactory</c> in the container: the
+    /// silo's in embedded mode (<c>UseOrleans</c>), an Orleans client's in a standalone gateway
+    /// (<c>UseOrleansClient</c>). Calls to sessions go through <see cref="SessionCaller"/>.
     /// </remarks>
     public static IServiceCollection AddAgentGrainsGateway(this IServiceCollection services)
     {
@@ -38,7 +41,10 @@ public static class GatewayServiceCollectionExtensions
             };
             return Task.CompletedTask;
         }));
-        services.AddHealthChecks().AddCheck<SiloReadinessCheck>("silo", tags: [HealthEndpoints.ReadyTag]);
+        services.TryAddSingleton<SessionCaller>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSessionExceptions();
+        services.AddHealthChecks().AddCheck<OrleansReadinessCheck>("orleans", tags: [HealthEndpoints.ReadyTag]);
         return services;
     }
 }

@@ -8,6 +8,9 @@ public static class AgentSessionGrainExtensions
     /// <summary>The default wait of <see cref="SendAsync"/>: 30 seconds.</summary>
     public static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(30);
 
+    // One long poll stays well inside Orleans' response timeout (30 s by default).
+    private static readonly TimeSpan MaxPoll = TimeSpan.FromSeconds(10);
+
     /// <summary>Submits a user message and waits up to <paramref name="wait"/> for its run to end.</summary>
     /// <remarks>
     /// The message is durable once submitted: if the wait ends first, the run goes on and the
@@ -17,8 +20,16 @@ public static class AgentSessionGrainExtensions
     {
         ArgumentNullException.ThrowIfNull(session);
         var submission = await session.SubmitAsync(text).ConfigureAwait(false);
-        var run = await session.WaitForRunAsync(submission.RunId, wait ?? DefaultWait).ConfigureAwait(false)
-            ?? throw new RunNotFoundException($"Run '{submission.RunId}' was accepted but cannot be read.");
+        var deadline = TimeProvider.System.GetUtcNow() + (wait ?? DefaultWait);
+        RunView? run;
+        do
+        {
+            var remaining = deadline - TimeProvider.System.GetUtcNow();
+            run = await session.WaitForRunAsync(submission.RunId, remaining < MaxPoll ? (remaining < TimeSpan.Zero ? TimeSpan.Zero : remaining) : MaxPoll).ConfigureAwait(false)
+                ?? throw new RunNotFoundException($"Run '{submission.RunId}' was accepted but cannot be read.");
+        }
+        while (!run.IsTerminal && TimeProvider.System.GetUtcNow() < deadline);
+
         return new SendResult(run.SessionId, run.RunId, run.Status, run.Reply, run.Reason, run.Messages);
     }
 }

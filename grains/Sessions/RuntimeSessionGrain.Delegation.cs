@@ -28,7 +28,7 @@ public sealed partial class RuntimeSessionGrain : ISpecialistHost
     IDisposable ISpecialistHost.UseKey(string key) => RequestContext.WithIdempotencyKey(key);
 
     /// <inheritdoc />
-    bool ISpecialistHost.IsTransient(Exception exception) => exception is AgentGrainsException { IsTransient: true };
+    bool ISpecialistHost.IsTransient(Exception exception) => exception is AgentGrainsException { IsTransient: true } or TimeoutException;
 
     /// <inheritdoc />
     bool ISpecialistHost.IsKeyReused(Exception exception) => exception is IdempotencyKeyReusedException;

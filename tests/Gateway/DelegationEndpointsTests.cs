@@ -82,7 +82,7 @@ public sealed class DelegationEndpointsTests : IAsyncLifetime
         foreach (var id in runs)
         {
             var path = id == runId ? null : id.Split('~').Length == 3 ? "top/mid" : "top/mid/leaf";
-            expected.AddRange((await RunJournal.ReadAsync(gateway.App.Services.GetRequiredService<AgentGrains.Runtime.IGrainFactory>(), id)).Select(e => (id, e.Sequence, path)));
+            expected.AddRange((await RunJournal.ReadAsync(gateway.App.Services.GetRequiredService<Orleans.IGrainFactory>(), id)).Select(e => (id, e.Sequence, path)));
         }
 
         var got = received.Select(Parse).ToList();

@@ -1,4 +1,3 @@
-using AgentGrains.Runtime;
 using AgentGrains.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -10,37 +9,27 @@ namespace AgentGrains.Tests.Gateway;
 
 /// <summary>The silo executable (silo, agent sessions and gateway) over a test's storage, served in memory.</summary>
 /// <remarks>
-/// The whole pipeline of silo/Program.cs runs, appsettings.json included; only the settings given
-/// here are laid over it. Disposing stops the host gracefully, as Ctrl-C does.
+/// The whole pipeline of silo/Program.cs runs (an Orleans silo on localhost clustering, on ports of
+/// its own), appsettings.json included; only the settings given here are laid over it. Disposing
+/// stops the host gracefully, as Ctrl-C does.
 /// </remarks>
 public sealed class GatewayApp(
     StorageUnderTest storage,
     IReadOnlyDictionary<string, string?>? settings = null,
     Action<IServiceCollection>? services = null) : WebApplicationFactory<Program>
 {
-    private IHost? host;
-
-    /// <summary>Stops the silo, then the host, as Ctrl-C does.</summary>
-    /// <remarks>
-    /// WebApplicationFactory stops the host while Program's own RunAsync, which it lets run, stops and
-    /// disposes the same host at the same time. Silo.StopAsync returns at once to a second caller
-    /// while the first is still deactivating grains, and the dispose that follows then breaks the first
-    /// stop (ObjectDisposedException). Stopping the silo once, to the end, first avoids that race.
-    /// </remarks>
-    public override async ValueTask DisposeAsync()
+    // Each app is a one-silo cluster of its own: its Orleans ports must not meet another test's.
+    private readonly Dictionary<string, string?> ports = new()
     {
-        if (host is not null)
-        {
-            await host.Services.GetRequiredService<Silo>().StopAsync(CancellationToken.None);
-        }
+        ["Orleans:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Orleans:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
 
-        await base.DisposeAsync();
-    }
-
-    protected override IHost CreateHost(IHostBuilder builder)
+    private static int FreePort()
     {
-        host = base.CreateHost(builder);
-        return host;
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -51,6 +40,7 @@ public sealed class GatewayApp(
         {
             configuration.AddInMemoryCollection(storage.Settings);
             configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Warning" });
+            configuration.AddInMemoryCollection(ports);
             if (settings is not null)
             {
                 configuration.AddInMemoryCollection(settings);

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using AgentGrains.Runtime;
+using Orleans.Runtime;
 using AgentGrains.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -40,7 +40,7 @@ public abstract class GatewayHostTests(StorageUnderTest storage) : IAsyncLifetim
     {
         await using var app = new GatewayApp(storage);
         using var client = app.CreateClient();
-        var silo = app.Services.GetRequiredService<Silo>();
+        var silo = app.Services.GetRequiredService<ILocalSiloDetails>();
         using var created = await client.PostAsync("/v1/sessions", JsonContent.Create(new { agent = "assistant", sessionId = "cluster-view" }), Ct);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
 
@@ -48,11 +48,11 @@ public abstract class GatewayHostTests(StorageUnderTest storage) : IAsyncLifetim
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var silos = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("silos").EnumerateArray().ToList();
-        var self = Assert.Single(silos, s => s.GetProperty("id").GetString() == silo.SiloId);
+        var self = Assert.Single(silos, s => s.GetProperty("id").GetString() == silo.Name);
         Assert.Equal("active", self.GetProperty("status").GetString());
-        Assert.Equal(silo.Address, self.GetProperty("address").GetString());
-        Assert.True(self.GetProperty("lastHeartbeat").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(-1));
-        Assert.True(self.TryGetProperty("activations", out _));
+        Assert.Equal(silo.SiloAddress.ToString(), self.GetProperty("address").GetString());
+        Assert.True(self.GetProperty("lastHeartbeat").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(-10));
+        Assert.True(self.GetProperty("activations").GetInt32() >= 1, self.ToString());
     }
 
     [Fact]
@@ -83,7 +83,8 @@ public abstract class GatewayHostTests(StorageUnderTest storage) : IAsyncLifetim
     [Fact]
     public async Task SendMessage_SiloStopped_Returns503Problem()
     {
-        await using var app = new GatewayApp(storage);
+        // The gateway retries a call to an unreachable silo until Gateway:MaxReplyWait ends; a short one keeps the test short.
+        await using var app = new GatewayApp(storage, new Dictionary<string, string?> { ["Gateway:MaxReplyWait"] = "00:00:02" });
         using var client = app.CreateClient();
         var sessionId = await client.CreateSessionAsync();
 

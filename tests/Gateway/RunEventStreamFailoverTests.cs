@@ -1,11 +1,9 @@
 using AgentGrains.Grains;
 using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
-using AgentGrains.Runtime.Testing;
 using AgentGrains.Tests.Grains;
 using AgentGrains.Tests.Infrastructure;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentGrains.Tests.Gateway;
 
@@ -27,12 +25,6 @@ public abstract class RunEventStreamFailoverTests(StorageUnderTest storage) : IA
     {
     }
 
-    private static readonly Dictionary<string, string?> FastFailureDetection = new()
-    {
-        ["Silo:HeartbeatInterval"] = "00:00:00.200",
-        ["Silo:DeathTimeout"] = "00:00:02",
-    };
-
     private readonly RunScriptModel model = new();
     private readonly RunTools tools = new();
 
@@ -47,31 +39,11 @@ public abstract class RunEventStreamFailoverTests(StorageUnderTest storage) : IA
     [Fact]
     public async Task StreamEvents_OwnerSiloKilledMidRun_OpenAndReconnectedStreamsBothReceiveTheFinalJournalWithoutGapsOrDuplicates()
     {
-        var options = new TestClusterOptions
-        {
-            InitialSilos = 2,
-            StorageSettings = storage.Settings,
-            ConfigureSilo = static s => s.AddAgentSessions(),
-            ConfigureServices = s => RunsFixture.AddRunServices(s, model, tools),
-        };
-        foreach (var (key, value) in FastFailureDetection)
-        {
-            options.Settings[key] = value;
-        }
-
-        await using var cluster = await TestCluster.StartAsync(options);
-
-        // The session lands on the silo that first calls it: a cluster silo, not the gateway's. It is
-        // created before the gateway starts, so the gateway's silo, scanning the inbox as it starts,
-        // cannot claim it while its first message is in flight.
-        var sessionId = GatewayHttp.NewSessionId();
-        await cluster.Silos[0].GrainFactory.GetGrain<IAgentSessionGrain>(sessionId).CreateAsync(RunsFixture.Runner);
-        var ownerId = (string?)await storage.ScalarAsync($"SELECT silo_id FROM activations WHERE grain_id LIKE '%/{sessionId}'");
-        var owner = Assert.Single(cluster.Silos, s => s.Silo.SiloId == ownerId);
-        await using var gateway = new GatewayApp(
-            storage,
-            new Dictionary<string, string?>(FastFailureDetection) { ["Silo:Address"] = "http://gateway.test" },
-            s => RunsFixture.AddRunServices(s, model, tools));
+        await using var cluster = await SessionCluster.StartAsync(storage, silos: 2, services: s => RunsFixture.AddRunServices(s, model, tools));
+        var owner = cluster.Cluster.Silos[1];
+        // The session lives on the second silo (the first holds the test cluster's membership and stays).
+        var sessionId = await SessionOnAsync(cluster, owner);
+        await using var gateway = await ClusterGateway.StartAsync(cluster.Cluster.Client);
         using var client = gateway.CreateClient();
 
         var text = RunHttp.NewText("failover");
@@ -103,7 +75,7 @@ public abstract class RunEventStreamFailoverTests(StorageUnderTest storage) : IA
             reconnecting.Add(await leaving.ReadAsync($"event 2 of {runId} on the second client") ?? throw new InvalidOperationException("The stream ended early."));
 
             // The owner dies while both streams are open and the model call is in flight.
-            await cluster.KillSiloAsync(owner);
+            await cluster.Cluster.KillSiloAsync(owner, TestContext.Current.CancellationToken);
         }
 
         // The second client went away with the owner and comes back with the last id it got.
@@ -113,11 +85,27 @@ public abstract class RunEventStreamFailoverTests(StorageUnderTest storage) : IA
         received.AddRange(await open.ReadToEndAsync($"the rest of {runId}'s events after the kill, on the stream kept open"));
 
         Assert.True(open.Ended && resumed.Ended);
-        await RunJournal.AssertReceivedWholeJournalAsync(gateway.Services.GetRequiredService<AgentGrains.Runtime.IGrainFactory>(), runId, received);
-        await RunJournal.AssertReceivedWholeJournalAsync(gateway.Services.GetRequiredService<AgentGrains.Runtime.IGrainFactory>(), runId, reconnecting);
+        await RunJournal.AssertReceivedWholeJournalAsync(cluster.Grains, runId, received);
+        await RunJournal.AssertReceivedWholeJournalAsync(cluster.Grains, runId, reconnecting);
         Assert.Equal(
             [RunEventTypes.Started, RunEventTypes.ModelReply, RunEventTypes.ToolResult, RunEventTypes.Resumed, RunEventTypes.ModelReply, RunEventTypes.Finished],
             received.Select(e => e.Type));
         Assert.Contains("survived", received[^1].Data, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> SessionOnAsync(SessionCluster cluster, Orleans.TestingHost.InProcessSiloHandle silo)
+    {
+        for (var i = 0; i < 64; i++)
+        {
+            var sessionId = GatewayHttp.NewSessionId();
+            var session = cluster.Grains.GetGrain<IAgentSessionGrain>(sessionId);
+            await session.CreateAsync(RunsFixture.Runner);
+            if (cluster.SiloOf(session)?.SiloAddress == silo.SiloAddress)
+            {
+                return sessionId;
+            }
+        }
+
+        throw new InvalidOperationException($"None of 64 new sessions was placed on silo {silo.SiloAddress}.");
     }
 }

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
-using AgentGrains.Runtime;
+using Orleans;
 
 namespace AgentGrains.Tests.Gateway;
 

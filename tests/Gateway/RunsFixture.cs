@@ -1,5 +1,5 @@
 using AgentGrains.Grains.Agents;
-using AgentGrains.Runtime;
+using Orleans;
 using AgentGrains.Tests.Infrastructure;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;

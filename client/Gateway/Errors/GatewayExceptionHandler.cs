@@ -1,5 +1,6 @@
 using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
+using AgentGrains.GrainInterfaces.Messages;
 using AgentGrains.Runtime;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
@@ -28,7 +29,7 @@ internal sealed partial class GatewayExceptionHandler(ILogger<GatewayExceptionHa
 
         var problem = ToProblem(exception);
         var status = problem.Status ?? StatusCodes.Status500InternalServerError;
-        if (status >= StatusCodes.Status500InternalServerError && exception is not AgentGrainsException { IsTransient: true })
+        if (status >= StatusCodes.Status500InternalServerError && !SessionCalls.IsTransient(exception))
         {
             LogUnexpectedFailure(logger, httpContext.Request.Method, httpContext.Request.Path, status, exception);
         }
@@ -63,10 +64,17 @@ internal sealed partial class GatewayExceptionHandler(ILogger<GatewayExceptionHa
         UnknownAgentException e => Problem(StatusCodes.Status400BadRequest, "Unknown agent.", e.Message),
         SessionConflictException e => Problem(StatusCodes.Status409Conflict, "The session exists for another agent.", e.Message),
         IdempotencyKeyReusedException e => Problem(StatusCodes.Status422UnprocessableEntity, "The idempotency key was used for a different request.", e.Message),
+        MessageKeyReusedException e => Problem(StatusCodes.Status422UnprocessableEntity, "The idempotency key was used for a different request.", e.Message),
         ArgumentException e => Problem(StatusCodes.Status400BadRequest, "Invalid argument.", e.Message),
         GrainCallTimeoutException e => Problem(StatusCodes.Status504GatewayTimeout, "The call timed out.", e.Message),
         SiloUnavailableException e => Problem(StatusCodes.Status503ServiceUnavailable, "The silo is not available.", e.Message),
-        AgentGrainsException { IsTransient: true } => Problem(
+        // Orleans' own: the session's silo died or cannot be reached (retried until Gateway:MaxReplyWait before it gets here), or a call timed out.
+        Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException => Problem(
+            StatusCodes.Status503ServiceUnavailable,
+            "The silo is not available.",
+            "The session's silo could not be reached; retry the request (with the same Idempotency-Key for a message)."),
+        TimeoutException e => Problem(StatusCodes.Status504GatewayTimeout, "The call timed out.", e.Message),
+        _ when SessionCalls.IsTransient(exception) => Problem(
             StatusCodes.Status503ServiceUnavailable,
             "Temporarily unavailable.",
             "A temporary failure occurred; retry the request (with the same Idempotency-Key for a message)."),

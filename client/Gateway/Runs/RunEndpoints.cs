@@ -3,7 +3,7 @@ using AgentGrains.Client.Gateway.Http;
 using AgentGrains.Client.Gateway.Sessions;
 using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
-using AgentGrains.Runtime;
+using AgentGrains.GrainInterfaces.Messages;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans;
 
 namespace AgentGrains.Client.Gateway.Runs;
 
@@ -56,10 +57,10 @@ internal static class RunEndpoints
         return group;
     }
 
-    private static async Task<Ok<RunView>> GetRunAsync(string runId, [FromServices] IGrainFactory grains)
+    private static async Task<Ok<RunView>> GetRunAsync(string runId, [FromServices] IGrainFactory grains, [FromServices] SessionCaller caller, CancellationToken cancellationToken)
     {
         var session = Session(runId, grains);
-        var view = await session.GetRunAsync(runId).ConfigureAwait(false) ?? throw NotFound(runId);
+        var view = await caller.ReadAsync(() => session.GetRunAsync(runId), cancellationToken).ConfigureAwait(false) ?? throw NotFound(runId);
         return TypedResults.Ok(view with { Children = await RunTree.ChildrenAsync(view.Children, grains).ConfigureAwait(false) });
     }
 
@@ -70,6 +71,7 @@ internal static class RunEndpoints
         HttpRequest httpRequest,
         [FromServices] JsonRequestReader reader,
         [FromServices] IGrainFactory grains,
+        [FromServices] SessionCaller caller,
         CancellationToken cancellationToken)
     {
         var session = Session(runId, grains);
@@ -85,19 +87,21 @@ internal static class RunEndpoints
         }
 
         SessionEndpoints.ValidateIdempotencyKey(idempotencyKey);
-        await EnsureExistsAsync(session, runId).ConfigureAwait(false);
-        return TypedResults.Ok(await SessionEndpoints.WithClientKeyAsync(idempotencyKey, () => session.DecideApprovalAsync(runId, callId, approve)).ConfigureAwait(false));
+        await EnsureExistsAsync(session, runId, caller, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(await caller.SendAsync(idempotencyKey, () => session.DecideApprovalAsync(runId, callId, approve), cancellationToken).ConfigureAwait(false));
     }
 
     private static async Task<Ok<RunView>> CancelAsync(
         string runId,
         [FromHeader(Name = SessionEndpoints.IdempotencyKeyHeader)] string? idempotencyKey,
-        [FromServices] IGrainFactory grains)
+        [FromServices] IGrainFactory grains,
+        [FromServices] SessionCaller caller,
+        CancellationToken cancellationToken)
     {
         var session = Session(runId, grains);
         SessionEndpoints.ValidateIdempotencyKey(idempotencyKey);
-        await EnsureExistsAsync(session, runId).ConfigureAwait(false);
-        return TypedResults.Ok(await SessionEndpoints.WithClientKeyAsync(idempotencyKey, () => session.CancelRunAsync(runId)).ConfigureAwait(false));
+        await EnsureExistsAsync(session, runId, caller, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(await caller.SendAsync(idempotencyKey, () => session.CancelRunAsync(runId), cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Streams committed journal events; survives the owning silo's death by polling the grain again wherever it now lives.</summary>
@@ -123,7 +127,7 @@ internal static class RunEndpoints
         {
             page = await session.GetRunEventsAsync(runId, cursor.Root, TimeSpan.Zero).ConfigureAwait(false);
         }
-        catch (AgentGrainsException ex) when (ex.IsTransient)
+        catch (Exception ex) when (SessionCalls.IsTransient(ex))
         {
             // The owning silo died or is draining: typically a client reconnecting (Last-Event-ID)
             // right after the silo that served it went down. Open the stream and poll until the grain
@@ -160,9 +164,9 @@ internal static class RunEndpoints
     }
 
     /// <summary>A read first, so a request for an unknown run never reaches an inbox.</summary>
-    private static async Task EnsureExistsAsync(IAgentSessionGrain session, string runId)
+    private static async Task EnsureExistsAsync(IAgentSessionGrain session, string runId, SessionCaller caller, CancellationToken cancellationToken)
     {
-        if (await session.GetRunAsync(runId).ConfigureAwait(false) is null)
+        if (await caller.ReadAsync(() => session.GetRunAsync(runId), cancellationToken).ConfigureAwait(false) is null)
         {
             throw NotFound(runId);
         }

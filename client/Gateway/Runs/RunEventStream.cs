@@ -2,7 +2,9 @@ using System.Text;
 using System.Text.Json;
 using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
-using AgentGrains.Runtime;
+using AgentGrains.Client.Gateway.Sessions;
+using AgentGrains.GrainInterfaces.Messages;
+using Orleans;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -206,7 +208,7 @@ internal sealed partial class RunEventStream
             AddTree(await RunTree.ChildrenAsync(view.Children, grains).ConfigureAwait(false), root.RootPath);
             discovered = true;
         }
-        catch (AgentGrainsException ex) when (ex.IsTransient)
+        catch (Exception ex) when (SessionCalls.IsTransient(ex))
         {
             LogRetry(logger, root.RunId, ex.Message);
         }
@@ -257,14 +259,17 @@ internal sealed partial class RunEventStream
         {
             try
             {
-                return await source.Session.GetRunEventsAsync(source.RunId, source.After, wait).WaitAsync(cancellationToken).ConfigureAwait(false);
+                // Bounded beyond the poll's own wait: a call in flight to a silo that dies is never
+                // answered (Orleans would wait out its response timeout), so it is abandoned and sent again.
+                return await source.Session.GetRunEventsAsync(source.RunId, source.After, wait)
+                    .WaitAsync(wait + SessionCaller.CallMargin, timeProvider, cancellationToken).ConfigureAwait(false);
             }
             catch (RunNotFoundException) when (source.Path is not null)
             {
                 // A specialist run that was never started (its call was refused): nothing to stream.
                 return new RunEventPage([], Finished: true);
             }
-            catch (AgentGrainsException ex) when (ex.IsTransient)
+            catch (Exception ex) when (SessionCalls.IsTransient(ex))
             {
                 // The silo that owned the session died or is draining: the grain comes back elsewhere,
                 // with everything committed; poll again from the last event sent.

@@ -1,6 +1,7 @@
 using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
-using AgentGrains.Runtime;
+using AgentGrains.GrainInterfaces.Messages;
+using Orleans;
 
 namespace AgentGrains.Client.Gateway.Runs;
 
@@ -41,7 +42,7 @@ internal static class RunTree
         {
             view = await grains.GetGrain<IAgentSessionGrain>(sessionId).GetRunAsync(child.RunId).ConfigureAwait(false);
         }
-        catch (AgentGrainsException ex) when (ex.IsTransient)
+        catch (Exception ex) when (SessionCalls.IsTransient(ex))
         {
             return child;
         }

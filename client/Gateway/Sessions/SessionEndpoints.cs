@@ -2,13 +2,14 @@ using AgentGrains.Client.Gateway.Errors;
 using AgentGrains.Client.Gateway.Http;
 using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
-using AgentGrains.Runtime;
+using AgentGrains.GrainInterfaces.Messages;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
+using Orleans;
 
 namespace AgentGrains.Client.Gateway.Sessions;
 
@@ -22,11 +23,8 @@ internal static class SessionEndpoints
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
 
-    /// <summary>Client keys are namespaced so they can never equal a key the runtime or grains derive for their own calls.</summary>
-    private const string IdempotencyKeyPrefix = "http:";
-
-    /// <summary>The longest Idempotency-Key header accepted (the runtime's limit less the namespace prefix).</summary>
-    public static readonly int MaxIdempotencyKeyLength = RequestContext.MaxIdempotencyKeyLength - IdempotencyKeyPrefix.Length;
+    /// <summary>The longest Idempotency-Key header accepted (a key's limit less the namespace prefix of client keys).</summary>
+    public static readonly int MaxIdempotencyKeyLength = IdempotencyKey.MaxLength - SessionCaller.ClientKeyPrefix.Length;
 
     private const string GetSessionRoute = "GetSession";
 
@@ -73,6 +71,7 @@ internal static class SessionEndpoints
         HttpContext httpContext,
         [FromServices] JsonRequestReader reader,
         [FromServices] IGrainFactory grains,
+        [FromServices] SessionCaller caller,
         [FromServices] LinkGenerator links,
         CancellationToken cancellationToken)
     {
@@ -85,7 +84,8 @@ internal static class SessionEndpoints
         var sessionId = request.SessionId ?? SessionIds.New();
         SessionIds.Validate(sessionId, "sessionId");
 
-        var session = await grains.GetGrain<IAgentSessionGrain>(sessionId).CreateAsync(request.Agent).ConfigureAwait(false);
+        var grain = grains.GetGrain<IAgentSessionGrain>(sessionId);
+        var session = await caller.SendAsync(null, () => grain.CreateAsync(request.Agent), cancellationToken).ConfigureAwait(false);
         var response = new SessionCreatedResponse(session.SessionId, session.Agent);
         if (!session.Created)
         {
@@ -103,6 +103,7 @@ internal static class SessionEndpoints
         HttpRequest httpRequest,
         [FromServices] JsonRequestReader reader,
         [FromServices] IGrainFactory grains,
+        [FromServices] SessionCaller caller,
         [FromServices] IOptions<GatewayOptions> options,
         CancellationToken cancellationToken)
     {
@@ -116,42 +117,27 @@ internal static class SessionEndpoints
 
         var session = grains.GetGrain<IAgentSessionGrain>(id);
 
-        // A read-only call first, so a message for a session that does not exist is never put in an inbox.
-        if (await session.GetInfoAsync().ConfigureAwait(false) is null)
+        // A read first, so a message for a session that does not exist is a 404 before anything is sent.
+        if (await caller.ReadAsync(session.GetInfoAsync, cancellationToken).ConfigureAwait(false) is null)
         {
             throw NotFound(id);
         }
 
-        var submission = await WithClientKeyAsync(idempotencyKey, () => session.SubmitAsync(request.Text)).ConfigureAwait(false);
+        var submission = await caller.SendAsync(idempotencyKey, () => session.SubmitAsync(request.Text), cancellationToken).ConfigureAwait(false);
         var maxWait = options.Value.MaxReplyWait;
         var run = wait == false || maxWait <= TimeSpan.Zero
             ? null
-            : await session.WaitForRunAsync(submission.RunId, maxWait).ConfigureAwait(false);
+            : await caller.WaitForRunAsync(session, submission.RunId, maxWait, cancellationToken).ConfigureAwait(false);
         return run is { IsTerminal: true }
             ? TypedResults.Ok(new MessageReplyResponse(run.SessionId, run.RunId, run.Status, run.Reply, run.Reason, run.Messages))
             : TypedResults.Accepted($"/v1/runs/{submission.RunId}", new RunAcceptedResponse(submission.RunId, run?.Status ?? submission.Status));
     }
 
-    private static async Task<Ok<SessionResponse>> GetSessionAsync(string id, [FromServices] IGrainFactory grains)
+    private static async Task<Ok<SessionResponse>> GetSessionAsync(string id, [FromServices] IGrainFactory grains, [FromServices] SessionCaller caller, CancellationToken cancellationToken)
     {
         SessionIds.Validate(id, "id");
-        var view = await grains.GetGrain<IAgentSessionGrain>(id).GetAsync().ConfigureAwait(false) ?? throw NotFound(id);
+        var view = await caller.ReadAsync(grains.GetGrain<IAgentSessionGrain>(id).GetAsync, cancellationToken).ConfigureAwait(false) ?? throw NotFound(id);
         return TypedResults.Ok(SessionResponse.From(view));
-    }
-
-    /// <summary>Runs a durable call under the client's Idempotency-Key (namespaced), or under a fresh key when there is none.</summary>
-    /// <remarks>The caller has checked the key with <see cref="ValidateIdempotencyKey"/> before anything else, so a bad key changes nothing.</remarks>
-    internal static async Task<T> WithClientKeyAsync<T>(string? idempotencyKey, Func<Task<T>> call)
-    {
-        if (idempotencyKey is null)
-        {
-            return await call().ConfigureAwait(false);
-        }
-
-        using (RequestContext.WithIdempotencyKey(IdempotencyKeyPrefix + idempotencyKey))
-        {
-            return await call().ConfigureAwait(false);
-        }
     }
 
     internal static void ValidateIdempotencyKey(string? key)

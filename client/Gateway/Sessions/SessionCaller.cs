@@ -1,0 +1,127 @@
+using AgentGrains.GrainInterfaces.Messages;
+using AgentGrains.GrainInterfaces.Runs;
+using AgentGrains.GrainInterfaces.Sessions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
+
+namespace AgentGrains.Client.Gateway.Sessions;
+
+/// <summary>How the gateway calls sessions: every message under an idempotency key, every call retried through a silo's death.</summary>
+/// <remarks>
+/// <para>Orleans calls are at most once: a call whose silo died, or that timed out, may or may not
+/// have run. The gateway therefore sends every message with a key (the client's
+/// <c>Idempotency-Key</c>, namespaced, or one it makes) and, when a call fails in a way a retry
+/// can mend (<see cref="SessionCalls.IsTransient"/>: the silo died or is unreachable, the call timed
+/// out, the activation was stale), sends it again with the same key until it is answered or
+/// <see cref="GatewayOptions.MaxReplyWait"/> has passed. The session answers a retried key with
+/// the first outcome, so a message is processed once however often it is sent, and a client sees
+/// no error while one silo of several dies.</para>
+/// <para>Reads are retried the same way (they change nothing).</para>
+/// </remarks>
+public sealed partial class SessionCaller
+{
+    /// <summary>The prefix of the keys clients give, so they can never equal a key the gateway or a grain makes.</summary>
+    public const string ClientKeyPrefix = "http:";
+
+    private const string GatewayKeyPrefix = "gateway:";
+
+    /// <summary>How long a call may take beyond the wait it asks for before it is abandoned and sent again.</summary>
+    /// <remarks>
+    /// A call in flight to a silo that dies is never answered: Orleans would fail it only at its
+    /// response timeout (30 s by default). A commit takes milliseconds, so a call still unanswered this
+    /// long after its wait is lost, and sending it again (same key) is safe.
+    /// </remarks>
+    public static readonly TimeSpan CallMargin = TimeSpan.FromSeconds(5);
+
+    // One long poll stays well inside Orleans' response timeout (30 s by default), which would
+    // otherwise fail a poll that waits as long as the whole reply wait.
+    private static readonly TimeSpan MaxPoll = TimeSpan.FromSeconds(10);
+
+    private readonly IOptions<GatewayOptions> options;
+    private readonly TimeProvider timeProvider;
+    private readonly ILogger<SessionCaller> logger;
+
+    /// <summary>Creates the caller.</summary>
+    public SessionCaller(IOptions<GatewayOptions> options, TimeProvider timeProvider, ILogger<SessionCaller> logger)
+    {
+        this.options = options;
+        this.timeProvider = timeProvider;
+        this.logger = logger;
+    }
+
+    /// <summary>Sends a message under the client's key (or a new one), retrying transient failures with the same key.</summary>
+    /// <param name="clientKey">The client's <c>Idempotency-Key</c> (already checked), or null.</param>
+    /// <param name="call">The grain call.</param>
+    /// <param name="cancellationToken">The request's cancellation.</param>
+    public Task<T> SendAsync<T>(string? clientKey, Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        var key = clientKey is null ? GatewayKeyPrefix + Guid.NewGuid().ToString("N") : ClientKeyPrefix + clientKey;
+        return RetryAsync(
+            async () =>
+            {
+                using var scope = IdempotencyKey.Use(key);
+                return await call().ConfigureAwait(false);
+            },
+            TimeSpan.Zero,
+            cancellationToken);
+    }
+
+    /// <summary>Reads, retrying transient failures; <paramref name="wait"/> is how long the read itself may wait (a long poll).</summary>
+    public Task<T> ReadAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken, TimeSpan wait = default)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        return RetryAsync(call, wait, cancellationToken);
+    }
+
+    /// <summary>Waits up to <paramref name="wait"/> for a run to end (its view either way), in long polls short enough for Orleans' response timeout.</summary>
+    public async Task<RunView?> WaitForRunAsync(IAgentSessionGrain session, string runId, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var deadline = timeProvider.GetUtcNow() + wait;
+        while (true)
+        {
+            var remaining = deadline - timeProvider.GetUtcNow();
+            var poll = remaining < MaxPoll ? remaining : MaxPoll;
+            poll = poll < TimeSpan.Zero ? TimeSpan.Zero : poll;
+            var view = await ReadAsync(() => session.WaitForRunAsync(runId, poll), cancellationToken, poll).ConfigureAwait(false);
+            if (view is null or { IsTerminal: true } || timeProvider.GetUtcNow() >= deadline)
+            {
+                return view;
+            }
+        }
+    }
+
+    private async Task<T> RetryAsync<T>(Func<Task<T>> call, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var bound = wait + CallMargin;
+        var deadline = timeProvider.GetUtcNow() + options.Value.MaxReplyWait;
+        var pipeline = new ResiliencePipelineBuilder<T> { TimeProvider = timeProvider }
+            .AddRetry(new RetryStrategyOptions<T>
+            {
+                // Until the deadline, not a count: a silo's death takes its detection time to mend.
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(50),
+                MaxDelay = TimeSpan.FromSeconds(1),
+                ShouldHandle = args => ValueTask.FromResult(
+                    args.Outcome.Exception is { } ex && SessionCalls.IsTransient(ex) && timeProvider.GetUtcNow() < deadline),
+                OnRetry = args =>
+                {
+                    LogRetry(logger, args.AttemptNumber + 1, args.Outcome.Exception?.Message ?? string.Empty);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+        return await pipeline.ExecuteAsync(
+            async (state, token) => await state().WaitAsync(bound, timeProvider, token).ConfigureAwait(false),
+            call,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "A session call failed transiently and is sent again (attempt {Attempt}): {Reason}")]
+    private static partial void LogRetry(ILogger logger, int attempt, string reason);
+}
