@@ -11,23 +11,38 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 
-# PostgreSQL tests start a throwaway server with initdb and pg_ctl from Debian's postgresql package
-# (or use the server in AGENTGRAINS_TEST_POSTGRES); install it when neither is there.
+# Servers the tests start throwaway copies of, installed from Debian's packages with one apt-get update
+# when missing: PostgreSQL (initdb and pg_ctl; or a server in AGENTGRAINS_TEST_POSTGRES) and Redis
+# (redis-server; or a server in AGENTGRAINS_TEST_REDIS).
+packages=()
 if [[ ! "${AGENTGRAINS_TEST_POSTGRES:-}" =~ [^[:space:]] ]] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
-  echo "test.sh: installing PostgreSQL (apt-get install -y postgresql)"
+  packages+=(postgresql)
+fi
+if [[ ! "${AGENTGRAINS_TEST_REDIS:-}" =~ [^[:space:]] ]] && ! command -v redis-server >/dev/null 2>&1; then
+  packages+=(redis-server)
+fi
+if (( ${#packages[@]} > 0 )); then
+  echo "test.sh: installing ${packages[*]} (apt-get install -y ${packages[*]})"
   sudo=()
   if [[ "$(id -u)" != 0 ]]; then
-    command -v sudo >/dev/null 2>&1 || { echo "test.sh: PostgreSQL is missing and installing it needs root (or sudo)" >&2; exit 1; }
+    command -v sudo >/dev/null 2>&1 || { echo "test.sh: ${packages[*]} missing, and installing needs root (or sudo)" >&2; exit 1; }
     sudo=(sudo)
   fi
   apt_log="$(mktemp)"
-  if ! { "${sudo[@]}" apt-get update -qq && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; } >"$apt_log" 2>&1; then
+  if ! { "${sudo[@]}" apt-get update -qq && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}"; } >"$apt_log" 2>&1; then
     cat "$apt_log" >&2
-    echo "test.sh: installing PostgreSQL failed; install the postgresql package or set AGENTGRAINS_TEST_POSTGRES to a server's connection string" >&2
+    echo "test.sh: installing ${packages[*]} failed; install them, or set AGENTGRAINS_TEST_POSTGRES (a connection string) and AGENTGRAINS_TEST_REDIS (host:port) to servers the tests may use" >&2
     exit 1
   fi
   rm -f "$apt_log"
-  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || { echo "test.sh: the postgresql package installed no initdb under /usr/lib/postgresql" >&2; exit 1; }
+  if [[ " ${packages[*]} " == *" postgresql "* ]] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+    echo "test.sh: the postgresql package installed no initdb under /usr/lib/postgresql" >&2
+    exit 1
+  fi
+  if [[ " ${packages[*]} " == *" redis-server "* ]] && ! command -v redis-server >/dev/null 2>&1; then
+    echo "test.sh: the redis-server package put no redis-server on PATH" >&2
+    exit 1
+  fi
 fi
 
 dotnet restore AgentGrains.sln

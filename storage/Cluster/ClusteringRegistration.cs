@@ -29,7 +29,7 @@ internal static class ClusteringRegistration
         // (BindConfiguration), so that the registered provider and the validated options come from one source.
         services.AddOptions<ClusteringOptions>()
             .Bind(configuration.GetSection(ClusteringOptions.OrleansSectionName))
-            .Configure(options => ReadProviderAndRedis(configuration, options))
+            .Configure(options => ReadKeysOutsideTheSection(configuration, options))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClusteringOptions>, ClusteringOptionsValidator>());
 
@@ -41,10 +41,11 @@ internal static class ClusteringRegistration
         catch (InvalidOperationException)
         {
             // A value that does not convert (a port that is not a number): start-up fails on it with
-            // the key's name when the options are bound again; the choices made now need only the provider.
+            // the key's name when the options are bound again. The choices made now need only the
+            // provider; the ports handed to UseLocalhostClustering are replaced by the validated ones.
         }
 
-        ReadProviderAndRedis(configuration, snapshot);
+        ReadKeysOutsideTheSection(configuration, snapshot);
         return snapshot;
     }
 
@@ -99,7 +100,7 @@ internal static class ClusteringRegistration
     /// The provider is parsed here rather than by the configuration binder, which would throw on an
     /// unknown name before the validator could say which names exist.
     /// </remarks>
-    private static void ReadProviderAndRedis(IConfiguration configuration, ClusteringOptions options)
+    private static void ReadKeysOutsideTheSection(IConfiguration configuration, ClusteringOptions options)
     {
         var provider = configuration[ClusteringOptions.ProviderKey]?.Trim();
         if (!string.IsNullOrEmpty(provider))

@@ -31,7 +31,7 @@ public sealed class ClusteringHostingTests
         Assert.Equal(TimeSpan.FromSeconds(1), membership.ProbeTimeout);
         Assert.Equal(TimeSpan.FromSeconds(2), membership.MaxProbeTimeout);
         Assert.Equal(2, membership.NumMissedProbesLimit);
-        Assert.Equal(1, membership.NumVotesForDeathDeclaration);
+        Assert.Equal(2, membership.NumVotesForDeathDeclaration); // Orleans' own, kept on purpose (FailureDetectionDefaults)
         Assert.Equal(TimeSpan.FromSeconds(2), membership.TableRefreshTimeout);
         Assert.Equal(TimeSpan.FromSeconds(5), membership.IAmAliveTablePublishTimeout);
     }
@@ -83,16 +83,15 @@ public sealed class ClusteringHostingTests
                 ["Orleans:Membership:ProbeTimeout"] = "00:00:03",
                 ["Orleans:Membership:MaxProbeTimeout"] = "00:00:12",
             },
-            before: silo => silo.Configure<ClusterMembershipOptions>(o => o.NumVotesForDeathDeclaration = 2),
+            before: silo => silo.Configure<ClusterMembershipOptions>(o => o.NumMissedProbesLimit = 4),
             after: silo => silo.Configure<ClusterMembershipOptions>(o => o.TableRefreshTimeout = TimeSpan.FromSeconds(10)));
 
         var membership = host.Services.GetRequiredService<IOptions<ClusterMembershipOptions>>().Value;
         Assert.Equal(TimeSpan.FromSeconds(3), membership.ProbeTimeout);
         Assert.Equal(TimeSpan.FromSeconds(12), membership.MaxProbeTimeout);
-        Assert.Equal(2, membership.NumVotesForDeathDeclaration);
+        Assert.Equal(4, membership.NumMissedProbesLimit);
         Assert.Equal(TimeSpan.FromSeconds(10), membership.TableRefreshTimeout);
         // What nobody overrode keeps the project's default.
-        Assert.Equal(2, membership.NumMissedProbesLimit);
         Assert.Equal(TimeSpan.FromSeconds(5), membership.IAmAliveTablePublishTimeout);
     }
 
@@ -103,6 +102,23 @@ public sealed class ClusteringHostingTests
 
         var error = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IOptions<ClusterMembershipOptions>>().Value);
         Assert.Contains("set Orleans:Membership:MaxProbeTimeout to at least ProbeTimeout", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UseAgentGrainsClustering_OrleansOwnEndpointKeysDisagree_AreRefusedNotSilentlyReplaced()
+    {
+        using var host = BuildSilo(new()
+        {
+            ["Orleans:Endpoints:SiloPort"] = "2000",
+            ["Orleans:Endpoints:GatewayPort"] = "30000",
+            ["Orleans:Endpoints:AdvertisedIPAddress"] = "10.0.0.1",
+            ["Orleans:AdvertisedIP"] = "10.0.0.2",
+        });
+
+        var error = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IOptions<ClusteringOptions>>().Value);
+        Assert.Equal(2, error.Failures.Count());
+        Assert.Contains("Orleans:Endpoints:SiloPort is 2000 but Orleans:SiloPort is 11111", error.Message, StringComparison.Ordinal);
+        Assert.Contains("set the address in Orleans:AdvertisedIP and remove Orleans:Endpoints:AdvertisedIPAddress", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
