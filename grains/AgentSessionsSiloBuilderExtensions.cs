@@ -12,6 +12,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace AgentGrains.Grains;
 
@@ -84,7 +85,8 @@ public static class AgentSessionsSiloBuilderExtensions
         // Agents registered in code, plus those defined under the Agents configuration section.
         services.TryAddSingleton(static sp => new AgentCatalog(
             sp.GetServices<AgentDefinition>().Concat(ConfiguredAgents.Read(sp.GetService<IConfiguration>())),
-            sp.GetRequiredService<ToolRegistry>()));
+            sp.GetRequiredService<ToolRegistry>(),
+            sp.GetRequiredService<IOptions<ModelOptions>>().Value));
         services.AddAgentModel();
         services.AddOptions<DelegationOptions>().BindConfiguration(DelegationOptions.SectionName)
             .Validate(static o => o.MaxDepth >= 1, "Delegation:MaxDepth must be 1 or more (levels of specialists under a run a person started).")

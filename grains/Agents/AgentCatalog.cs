@@ -1,4 +1,5 @@
 using AgentGrains.Grains.Delegation;
+using AgentGrains.Grains.Models;
 using AgentGrains.Grains.Tools;
 using Microsoft.Extensions.AI;
 using AgentGrains.GrainInterfaces.Sessions;
@@ -16,16 +17,23 @@ public sealed class AgentCatalog
     private readonly Dictionary<string, AgentDefinition> agents = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (AITool[] Tools, string[] Names)> offered = new(StringComparer.Ordinal);
 
-    /// <summary>Builds the catalog and checks every definition against the registered tools.</summary>
+    /// <summary>Builds the catalog and checks every definition against the registered tools and the model settings.</summary>
+    /// <param name="definitions">The agents.</param>
+    /// <param name="tools">The registered tools.</param>
+    /// <param name="model">
+    /// The silo's model settings; with <c>Model:Provider=OpenAI</c> each agent answered by that model
+    /// must have a <see cref="AgentDefinition.ModelTimeout"/> that holds a retry after a hung attempt
+    /// (<see cref="ModelOptions.RequestTimeout"/>). Null checks no model settings.
+    /// </param>
     /// <exception cref="InvalidOperationException">A definition is invalid; the message lists every problem.</exception>
-    public AgentCatalog(IEnumerable<AgentDefinition> definitions, ToolRegistry tools)
+    public AgentCatalog(IEnumerable<AgentDefinition> definitions, ToolRegistry tools, ModelOptions? model = null)
     {
         ArgumentNullException.ThrowIfNull(definitions);
         ArgumentNullException.ThrowIfNull(tools);
         var problems = new List<string>();
         foreach (var definition in definitions)
         {
-            Validate(definition, tools, problems);
+            Validate(definition, tools, model, problems);
             if (!string.IsNullOrWhiteSpace(definition.Name) && !agents.TryAdd(definition.Name, definition))
             {
                 problems.Add($"two agents are named '{definition.Name}'; register each agent once");
@@ -126,7 +134,7 @@ public sealed class AgentCatalog
         }
     }
 
-    private static void Validate(AgentDefinition definition, ToolRegistry tools, List<string> problems)
+    private static void Validate(AgentDefinition definition, ToolRegistry tools, ModelOptions? model, List<string> problems)
     {
         if (string.IsNullOrWhiteSpace(definition.Name))
         {
@@ -147,6 +155,12 @@ public sealed class AgentCatalog
         if (definition.ModelTimeout <= TimeSpan.Zero)
         {
             problems.Add($"agent '{definition.Name}' has a ModelTimeout of {definition.ModelTimeout}; set a positive duration");
+        }
+        else if (model is { Provider: ModelProvider.OpenAI } && definition.ChatClient is null
+            && ModelOptionsValidator.CheckModelTimeout(model, definition.Name, definition.ModelTimeout) is { } tooShort)
+        {
+            // Only the configured model has per-attempt timeouts; an agent's own client has its own.
+            problems.Add(tooShort);
         }
 
         if (definition.MaxTokens is < 1)

@@ -11,11 +11,18 @@ namespace AgentGrains.Grains.Agents;
 /// model call sees at most <see cref="HistoryWindow"/> earlier messages (plus the current run's),
 /// and a run ends with <c>budget_exceeded</c> when it would exceed <see cref="MaxSteps"/>,
 /// <see cref="MaxTokens"/>, <see cref="MaxCost"/> or <see cref="MaxWallTime"/>.</para>
-/// <para>A run's watchdog reminder fires every <see cref="WatchdogPeriod"/>; a run that has made no
-/// progress for <see cref="StallTimeout"/> is resumed from its journal: a model call still hanging
-/// is abandoned and asked again, a tool call is invoked again with the same idempotency key. Keep
-/// <see cref="StallTimeout"/> above the usual latency of the model and the tools; <see cref="ModelTimeout"/>
-/// is the hard bound after which the run fails instead.</para>
+/// <para>The timings nest, shortest first: one attempt of a model request (<c>Model:RequestTimeout</c>,
+/// 60 s) is abandoned and retried by the model client; one model call, all its attempts and the
+/// waits between them, is bounded by <see cref="ModelTimeout"/> (3 min), after which the run fails;
+/// a run without progress for <see cref="StallTimeout"/> (4 min) is resumed from its journal, noticed
+/// within one <see cref="WatchdogPeriod"/> (10 s). So with the defaults a request that hangs costs one
+/// attempt, not the run, and the watchdog never abandons a model call its own bound still allows.</para>
+/// <para>The watchdog is the backstop for a run that stops moving for any other reason (a driver
+/// lost with its activation, a call that ignores its timeout): a model call still hanging is
+/// abandoned and asked again, a tool call is invoked again with the same idempotency key. A
+/// <see cref="StallTimeout"/> below <see cref="ModelTimeout"/> makes the watchdog abandon slow model
+/// calls too, which suits a model client without a per-attempt timeout of its own; keep it above the
+/// usual latency of the model and the tools.</para>
 /// </remarks>
 public sealed class AgentDefinition(string name, string instructions, IReadOnlyList<string> tools)
 {
@@ -34,8 +41,15 @@ public sealed class AgentDefinition(string name, string instructions, IReadOnlyL
     /// <summary>How many model calls one user message may take before the run stops; default 8.</summary>
     public int MaxSteps { get; init; } = 8;
 
-    /// <summary>How long one model call may take (retries included); default 60 seconds.</summary>
-    public TimeSpan ModelTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>How long one model call may take, all its attempts and the waits between them included; default 3 minutes.</summary>
+    /// <remarks>
+    /// With the configured model (<c>Model:Provider=OpenAI</c>) it must hold two attempts and the longest
+    /// wait between them, <c>2 × Model:RequestTimeout + Model:MaxRetryDelay</c> (140 s with the
+    /// defaults), so that a request that hangs is retried instead of failing the run; the host refuses
+    /// to start otherwise. The default adds 40 s to that for quick failures (a 429, a 503) and their
+    /// backoff. When it runs out the run fails.
+    /// </remarks>
+    public TimeSpan ModelTimeout { get; init; } = TimeSpan.FromMinutes(3);
 
     /// <summary>The most input plus output tokens one run may use; null (default) for no limit.</summary>
     public long? MaxTokens { get; init; }
@@ -52,10 +66,22 @@ public sealed class AgentDefinition(string name, string instructions, IReadOnlyL
     /// <summary>How many messages may wait behind the active run; default 100 (more are refused).</summary>
     public int MaxQueuedMessages { get; init; } = 100;
 
-    /// <summary>How long a run without progress counts as stalled and is resumed from its journal; default 2 minutes.</summary>
-    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromMinutes(2);
+    /// <summary>How long a run without progress counts as stalled and is resumed from its journal; default 4 minutes.</summary>
+    /// <remarks>
+    /// A run's progress is journaled at least once per model call and per tool result, so the default
+    /// is <see cref="ModelTimeout"/> plus a minute for the tools of a step (10 s each by default) and the
+    /// journal's commits: the watchdog then never abandons a model call that may still succeed, and
+    /// only restarts a run that has stopped moving.
+    /// </remarks>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromMinutes(4);
 
     /// <summary>How often an active run's watchdog reminder fires; default 10 seconds.</summary>
+    /// <remarks>
+    /// It bounds how late a stall is noticed after <see cref="StallTimeout"/> and how long a run whose
+    /// silo died waits to resume elsewhere; each tick is a reminder and a grain call, so it is seconds,
+    /// not milliseconds. On an Orleans silo the shortest reminder period it allows
+    /// (<c>ReminderOptions.MinimumReminderPeriod</c>, a minute unless the host lowers it) must not be longer.
+    /// </remarks>
     public TimeSpan WatchdogPeriod { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long a tool call waits for a person before it is denied; default 24 hours.</summary>

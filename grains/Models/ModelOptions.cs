@@ -37,17 +37,36 @@ public sealed class ModelOptions
     /// </remarks>
     public string? ApiKey { get; set; }
 
-    /// <summary>How long one attempt may take before it is abandoned and retried; default 60 seconds.</summary>
+    /// <summary>How long one attempt (one HTTP request) may take before it is abandoned and retried; default 60 seconds.</summary>
+    /// <remarks>
+    /// <para>A long completion from a hosted model takes tens of seconds, so 60 seconds leaves room for
+    /// one while a request that hangs (a stalled connection, an overloaded server that never answers)
+    /// is given up within a minute and sent again.</para>
+    /// <para>It bounds one attempt; an agent's <c>ModelTimeout</c> bounds all attempts of one model call
+    /// and must hold two attempts and the longest wait between them
+    /// (<c>2 × RequestTimeout + MaxRetryDelay</c>, 140 seconds with the defaults against the default
+    /// <c>ModelTimeout</c> of 3 minutes). The host refuses to start when an agent's does not, since a
+    /// hung attempt would then fail the run instead of being retried.</para>
+    /// </remarks>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>How many times a transient failure (429, 5xx, timeout, connection failure) is retried; default 4.</summary>
-    /// <remarks>The provider sees at most <c>1 + MaxRetries</c> requests per model call. 0 disables retries.</remarks>
+    /// <remarks>
+    /// The provider sees at most <c>1 + MaxRetries</c> requests per model call, and fewer when the
+    /// agent's <c>ModelTimeout</c> ends the call first: quick failures (a 429, a 503) use few of its
+    /// seconds, hung attempts many. 0 disables retries.
+    /// </remarks>
     public int MaxRetries { get; set; } = 4;
 
     /// <summary>The first retry's delay before jitter; each later retry doubles it; default 500 milliseconds.</summary>
+    /// <remarks>Short, because most transient failures (a dropped connection, a hung request, a brief 503) clear at once.</remarks>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>The longest wait before a retry, including one the provider asked for with <c>Retry-After</c>; default 20 seconds.</summary>
+    /// <remarks>
+    /// Long enough to honour the usual rate-limit windows of hosted providers; counted once in the
+    /// room an agent's <c>ModelTimeout</c> must leave for a retry (see <see cref="RequestTimeout"/>).
+    /// </remarks>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Prices by model id (case-insensitive), e.g. <c>Model:Prices:gpt-4o-mini:InputPerMillionTokens=0.15</c>.</summary>

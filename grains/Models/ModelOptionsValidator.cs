@@ -76,4 +76,45 @@ internal sealed class ModelOptionsValidator : IValidateOptions<ModelOptions>
 
         return failures;
     }
+
+    /// <summary>
+    /// Whether an agent's <c>ModelTimeout</c> leaves room for a retry after a hung attempt under these
+    /// settings: null when it does, else the problem and how to fix it, as an agent catalog problem.
+    /// </summary>
+    /// <param name="options">The model settings, valid on their own.</param>
+    /// <param name="agent">The agent's name, for the message.</param>
+    /// <param name="modelTimeout">The agent's bound on all attempts of one model call.</param>
+    /// <remarks>
+    /// A hung attempt takes the whole <see cref="ModelOptions.RequestTimeout"/>. For its retry to be
+    /// answered the call must also hold the wait before the retry (at most <see cref="ModelOptions.MaxRetryDelay"/>,
+    /// counted whole: a <c>Retry-After</c> may ask for all of it) and a second attempt; otherwise the
+    /// first request that hangs fails the run. Without retries one attempt must still end before the call.
+    /// </remarks>
+    public static string? CheckModelTimeout(ModelOptions options, string agent, TimeSpan modelTimeout)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var attempt = options.RequestTimeout;
+        var delay = options.MaxRetryDelay;
+        if (options.MaxRetries == 0)
+        {
+            return attempt < modelTimeout
+                ? null
+                : $"agent '{agent}' has a ModelTimeout of {modelTimeout}, no longer than one attempt (Model:RequestTimeout {attempt}); set the agent's ModelTimeout above Model:RequestTimeout, or lower Model:RequestTimeout below {modelTimeout}";
+        }
+
+        var needed = attempt + delay + attempt;
+        if (needed <= modelTimeout)
+        {
+            return null;
+        }
+
+        var fits = (modelTimeout - delay) / 2;
+        var lower = fits >= MinRequestTimeout
+            ? $"lower Model:RequestTimeout to at most {fits}"
+            : "lower Model:RequestTimeout and Model:MaxRetryDelay so that twice the one plus the other is at most the ModelTimeout";
+        var problem = attempt >= modelTimeout
+            ? $"agent '{agent}' has a ModelTimeout of {modelTimeout}, no longer than one attempt (Model:RequestTimeout {attempt}), so a model request that hangs fails the run instead of being retried"
+            : $"agent '{agent}' has a ModelTimeout of {modelTimeout}, too short to retry a model request that hangs: one attempt (Model:RequestTimeout {attempt}), the longest wait before a retry (Model:MaxRetryDelay {delay}) and a second attempt take {needed}";
+        return $"{problem}; set the agent's ModelTimeout to {needed} or more, or {lower}";
+    }
 }

@@ -14,7 +14,7 @@ public sealed class PaymentTools(SideEffectLedger ledger)
     /// <summary>An agent that charges and transfers; its watchdog ticks often, its stall timeout is the default (long).</summary>
     public const string PaymentsAgent = "payments";
 
-    /// <summary>An agent whose run counts as stalled after 2 s without progress, below its model timeout.</summary>
+    /// <summary>An agent whose run counts as stalled after 2 s without progress, far below its model timeout and one model attempt.</summary>
     public const string ImpatientAgent = "impatient";
 
     [Description("Charges the customer's card.")]
@@ -40,7 +40,6 @@ public sealed class PaymentTools(SideEffectLedger ledger)
         {
             WatchdogPeriod = TimeSpan.FromMilliseconds(500),
             StallTimeout = TimeSpan.FromSeconds(2),
-            ModelTimeout = TimeSpan.FromSeconds(60),
         },
     ];
 }

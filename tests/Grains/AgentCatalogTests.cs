@@ -1,8 +1,10 @@
 using AgentGrains.Grains;
 using AgentGrains.Grains.Agents;
+using AgentGrains.Grains.Models;
 using AgentGrains.Grains.Tools;
 using AgentGrains.GrainInterfaces.Sessions;
 using AgentGrains.Runtime.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -73,6 +75,8 @@ public sealed class AgentCatalogTests
     {
         var services = new ServiceCollection();
         services.AddLogging();
+        // Every host has a configuration; the catalog reads the Model section from it.
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
         services.AddAgentGrainsSilo().AddAgentSessions();
         services.AddSingleton(new AgentDefinition("broken", "x", ["teleport"]));
         await using var provider = services.BuildServiceProvider();
@@ -82,6 +86,38 @@ public sealed class AgentCatalogTests
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => check.StartAsync(TestContext.Current.CancellationToken));
 
         Assert.Contains("'teleport'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Constructor_ModelTimeoutsWithoutRoomForARetry_ReportsEachAgentNamingBothSettings()
+    {
+        var model = new ModelOptions { Provider = ModelProvider.OpenAI, Name = "gpt-4o-mini", ApiKey = "sk" };
+        using var own = new ScriptedChatClient();
+        AgentDefinition[] definitions =
+        [
+            BuiltInAgents.Assistant,
+            new("single", "x", []) { ModelTimeout = TimeSpan.FromSeconds(60) },
+            new("tight", "x", []) { ModelTimeout = TimeSpan.FromSeconds(90) },
+            new("own-model", "x", []) { ModelTimeout = TimeSpan.FromSeconds(1), ChatClient = own },
+        ];
+
+        var error = Assert.Throws<InvalidOperationException>(() => new AgentCatalog(definitions, Tools, model));
+
+        Assert.Equal(
+            "Invalid agent definitions: "
+            + "agent 'single' has a ModelTimeout of 00:01:00, no longer than one attempt (Model:RequestTimeout 00:01:00), so a model request that hangs fails the run instead of being retried; "
+            + "set the agent's ModelTimeout to 00:02:20 or more, or lower Model:RequestTimeout to at most 00:00:20; "
+            + "agent 'tight' has a ModelTimeout of 00:01:30, too short to retry a model request that hangs: one attempt (Model:RequestTimeout 00:01:00), the longest wait before a retry (Model:MaxRetryDelay 00:00:20) and a second attempt take 00:02:20; "
+            + "set the agent's ModelTimeout to 00:02:20 or more, or lower Model:RequestTimeout to at most 00:00:35.",
+            error.Message);
+    }
+
+    [Fact]
+    public void Constructor_ShortModelTimeoutWithTheScriptedModel_Accepted()
+    {
+        var catalog = new AgentCatalog([new AgentDefinition("quick", "x", []) { ModelTimeout = TimeSpan.FromSeconds(1) }], Tools, new ModelOptions());
+
+        Assert.Equal(["quick"], catalog.Names);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using AgentGrains.Grains.Agents;
 using AgentGrains.Grains.Models;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
@@ -66,6 +67,47 @@ public sealed class ModelOptionsTests
         Assert.Contains(failures, f => f.StartsWith("Model:MaxRetryDelay", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("Model:Prices:gpt-x", StringComparison.Ordinal));
         Assert.All(failures, f => Assert.Contains("set", f, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void CheckModelTimeout_DefaultsAgainstTheDefaultAgent_RoomForARetryAfterAHungAttempt()
+    {
+        var defaults = new ModelOptions();
+        var agent = new AgentDefinition("defaults", string.Empty, []);
+
+        Assert.Null(ModelOptionsValidator.CheckModelTimeout(defaults, agent.Name, agent.ModelTimeout));
+        Assert.True(agent.StallTimeout > agent.ModelTimeout, "the default watchdog would abandon a model call its ModelTimeout still allows");
+        Assert.True(agent.WatchdogPeriod < agent.StallTimeout - agent.ModelTimeout, "the default watchdog notices a stall later than the margin between StallTimeout and ModelTimeout");
+    }
+
+    [Fact]
+    public void CheckModelTimeout_ExactlyTwoAttemptsAndTheLongestWait_Fits()
+    {
+        Assert.Null(ModelOptionsValidator.CheckModelTimeout(new ModelOptions(), "edge", TimeSpan.FromSeconds(140)));
+    }
+
+    [Fact]
+    public void CheckModelTimeout_NoRetriesAndOneAttemptAsLongAsTheCall_NamesBothSettingsAndTheFix()
+    {
+        var options = new ModelOptions { MaxRetries = 0, RequestTimeout = TimeSpan.FromSeconds(30) };
+
+        Assert.Null(ModelOptionsValidator.CheckModelTimeout(options, "once", TimeSpan.FromSeconds(31)));
+        Assert.Equal(
+            "agent 'once' has a ModelTimeout of 00:00:30, no longer than one attempt (Model:RequestTimeout 00:00:30); set the agent's ModelTimeout above Model:RequestTimeout, or lower Model:RequestTimeout below 00:00:30",
+            ModelOptionsValidator.CheckModelTimeout(options, "once", TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public void CheckModelTimeout_RetryWaitLongerThanTheCall_SaysToLowerBothModelSettings()
+    {
+        var options = new ModelOptions { RequestTimeout = TimeSpan.FromSeconds(10), MaxRetryDelay = TimeSpan.FromSeconds(60) };
+
+        var problem = ModelOptionsValidator.CheckModelTimeout(options, "waiter", TimeSpan.FromSeconds(30));
+
+        Assert.Equal(
+            "agent 'waiter' has a ModelTimeout of 00:00:30, too short to retry a model request that hangs: one attempt (Model:RequestTimeout 00:00:10), the longest wait before a retry (Model:MaxRetryDelay 00:01:00) and a second attempt take 00:01:20; "
+            + "set the agent's ModelTimeout to 00:01:20 or more, or lower Model:RequestTimeout and Model:MaxRetryDelay so that twice the one plus the other is at most the ModelTimeout",
+            problem);
     }
 
     [Fact]

@@ -77,6 +77,27 @@ public sealed class OpenAIModelSessionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StartAsync_AgentModelTimeoutWithoutRoomForARetry_HostRefusesToStartNamingBothSettings()
+    {
+        var settings = new Dictionary<string, string?>(server.ModelSettings)
+        {
+            ["Agents:quick:Instructions"] = "Answer at once.",
+            ["Agents:quick:ModelTimeout"] = "00:01:30",
+        };
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => TestSiloHost.StartAsync(storage, static s => s.AddAgentSessions(), settings));
+
+        Assert.Contains(
+            "agent 'quick' has a ModelTimeout of 00:01:30, too short to retry a model request that hangs: one attempt (Model:RequestTimeout 00:01:00), the longest wait before a retry (Model:MaxRetryDelay 00:00:20) and a second attempt take 00:02:20; "
+            + "set the agent's ModelTimeout to 00:02:20 or more, or lower Model:RequestTimeout to at most 00:00:35",
+            error.Message,
+            StringComparison.Ordinal);
+        // The built-in agents keep the default ModelTimeout, which fits the default model settings.
+        Assert.DoesNotContain("'assistant'", error.Message, StringComparison.Ordinal);
+        Assert.Empty(server.Requests);
+    }
+
+    [Fact]
     public async Task StartAsync_KeyWithoutProvider_ScriptedModelAndOneWarningWithoutTheKey()
     {
         var logs = new RecordingLoggerProvider();
