@@ -14,6 +14,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans;
+using Orleans.Hosting;
 using Orleans.Runtime;
 
 namespace AgentGrains.Grains.Sessions;
@@ -48,6 +49,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
     private readonly ModelOptions modelOptions;
     private readonly DelegationOptions delegation;
     private readonly TimeProvider timeProvider;
+    private readonly TimeSpan minimumReminderPeriod;
     private readonly ILogger<AgentSessionGrain> logger;
     private readonly CancellationTokenSource deactivating = new();
     private readonly Dictionary<string, IGrainReminder> reminders = new(StringComparer.Ordinal);
@@ -66,11 +68,13 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
         IChatClient model,
         IOptions<ModelOptions> modelOptions,
         IOptions<DelegationOptions> delegation,
+        IOptions<ReminderOptions> reminderOptions,
         TimeProvider timeProvider,
         ILogger<AgentSessionGrain> logger)
     {
         ArgumentNullException.ThrowIfNull(modelOptions);
         ArgumentNullException.ThrowIfNull(delegation);
+        ArgumentNullException.ThrowIfNull(reminderOptions);
         this.journal = journal;
         this.catalog = catalog;
         this.tools = tools;
@@ -78,6 +82,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
         this.modelOptions = modelOptions.Value;
         this.delegation = delegation.Value;
         this.timeProvider = timeProvider;
+        minimumReminderPeriod = reminderOptions.Value.MinimumReminderPeriod;
         this.logger = logger;
     }
 
@@ -268,7 +273,10 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
             if (change.Due is { } due)
             {
                 // Orleans has no one-shot reminder: a one-shot ticks again after as long, unless its tick unregisters it.
-                reminders[change.Name] = await this.RegisterOrUpdateReminder(change.Name, due, change.Period > TimeSpan.Zero ? change.Period : due);
+                // Orleans refuses a period under the silo's minimum (an approval timeout or watchdog period
+                // shorter than it), so such a reminder repeats at the minimum; its first tick still comes at due.
+                var period = change.Period > TimeSpan.Zero ? change.Period : due;
+                reminders[change.Name] = await this.RegisterOrUpdateReminder(change.Name, due, period < minimumReminderPeriod ? minimumReminderPeriod : period);
             }
         }
 
