@@ -268,16 +268,27 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
     private async Task ApplyAsync()
     {
         var effects = Engine.TakeEffects();
-        foreach (var change in effects.Reminders)
+        try
         {
-            if (change.Due is { } due)
+            foreach (var change in effects.Reminders)
             {
-                // Orleans has no one-shot reminder: a one-shot ticks again after as long, unless its tick unregisters it.
-                // Orleans refuses a period under the silo's minimum (an approval timeout or watchdog period
-                // shorter than it), so such a reminder repeats at the minimum; its first tick still comes at due.
-                var period = change.Period > TimeSpan.Zero ? change.Period : due;
-                reminders[change.Name] = await this.RegisterOrUpdateReminder(change.Name, due, period < minimumReminderPeriod ? minimumReminderPeriod : period);
+                if (change.Due is { } due)
+                {
+                    // Orleans has no one-shot reminder: a one-shot ticks again after as long, unless its tick unregisters it.
+                    // Orleans refuses a period under the silo's minimum (an approval timeout or watchdog period
+                    // shorter than it), so such a reminder repeats at the minimum; its first tick still comes at due.
+                    var period = change.Period > TimeSpan.Zero ? change.Period : due;
+                    reminders[change.Name] = await this.RegisterOrUpdateReminder(change.Name, due, period < minimumReminderPeriod ? minimumReminderPeriod : period);
+                }
             }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The change is made in memory and staged, but the reminder it needs is missing: never
+            // commit it (a later turn would, without the reminder: a run waiting for ever). The next
+            // activation continues from the journal.
+            Retire($"registering a reminder failed ({ex.Message})");
+            throw new SessionUnavailableException($"Session '{SessionId}' could not register a reminder for this change; nothing of it was written. Retry with the same idempotency key.");
         }
 
         if (effects.StateChanged || Log.HasStaged)
