@@ -24,15 +24,33 @@ public sealed class SessionCluster : IAsyncDisposable
     /// <summary>The shortest reminder period the test silos allow (Orleans' default is a minute).</summary>
     public static readonly TimeSpan MinimumReminderPeriod = TimeSpan.FromSeconds(1);
 
-    private SessionCluster(InProcessTestCluster cluster) => Cluster = cluster;
+    private readonly StorageUnderTest storage;
+    private readonly short silos;
+    private readonly Action<IServiceCollection>? services;
+    private readonly IDictionary<string, string?>? settings;
+    private readonly string serviceId;
 
-    /// <summary>The Orleans test cluster.</summary>
-    public InProcessTestCluster Cluster { get; }
+    private SessionCluster(InProcessTestCluster cluster, StorageUnderTest storage, short silos, Action<IServiceCollection>? services, IDictionary<string, string?>? settings)
+    {
+        Cluster = cluster;
+        this.storage = storage;
+        this.silos = silos;
+        this.services = services;
+        this.settings = settings;
+        serviceId = cluster.Options.ServiceId;
+    }
+
+    /// <summary>The Orleans test cluster (a new one after <see cref="RestartAsync"/>).</summary>
+    public InProcessTestCluster Cluster { get; private set; }
 
     /// <summary>Grain references whose calls go through the cluster's client.</summary>
     public IGrainFactory Grains => Cluster.Client;
 
     /// <summary>Starts <paramref name="silos"/> silos over <paramref name="storage"/>.</summary>
+    /// <param name="storage">The database every silo keeps its data in.</param>
+    /// <param name="silos">How many silos to start; the first holds the test cluster's membership.</param>
+    /// <param name="services">The test's services for every silo, registered after the agent sessions' own (so they may replace or remove them).</param>
+    /// <param name="settings">Configuration for every silo, over the storage's settings.</param>
     public static async Task<SessionCluster> StartAsync(
         StorageUnderTest storage,
         short silos = 1,
@@ -40,8 +58,38 @@ public sealed class SessionCluster : IAsyncDisposable
         IDictionary<string, string?>? settings = null)
     {
         ArgumentNullException.ThrowIfNull(storage);
+        var cluster = await DeployAsync(storage, silos, services, settings, serviceId: null);
+        return new SessionCluster(cluster, storage, silos, services, settings);
+    }
+
+    /// <summary>Stops every silo gracefully, then starts the same number again over the same storage, services and settings.</summary>
+    /// <remarks>
+    /// A whole-cluster restart, as after a deployment: the new silos keep the service id, so they
+    /// load the sessions' journals and fire the reminders the old silos registered. Grain references
+    /// from <see cref="Grains"/> taken before the restart belong to the old client: take new ones.
+    /// </remarks>
+    public async Task RestartAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+        Cluster = await DeployAsync(storage, silos, services, settings, serviceId);
+    }
+
+    private static async Task<InProcessTestCluster> DeployAsync(
+        StorageUnderTest storage,
+        short silos,
+        Action<IServiceCollection>? services,
+        IDictionary<string, string?>? settings,
+        string? serviceId)
+    {
         var builder = new InProcessTestClusterBuilder(silos);
         builder.Options.ConfigureFileLogging = false;
+        if (serviceId is not null)
+        {
+            // Reminders and Orleans grain state are keyed by the service id (membership by the cluster id).
+            builder.Options.ServiceId = serviceId;
+        }
+
         builder.ConfigureSiloHost((_, host) =>
         {
             host.Configuration.AddInMemoryCollection(storage.Settings);
@@ -51,7 +99,6 @@ public sealed class SessionCluster : IAsyncDisposable
             }
 
             host.Logging.SetMinimumLevel(LogLevel.Warning);
-            services?.Invoke(host.Services);
         });
         builder.ConfigureSilo((_, silo) =>
         {
@@ -65,6 +112,10 @@ public sealed class SessionCluster : IAsyncDisposable
                 silo.UsePostgresStorage();
                 silo.Configure<ReminderOptions>(static o => o.MinimumReminderPeriod = MinimumReminderPeriod);
             }
+
+            // After the sessions' own registrations, as in a silo's Program: a test's model, agents
+            // and tools add to them or replace them (the container returns the last registration).
+            services?.Invoke(silo.Services);
         });
         builder.ConfigureClient(static client => client.Services.AddSessionExceptions());
         var cluster = builder.Build();
@@ -78,7 +129,7 @@ public sealed class SessionCluster : IAsyncDisposable
             throw;
         }
 
-        return new SessionCluster(cluster);
+        return cluster;
     }
 
     /// <summary>The silo whose activation of <paramref name="grain"/> is live, or null when none is.</summary>
