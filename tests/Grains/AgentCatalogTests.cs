@@ -3,11 +3,11 @@ using AgentGrains.Grains.Agents;
 using AgentGrains.Grains.Models;
 using AgentGrains.Grains.Tools;
 using AgentGrains.GrainInterfaces.Sessions;
-using AgentGrains.Runtime.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.Hosting;
 
 namespace AgentGrains.Tests.Grains;
 
@@ -77,7 +77,7 @@ public sealed class AgentCatalogTests
         services.AddLogging();
         // Every host has a configuration; the catalog reads the Model section from it.
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
-        services.AddAgentGrainsSilo().AddAgentSessions();
+        services.AddOrleans(static silo => silo.AddAgentSessions());
         services.AddSingleton(new AgentDefinition("broken", "x", ["teleport"]));
         await using var provider = services.BuildServiceProvider();
         var descriptor = Assert.Single(services, d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(AgentCatalogStartupCheck));
@@ -124,7 +124,8 @@ public sealed class AgentCatalogTests
     public void AddAgentSessions_CalledTwice_RegistersOnce()
     {
         var services = new ServiceCollection();
-        var silo = services.AddAgentGrainsSilo();
+        ISiloBuilder silo = null!;
+        services.AddOrleans(builder => silo = builder);
 
         silo.AddAgentSessions();
         var count = services.Count;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using AgentGrains.Grains;
 using AgentGrains.Grains.Agents;
 using AgentGrains.Grains.Models;
 using AgentGrains.Grains.Tools;
@@ -30,8 +29,8 @@ public abstract class AgentSessionGrainTests(StorageUnderTest storage) : IAsyncL
     [Fact]
     public async Task SendAsync_ArithmeticQuestion_AnswersThroughTheCalculatorToolPath()
     {
-        await using var silo = await StartAsync();
-        var session = await CreateSessionAsync(silo, "math");
+        await using var cluster = await StartAsync();
+        var session = await CreateSessionAsync(cluster, "math");
 
         var result = await session.SendAsync("what is 6*7?");
 
@@ -53,37 +52,31 @@ public abstract class AgentSessionGrainTests(StorageUnderTest storage) : IAsyncL
     [Fact]
     public async Task SendAsync_FactStatedEarlier_RecalledInLaterTurnAndAfterRestart()
     {
-        await using (var silo = await StartAsync())
-        {
-            var session = await CreateSessionAsync(silo, "memory");
-            Assert.Equal("Got it: your name is Ada.", (await session.SendAsync("my name is Ada")).Reply);
-            await session.SendAsync("what is 2+2?");
+        await using var cluster = await StartAsync();
+        var session = await CreateSessionAsync(cluster, "memory");
+        Assert.Equal("Got it: your name is Ada.", (await session.SendAsync("my name is Ada")).Reply);
+        await session.SendAsync("what is 2+2?");
+        Assert.Equal("Your name is Ada.", (await session.SendAsync("what is my name?")).Reply);
 
-            Assert.Equal("Your name is Ada.", (await session.SendAsync("what is my name?")).Reply);
-        }
+        await cluster.RestartAsync();
+        var restarted = cluster.Grains.GetGrain<IAgentSessionGrain>("memory");
+        var result = await restarted.SendAsync("What's my name?");
 
-        await using (var restarted = await StartAsync())
-        {
-            var session = restarted.Grains.GetGrain<IAgentSessionGrain>("memory");
-
-            var result = await session.SendAsync("What's my name?");
-
-            Assert.Equal("Your name is Ada.", result.Reply);
-            Assert.Equal(2 + 4 + 2 + 2, result.Messages);
-            Assert.Equal(result.Messages, (await session.GetHistoryAsync()).Count);
-        }
+        Assert.Equal("Your name is Ada.", result.Reply);
+        Assert.Equal(2 + 4 + 2 + 2, result.Messages);
+        Assert.Equal(result.Messages, (await restarted.GetHistoryAsync()).Count);
     }
 
     [Fact]
     public async Task SendAsync_FactOlderThanTheWindow_ModelNoLongerSeesIt()
     {
         var model = new RecordingChatClient(new ScriptedChatClient());
-        await using var silo = await StartAsync(services =>
+        await using var cluster = await StartAsync(services =>
         {
             services.AddSingleton(new AgentDefinition("short", "Be brief.", ["calculator"]) { HistoryWindow = 3 });
             services.AddSingleton<IChatClient>(model);
         });
-        var session = await CreateSessionAsync(silo, "window", agent: "short");
+        var session = await CreateSessionAsync(cluster, "window", agent: "short");
         await session.SendAsync("my name is Ada");
         Assert.Equal("Your name is Ada.", (await session.SendAsync("what is my name?")).Reply);
         for (var i = 1; i <= 5; i++)
@@ -110,8 +103,8 @@ public abstract class AgentSessionGrainTests(StorageUnderTest storage) : IAsyncL
     [InlineData("compute 2+*3", "unexpected '*' at position 3")]
     public async Task SendAsync_CalculatorFails_ToolErrorRecordedAndTurnCompletes(string text, string problem)
     {
-        await using var silo = await StartAsync();
-        var session = await CreateSessionAsync(silo, "bad-math");
+        await using var cluster = await StartAsync();
+        var session = await CreateSessionAsync(cluster, "bad-math");
 
         var result = await session.SendAsync(text);
 
@@ -128,7 +121,7 @@ public abstract class AgentSessionGrainTests(StorageUnderTest storage) : IAsyncL
     public async Task SendAsync_TimeQuestion_AnswersFromTheClockTool()
     {
         var clock = new FixedTimeProvider(new DateTimeOffset(2031, 2, 3, 4, 5, 6, TimeSpan.Zero));
-        await using var silo = await StartAsync(services =>
+        await using var cluster = await StartAsync(services =>
         {
             // Only the tool's clock is stopped; the silo keeps the system clock.
             services.RemoveAll<AgentTool>();
@@ -136,7 +129,7 @@ public abstract class AgentSessionGrainTests(StorageUnderTest storage) : IAsyncL
             services.AddSingleton(ClockTool.Create(clock));
             services.AddSingleton(AgentGrains.Grains.Showcase.CorpusSearchTool.Create());
         });
-        var session = await CreateSessionAsync(silo, "time");
+        var session = await CreateSessionAsync(cluster, "time");
 
         var result = await session.SendAsync("what time is it?");
 
@@ -158,8 +151,8 @@ public abstract class AgentSessionGrainTests(StorageUnderTest storage) : IAsyncL
             4 => FakeChatClient.ToolCall("e", "calculator", """{"expression":"1+1"}"""),
             _ => new ChatMessage(ChatRole.Assistant, "done"),
         });
-        await using var silo = await StartAsync(services => services.AddSingleton<IChatClient>(model));
-        var session = await CreateSessionAsync(silo, "fake");
+        await using var cluster = await StartAsync(services => services.AddSingleton<IChatClient>(model));
+        var session = await CreateSessionAsync(cluster, "fake");
 
         var result = await session.SendAsync("go");
 
@@ -182,8 +175,8 @@ public abstract class AgentSessionGrainTests(StorageUnderTest storage) : IAsyncL
     public async Task SendAsync_ModelKeepsCallingTools_RunEndsBudgetExceededAtTheStepBudget()
     {
         var model = new FakeChatClient((step, _) => FakeChatClient.ToolCall($"call_{step}", "calculator", """{"expression":"1+1"}"""));
-        await using var silo = await StartAsync(services => services.AddSingleton<IChatClient>(model));
-        var session = await CreateSessionAsync(silo, "loop");
+        await using var cluster = await StartAsync(services => services.AddSingleton<IChatClient>(model));
+        var session = await CreateSessionAsync(cluster, "loop");
 
         var result = await session.SendAsync("never stop");
 
@@ -205,8 +198,8 @@ public abstract class AgentSessionGrainTests(StorageUnderTest storage) : IAsyncL
         var model = new FakeChatClient((step, _) => step == 1
             ? throw new InvalidOperationException("model unavailable")
             : new ChatMessage(ChatRole.Assistant, $"reply {step}"));
-        await using var silo = await StartAsync(services => services.AddSingleton<IChatClient>(model));
-        var session = await CreateSessionAsync(silo, "failing");
+        await using var cluster = await StartAsync(services => services.AddSingleton<IChatClient>(model));
+        var session = await CreateSessionAsync(cluster, "failing");
         await session.SendAsync("first");
 
         var second = await session.SendAsync("second");
@@ -236,12 +229,12 @@ public abstract class AgentSessionGrainTests(StorageUnderTest storage) : IAsyncL
 
             return new ChatMessage(ChatRole.Assistant, $"reply {step}");
         });
-        await using var silo = await StartAsync(services =>
+        await using var cluster = await StartAsync(services =>
         {
             services.AddSingleton(new AgentDefinition("impatient", "Be quick.", []) { ModelTimeout = TimeSpan.FromMilliseconds(200) });
             services.AddSingleton<IChatClient>(model);
         });
-        var session = await CreateSessionAsync(silo, "slow", agent: "impatient");
+        var session = await CreateSessionAsync(cluster, "slow", agent: "impatient");
 
         var result = await session.SendAsync("hello");
 
@@ -271,8 +264,8 @@ public abstract class AgentSessionGrainTests(StorageUnderTest storage) : IAsyncL
 
             return new ChatMessage(ChatRole.Assistant, $"reply {step}");
         });
-        await using var silo = await StartAsync(services => services.AddSingleton<IChatClient>(model));
-        var session = await CreateSessionAsync(silo, "busy");
+        await using var cluster = await StartAsync(services => services.AddSingleton<IChatClient>(model));
+        var session = await CreateSessionAsync(cluster, "busy");
         await session.SendAsync("first");
         var second = await session.SubmitAsync("second");
         await entered.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
@@ -296,8 +289,8 @@ public abstract class AgentSessionGrainTests(StorageUnderTest storage) : IAsyncL
     [Fact]
     public async Task CreateAsync_SameAgentTwice_SecondReturnsNotCreatedAndKeepsTheHistory()
     {
-        await using var silo = await StartAsync();
-        var session = silo.Grains.GetGrain<IAgentSessionGrain>("twice");
+        await using var cluster = await StartAsync();
+        var session = cluster.Grains.GetGrain<IAgentSessionGrain>("twice");
 
         var first = await session.CreateAsync("assistant");
         await session.SendAsync("hello");
@@ -312,8 +305,8 @@ public abstract class AgentSessionGrainTests(StorageUnderTest storage) : IAsyncL
     [Fact]
     public async Task GetInfoAsync_BeforeAndAfterCreate_NullThenTheAgent()
     {
-        await using var silo = await StartAsync();
-        var session = silo.Grains.GetGrain<IAgentSessionGrain>("info");
+        await using var cluster = await StartAsync();
+        var session = cluster.Grains.GetGrain<IAgentSessionGrain>("info");
 
         Assert.Null(await session.GetInfoAsync());
         await session.CreateAsync("assistant");
@@ -325,8 +318,8 @@ public abstract class AgentSessionGrainTests(StorageUnderTest storage) : IAsyncL
     [Fact]
     public async Task CreateAsync_ExistsForAnotherAgent_ThrowsSessionConflict()
     {
-        await using var silo = await StartAsync(services => services.AddSingleton(new AgentDefinition("echo", "Repeat the user.", [])));
-        var session = await CreateSessionAsync(silo, "taken");
+        await using var cluster = await StartAsync(services => services.AddSingleton(new AgentDefinition("echo", "Repeat the user.", [])));
+        var session = await CreateSessionAsync(cluster, "taken");
 
         var error = await Assert.ThrowsAsync<SessionConflictException>(() => session.CreateAsync("echo"));
 
@@ -337,8 +330,8 @@ public abstract class AgentSessionGrainTests(StorageUnderTest storage) : IAsyncL
     [Fact]
     public async Task CreateAsync_UnknownAgent_ThrowsListingTheKnownAgents()
     {
-        await using var silo = await StartAsync();
-        var session = silo.Grains.GetGrain<IAgentSessionGrain>("nobody");
+        await using var cluster = await StartAsync();
+        var session = cluster.Grains.GetGrain<IAgentSessionGrain>("nobody");
 
         var error = await Assert.ThrowsAsync<UnknownAgentException>(() => session.CreateAsync("wizard"));
 
@@ -350,8 +343,8 @@ public abstract class AgentSessionGrainTests(StorageUnderTest storage) : IAsyncL
     [Fact]
     public async Task SendAsync_SessionNeverCreated_ThrowsSessionNotFound()
     {
-        await using var silo = await StartAsync();
-        var session = silo.Grains.GetGrain<IAgentSessionGrain>("missing");
+        await using var cluster = await StartAsync();
+        var session = cluster.Grains.GetGrain<IAgentSessionGrain>("missing");
 
         var error = await Assert.ThrowsAsync<SessionNotFoundException>(() => session.SendAsync("hello"));
 
@@ -365,8 +358,8 @@ public abstract class AgentSessionGrainTests(StorageUnderTest storage) : IAsyncL
     [InlineData("  \n ")]
     public async Task SendAsync_EmptyText_ThrowsArgumentExceptionAndRecordsNothing(string text)
     {
-        await using var silo = await StartAsync();
-        var session = await CreateSessionAsync(silo, "empty");
+        await using var cluster = await StartAsync();
+        var session = await CreateSessionAsync(cluster, "empty");
 
         await Assert.ThrowsAsync<ArgumentException>(() => session.SendAsync(text));
 
@@ -381,13 +374,13 @@ public abstract class AgentSessionGrainTests(StorageUnderTest storage) : IAsyncL
         GC.SuppressFinalize(this);
     }
 
-    private static async Task<IAgentSessionGrain> CreateSessionAsync(TestSiloHost silo, string id, string agent = BuiltInAgents.AssistantName)
+    private static async Task<IAgentSessionGrain> CreateSessionAsync(SessionCluster cluster, string id, string agent = BuiltInAgents.AssistantName)
     {
-        var session = silo.Grains.GetGrain<IAgentSessionGrain>(id);
+        var session = cluster.Grains.GetGrain<IAgentSessionGrain>(id);
         Assert.True((await session.CreateAsync(agent)).Created);
         return session;
     }
 
-    private Task<TestSiloHost> StartAsync(Action<IServiceCollection>? services = null) =>
-        TestSiloHost.StartAsync(storage, static silo => silo.AddAgentSessions(), services: services);
+    private Task<SessionCluster> StartAsync(Action<IServiceCollection>? services = null) =>
+        SessionCluster.StartAsync(storage, services: services);
 }

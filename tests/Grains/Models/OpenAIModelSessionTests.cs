@@ -1,5 +1,4 @@
 using System.Text.Json;
-using AgentGrains.Grains;
 using AgentGrains.Grains.Agents;
 using AgentGrains.Grains.Models;
 using AgentGrains.GrainInterfaces.Sessions;
@@ -38,20 +37,20 @@ public sealed class OpenAIModelSessionTests : IAsyncLifetime
         server.Enqueue(
             FakeResponse.Call("calculator", """{"expression":"6*7"}""", id: "call_x", usage: new FakeUsage(50, 10)),
             FakeResponse.Text("It is 42.", new FakeUsage(70, 5)));
-        await using var silo = await TestSiloHost.StartAsync(storage, static s => s.AddAgentSessions(), new Dictionary<string, string?>
+        await using var cluster = await SessionCluster.StartAsync(storage, settings: new Dictionary<string, string?>
         {
             ["Model:Provider"] = "OpenAI",
             ["Model:Name"] = "silo-model",
             ["Model:BaseUrl"] = server.BaseUrl.ToString(),
             ["Model:ApiKey"] = "sk-silo",
         });
-        var session = silo.Grains.GetGrain<IAgentSessionGrain>("openai");
+        var session = cluster.Grains.GetGrain<IAgentSessionGrain>("openai");
         await session.CreateAsync(BuiltInAgents.AssistantName);
 
         var result = await session.SendAsync("what is 6*7?");
 
         Assert.Equal("It is 42.", result.Reply);
-        Assert.IsType<OpenAIChatClient>(silo.Services.GetRequiredService<IChatClient>());
+        Assert.IsType<OpenAIChatClient>(cluster.SiloService<IChatClient>());
         var requests = server.Requests;
         Assert.Equal(2, requests.Count);
         Assert.All(requests, r => Assert.Equal("silo-model", r.Model));
@@ -68,10 +67,9 @@ public sealed class OpenAIModelSessionTests : IAsyncLifetime
     [Fact]
     public async Task StartAsync_ProviderOpenAIWithoutName_HostRefusesToStartSayingHowToFix()
     {
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => TestSiloHost.StartAsync(
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => SessionCluster.StartAsync(
             storage,
-            static s => s.AddAgentSessions(),
-            new Dictionary<string, string?> { ["Model:Provider"] = "OpenAI", ["Model:ApiKey"] = "sk" }));
+            settings: new Dictionary<string, string?> { ["Model:Provider"] = "OpenAI", ["Model:ApiKey"] = "sk" }));
 
         Assert.Contains("Model:Name is empty but Model:Provider is OpenAI; set it to the model id", error.Message, StringComparison.Ordinal);
     }
@@ -101,13 +99,12 @@ public sealed class OpenAIModelSessionTests : IAsyncLifetime
     public async Task StartAsync_KeyWithoutProvider_ScriptedModelAndOneWarningWithoutTheKey()
     {
         var logs = new RecordingLoggerProvider();
-        await using var silo = await TestSiloHost.StartAsync(
+        await using var cluster = await SessionCluster.StartAsync(
             storage,
-            static s => s.AddAgentSessions(),
-            new Dictionary<string, string?> { ["OPENAI_API_KEY"] = "sk-secret-value" },
-            services => services.AddSingleton<ILoggerProvider>(logs));
+            services: services => services.AddSingleton<ILoggerProvider>(logs),
+            settings: new Dictionary<string, string?> { ["OPENAI_API_KEY"] = "sk-secret-value" });
 
-        Assert.IsType<ScriptedChatClient>(silo.Services.GetRequiredService<IChatClient>());
+        Assert.IsType<ScriptedChatClient>(cluster.SiloService<IChatClient>());
         var warning = Assert.Single(logs.Entries, e => e.Category == "AgentGrains.Grains.Models.ModelStartupCheck");
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.Contains("Model:Provider=OpenAI", warning.Message, StringComparison.Ordinal);

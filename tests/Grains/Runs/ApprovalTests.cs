@@ -1,15 +1,14 @@
 using System.Collections.Concurrent;
 using System.ComponentModel;
-using AgentGrains.Grains;
 using AgentGrains.Grains.Agents;
 using AgentGrains.Grains.Runs;
 using AgentGrains.Grains.Tools;
 using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
-using AgentGrains.Runtime.Testing;
 using AgentGrains.Tests.Infrastructure;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans;
 
 namespace AgentGrains.Tests.Grains.Runs;
 
@@ -36,8 +35,8 @@ public abstract class ApprovalTests(StorageUnderTest storage) : RunTestBase(stor
     {
         var transfers = new TransferTool();
         var model = TransferModel();
-        await using var silo = await StartAsync(Services(transfers, model));
-        var session = await CreateSessionAsync(silo.Grains, "awaiting", Agent);
+        await using var cluster = await StartAsync(Services(transfers, model));
+        var session = await CreateSessionAsync(cluster.Grains, "awaiting", Agent);
 
         var submitted = await session.SubmitAsync("send 5 to bob");
         var waiting = await WaitForStatusAsync(session, submitted.RunId, RunStatus.AwaitingApproval);
@@ -61,8 +60,8 @@ public abstract class ApprovalTests(StorageUnderTest storage) : RunTestBase(stor
     {
         var transfers = new TransferTool();
         var model = TransferModel();
-        await using var silo = await StartAsync(Services(transfers, model));
-        var session = await CreateSessionAsync(silo.Grains, "approve", Agent);
+        await using var cluster = await StartAsync(Services(transfers, model));
+        var session = await CreateSessionAsync(cluster.Grains, "approve", Agent);
         var submitted = await session.SubmitAsync("send 5 to bob");
         await WaitForStatusAsync(session, submitted.RunId, RunStatus.AwaitingApproval);
 
@@ -85,8 +84,8 @@ public abstract class ApprovalTests(StorageUnderTest storage) : RunTestBase(stor
     {
         var transfers = new TransferTool();
         var model = TransferModel();
-        await using var silo = await StartAsync(Services(transfers, model));
-        var session = await CreateSessionAsync(silo.Grains, "deny", Agent);
+        await using var cluster = await StartAsync(Services(transfers, model));
+        var session = await CreateSessionAsync(cluster.Grains, "deny", Agent);
         var submitted = await session.SubmitAsync("send 5 to bob");
         await WaitForStatusAsync(session, submitted.RunId, RunStatus.AwaitingApproval);
 
@@ -106,8 +105,8 @@ public abstract class ApprovalTests(StorageUnderTest storage) : RunTestBase(stor
     public async Task DecideApprovalAsync_UnknownCall_ThrowsRunNotFoundAndTheRunKeepsWaiting()
     {
         var transfers = new TransferTool();
-        await using var silo = await StartAsync(Services(transfers, TransferModel()));
-        var session = await CreateSessionAsync(silo.Grains, "unknown-call", Agent);
+        await using var cluster = await StartAsync(Services(transfers, TransferModel()));
+        var session = await CreateSessionAsync(cluster.Grains, "unknown-call", Agent);
         var submitted = await session.SubmitAsync("send 5 to bob");
         await WaitForStatusAsync(session, submitted.RunId, RunStatus.AwaitingApproval);
 
@@ -124,10 +123,8 @@ public abstract class ApprovalTests(StorageUnderTest storage) : RunTestBase(stor
     {
         var transfers = new TransferTool();
         var model = TransferModel();
-        await using var silo = await StartAsync(
-            Services(transfers, model, approvalTimeout: TimeSpan.FromMilliseconds(300)),
-            new Dictionary<string, string?> { ["Silo:ReminderPollInterval"] = "00:00:00.050" });
-        var session = await CreateSessionAsync(silo.Grains, "timeout", Agent);
+        await using var cluster = await StartAsync(Services(transfers, model, approvalTimeout: TimeSpan.FromMilliseconds(300)));
+        var session = await CreateSessionAsync(cluster.Grains, "timeout", Agent);
 
         var submitted = await session.SubmitAsync("send 5 to bob");
         var done = await WaitForEndAsync(session, submitted.RunId);
@@ -143,6 +140,47 @@ public abstract class ApprovalTests(StorageUnderTest storage) : RunTestBase(stor
         Assert.StartsWith("approval timed out", decision.Reason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ApprovalTimeout_ReminderStoreRefusesItWhenTheRunStartsWaiting_RunResumesAndStillTimesOut()
+    {
+        var transfers = new TransferTool();
+        var first = new ModelGate();
+        var second = new ModelGate();
+        var model = new FakeChatClient(async (step, messages, cancellationToken) =>
+        {
+            // The first two calls wait for the test: the reply whose step is refused, and the one asked again.
+            if ((step switch { 0 => first, 1 => second, _ => null }) is { } gate)
+            {
+                await gate.PassAsync(cancellationToken);
+            }
+
+            return TransferReply(messages);
+        });
+        await using var cluster = await StartAsync(Services(transfers, model, approvalTimeout: TimeSpan.FromMilliseconds(300), watchdogPeriod: SessionCluster.MinimumReminderPeriod));
+        var session = await CreateSessionAsync(cluster.Grains, "store-down", Agent);
+        var submitted = await session.SubmitAsync("send 5 to bob");
+        await ModelGate.WithinAsync(first.Entered, "the run's first model call reached the model");
+
+        // The reply asks for an approval, whose timeout cannot be registered: that change must not
+        // commit (a run waiting without its timeout would wait for ever), so the run resumes from its journal.
+        await RefuseApprovalRemindersAsync(refuse: true);
+        first.Release();
+        await ModelGate.WithinAsync(second.Entered, $"run {submitted.RunId} resumes from its journal and asks the model again");
+        await RefuseApprovalRemindersAsync(refuse: false);
+        second.Release();
+        var done = await WaitForEndAsync(session, submitted.RunId);
+
+        Assert.Equal(RunStatus.Completed, done.Status);
+        Assert.Equal(0, transfers.Calls);
+        Assert.Equal(3, model.Requests.Count);
+        Assert.Contains("approval timed out", Assert.IsType<string>(Assert.IsType<FunctionResultContent>(Assert.Single(model.Requests[2][^1].Contents)).Result), StringComparison.Ordinal);
+        var events = (await session.GetRunEventsAsync(submitted.RunId, 0, TimeSpan.Zero)).Events;
+        Assert.Contains(events, static e => e.Type == RunEventTypes.Resumed);
+        // The refused step left nothing behind: one request for approval, decided by the timeout.
+        Assert.Single(events, static e => e.Type == RunEventTypes.ApprovalRequested);
+        Assert.StartsWith("approval timed out", Assert.Single(events, static e => e.Type == RunEventTypes.ApprovalDecided).Reason, StringComparison.Ordinal);
+    }
+
     [Theory]
     [Trait("Category", "Cluster")]
     [InlineData(false)]
@@ -151,33 +189,21 @@ public abstract class ApprovalTests(StorageUnderTest storage) : RunTestBase(stor
     {
         var transfers = new TransferTool();
         var model = TransferModel();
-        await using var cluster = await TestCluster.StartAsync(new TestClusterOptions
-        {
-            InitialSilos = 2,
-            StorageSettings = Storage.Settings,
-            ConfigureSilo = static s => s.AddAgentSessions(),
-            ConfigureServices = Services(transfers, model),
-            Settings =
-            {
-                ["Silo:HeartbeatInterval"] = "00:00:00.200",
-                ["Silo:DeathTimeout"] = "00:00:02",
-                ["Silo:ReminderPollInterval"] = "00:00:00.100",
-            },
-        });
-        var id = stopPausingSilo ? "remote-after-stop" : "remote";
-        var session = await CreateSessionAsync(cluster.Silos[0].GrainFactory, id, Agent);
-        var submitted = await session.SubmitAsync("send 5 to bob");
-        await WaitForStatusAsync(session, submitted.RunId, RunStatus.AwaitingApproval);
-        // Placement decides where the session lives; the decision goes through the other silo.
-        var owner = await OwnerAsync(id);
-        var pausing = Assert.Single(cluster.Silos, s => s.Silo.SiloId == owner);
-        var other = Assert.Single(cluster.Silos, s => s != pausing);
+        await using var cluster = await StartAsync(Services(transfers, model), silos: 2);
+        // The session waits on the second silo (membership lives on the first, so only the second may stop);
+        // the decision goes through the first.
+        var pausing = cluster.Cluster.Silos[1];
+        var other = cluster.Cluster.Silos[0];
+        var placed = await CreateSessionOnAsync(cluster, pausing, stopPausingSilo ? "remote-after-stop" : "remote", Agent);
+        var submitted = await placed.SubmitAsync("send 5 to bob");
+        await WaitForStatusAsync(placed, submitted.RunId, RunStatus.AwaitingApproval);
+        Assert.Equal(pausing.SiloAddress, cluster.SiloOf(placed)?.SiloAddress);
         if (stopPausingSilo)
         {
-            await cluster.StopSiloAsync(pausing);
+            await cluster.Cluster.StopSiloAsync(pausing, TestContext.Current.CancellationToken);
         }
 
-        var remote = other.GrainFactory.GetGrain<IAgentSessionGrain>(id);
+        var remote = other.ServiceProvider.GetRequiredService<IGrainFactory>().GetGrain<IAgentSessionGrain>(placed.GetPrimaryKeyString());
         await remote.DecideApprovalAsync(submitted.RunId, CallId, approve: true);
         var done = await WaitForEndAsync(remote, submitted.RunId);
 
@@ -185,14 +211,8 @@ public abstract class ApprovalTests(StorageUnderTest storage) : RunTestBase(stor
         Assert.Equal(1, transfers.Calls);
         Assert.Equal([$"{submitted.RunId}:1:0"], transfers.Keys);
         Assert.Equal(2, model.Requests.Count);
-        if (stopPausingSilo)
-        {
-            Assert.Equal(other.Silo.SiloId, await OwnerAsync(id));
-        }
+        Assert.Equal(stopPausingSilo ? other.SiloAddress : pausing.SiloAddress, cluster.SiloOf(remote)?.SiloAddress);
     }
-
-    private async Task<string?> OwnerAsync(string sessionId) =>
-        (string?)await Storage.ScalarAsync($"SELECT silo_id FROM activations WHERE grain_id = 'agent-session/{sessionId}'");
 
     /// <summary>The tool result the model received in its second call.</summary>
     private static string ResultSeenByTheModel(FakeChatClient model)
@@ -204,15 +224,43 @@ public abstract class ApprovalTests(StorageUnderTest storage) : RunTestBase(stor
     }
 
     /// <summary>Asks for a transfer, then answers with what the tool call returned.</summary>
-    private static FakeChatClient TransferModel() => new((_, messages) =>
+    private static FakeChatClient TransferModel() => new((_, messages) => TransferReply(messages));
+
+    private static ChatMessage TransferReply(IReadOnlyList<ChatMessage> messages) =>
         messages[^1].Contents.OfType<FunctionResultContent>().FirstOrDefault() is { } result
             ? new ChatMessage(ChatRole.Assistant, $"done: {result.Result}")
-            : FakeChatClient.ToolCall(CallId, "transfer", """{"amount":5}"""));
+            : FakeChatClient.ToolCall(CallId, "transfer", """{"amount":5}""");
 
-    private static Action<IServiceCollection> Services(TransferTool transfers, IChatClient model, TimeSpan? approvalTimeout = null) => services =>
+    /// <summary>Makes the Orleans reminder table refuse (or accept again) approval-timeout reminders, as a reminder store that is down would.</summary>
+    private async Task RefuseApprovalRemindersAsync(bool refuse)
+    {
+        string[] statements = (Storage.Provider, refuse) switch
+        {
+            ("Sqlite", true) =>
+            [
+                $"CREATE TRIGGER refuse_approval_reminders BEFORE INSERT ON orleans_reminders WHEN NEW.reminder_name = '{RunEngine.ApprovalReminder}' BEGIN SELECT RAISE(ABORT, 'reminder store unavailable'); END",
+            ],
+            ("Sqlite", false) => ["DROP TRIGGER refuse_approval_reminders"],
+            (_, true) =>
+            [
+                "CREATE FUNCTION refuse_approval_reminders() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'reminder store unavailable'; END $$",
+                $"CREATE TRIGGER refuse_approval_reminders BEFORE INSERT OR UPDATE ON orleans_reminders FOR EACH ROW WHEN (NEW.reminder_name = '{RunEngine.ApprovalReminder}') EXECUTE FUNCTION refuse_approval_reminders()",
+            ],
+            (_, false) => ["DROP TRIGGER refuse_approval_reminders ON orleans_reminders"],
+        };
+        foreach (var statement in statements)
+        {
+            await Storage.ExecuteAsync(statement);
+        }
+    }
+
+    private static Action<IServiceCollection> Services(TransferTool transfers, IChatClient model, TimeSpan? approvalTimeout = null, TimeSpan? watchdogPeriod = null) => services =>
     {
         services.AddSingleton(AgentTool.Create(transfers.Transfer, "transfer", new AgentToolSettings { HasSideEffects = true, NeedsConfirmation = true, Risk = ToolRisk.High }));
-        services.AddSingleton(new AgentDefinition(Agent, "Move money when asked.", ["transfer"]) { ApprovalTimeout = approvalTimeout ?? TimeSpan.FromHours(1) });
+        var agent = new AgentDefinition(Agent, "Move money when asked.", ["transfer"]) { ApprovalTimeout = approvalTimeout ?? TimeSpan.FromHours(1) };
+        services.AddSingleton(watchdogPeriod is { } period
+            ? new AgentDefinition(Agent, agent.Instructions, agent.Tools) { ApprovalTimeout = agent.ApprovalTimeout, WatchdogPeriod = period }
+            : agent);
         services.AddSingleton(model);
     };
 

@@ -33,8 +33,8 @@ public abstract class BudgetTests(StorageUnderTest storage) : RunTestBase(storag
         var model = new FakeChatClient((step, messages) => FakeChatClient.LastUserText(messages) == "next"
             ? new ChatMessage(ChatRole.Assistant, "ok")
             : FakeChatClient.ToolCall($"call_{step}", "calculator", Calculation));
-        await using var silo = await StartAsync(Agent(model, new AgentDefinition("budget", "Loop.", ["calculator"]) { MaxSteps = 3 }));
-        var session = await CreateSessionAsync(silo.Grains, "steps", "budget");
+        await using var cluster = await StartAsync(Agent(model, new AgentDefinition("budget", "Loop.", ["calculator"]) { MaxSteps = 3 }));
+        var session = await CreateSessionAsync(cluster.Grains, "steps", "budget");
 
         var result = await session.SendAsync("loop");
 
@@ -54,8 +54,8 @@ public abstract class BudgetTests(StorageUnderTest storage) : RunTestBase(storag
         var model = FakeChatClient.WithResponses((step, messages) => FakeChatClient.LastUserText(messages) == "next"
             ? FakeChatClient.WithUsage(new ChatMessage(ChatRole.Assistant, "ok"), 1, 1)
             : FakeChatClient.WithUsage(FakeChatClient.ToolCall($"call_{step}", "calculator", Calculation), 100, 20));
-        await using var silo = await StartAsync(Agent(model, new AgentDefinition("budget", "Loop.", ["calculator"]) { MaxTokens = 250 }));
-        var session = await CreateSessionAsync(silo.Grains, "tokens", "budget");
+        await using var cluster = await StartAsync(Agent(model, new AgentDefinition("budget", "Loop.", ["calculator"]) { MaxTokens = 250 }));
+        var session = await CreateSessionAsync(cluster.Grains, "tokens", "budget");
 
         var result = await session.SendAsync("loop");
 
@@ -74,14 +74,14 @@ public abstract class BudgetTests(StorageUnderTest storage) : RunTestBase(storag
         var model = FakeChatClient.WithResponses((step, messages) => FakeChatClient.LastUserText(messages) == "next"
             ? FakeChatClient.WithUsage(new ChatMessage(ChatRole.Assistant, "ok"), 1, 1)
             : FakeChatClient.WithUsage(FakeChatClient.ToolCall($"call_{step}", "calculator", Calculation), 100_000, 10_000));
-        await using var silo = await StartAsync(
+        await using var cluster = await StartAsync(
             Agent(model, new AgentDefinition("budget", "Loop.", ["calculator"]) { MaxCost = 0.5m, Model = "priced-model" }),
             new Dictionary<string, string?>
             {
                 ["Model:Prices:priced-model:InputPerMillionTokens"] = "2",
                 ["Model:Prices:priced-model:OutputPerMillionTokens"] = "10",
             });
-        var session = await CreateSessionAsync(silo.Grains, "cost", "budget");
+        var session = await CreateSessionAsync(cluster.Grains, "cost", "budget");
 
         var result = await session.SendAsync("loop");
 
@@ -105,8 +105,8 @@ public abstract class BudgetTests(StorageUnderTest storage) : RunTestBase(storag
 
             return new ChatMessage(ChatRole.Assistant, "ok");
         });
-        await using var silo = await StartAsync(Agent(model, new AgentDefinition("budget", "Wait.", []) { MaxWallTime = TimeSpan.FromMilliseconds(300) }));
-        var session = await CreateSessionAsync(silo.Grains, "wall-hang", "budget");
+        await using var cluster = await StartAsync(Agent(model, new AgentDefinition("budget", "Wait.", []) { MaxWallTime = TimeSpan.FromMilliseconds(300) }));
+        var session = await CreateSessionAsync(cluster.Grains, "wall-hang", "budget");
 
         var result = await session.SendAsync("wait");
 
@@ -123,12 +123,12 @@ public abstract class BudgetTests(StorageUnderTest storage) : RunTestBase(storag
         var model = new FakeChatClient((step, messages) => FakeChatClient.LastUserText(messages) == "next"
             ? new ChatMessage(ChatRole.Assistant, "ok")
             : FakeChatClient.ToolCall($"call_{step}", "slow", "{}"));
-        await using var silo = await StartAsync(services =>
+        await using var cluster = await StartAsync(services =>
         {
             services.AddSingleton(AgentTool.Create(SlowToolAsync, "slow"));
             Agent(model, new AgentDefinition("budget", "Loop.", ["slow"]) { MaxWallTime = TimeSpan.FromMilliseconds(300) })(services);
         });
-        var session = await CreateSessionAsync(silo.Grains, "wall-slow", "budget");
+        var session = await CreateSessionAsync(cluster.Grains, "wall-slow", "budget");
 
         var result = await session.SendAsync("loop");
 

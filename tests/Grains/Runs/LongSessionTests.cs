@@ -56,13 +56,13 @@ public abstract class LongSessionTests(StorageUnderTest storage) : RunTestBase(s
 
             return new ChatMessage(ChatRole.Assistant, "done");
         });
-        await using var silo = await StartAsync(services =>
+        await using var cluster = await StartAsync(services =>
         {
             services.AddSingleton(AgentTool.Create(Noop, "noop"));
             services.AddSingleton(new AgentDefinition("steady", "Call noop, then say done.", ["noop"]));
             services.AddSingleton<IChatClient>(model);
         });
-        var session = await CreateSessionAsync(silo.Grains, SessionId, "steady");
+        var session = await CreateSessionAsync(cluster.Grains, SessionId, "steady");
 
         var written = new Dictionary<int, TurnWrites>();
         for (var turn = 1; turn <= Turns; turn++)

@@ -39,13 +39,13 @@ public abstract class RunEventsTests(StorageUnderTest storage) : RunTestBase(sto
             1 or 4 => FakeChatClient.ToolCall("c", "note", """{"text":"remember"}"""),
             _ => new ChatMessage(ChatRole.Assistant, $"answer {step}"),
         });
-        await using var silo = await StartAsync(services =>
+        await using var cluster = await StartAsync(services =>
         {
             services.AddSingleton(AgentTool.Create(Note, "note", new AgentToolSettings { HasSideEffects = true }));
             services.AddSingleton(new AgentDefinition("journal", "Work.", ["calculator", "note"]));
             services.AddSingleton<IChatClient>(model);
         });
-        var session = await CreateSessionAsync(silo.Grains, "journal", "journal");
+        var session = await CreateSessionAsync(cluster.Grains, "journal", "journal");
 
         var first = await session.SendAsync("do the work");
         var second = await session.SendAsync("again");
@@ -105,12 +105,12 @@ public abstract class RunEventsTests(StorageUnderTest storage) : RunTestBase(sto
             await gate.PassAsync(cancellationToken);
             return new ChatMessage(ChatRole.Assistant, "late");
         });
-        await using var silo = await StartAsync(services =>
+        await using var cluster = await StartAsync(services =>
         {
             services.AddSingleton(new AgentDefinition("journal", "Work.", []));
             services.AddSingleton<IChatClient>(model);
         });
-        var session = await CreateSessionAsync(silo.Grains, "endings", "journal");
+        var session = await CreateSessionAsync(cluster.Grains, "endings", "journal");
         var failed = await session.SendAsync("fail");
         var hanging = await session.SubmitAsync("hang");
         await ModelGate.WithinAsync(gate.Entered, "the second run calls the model");
@@ -136,12 +136,12 @@ public abstract class RunEventsTests(StorageUnderTest storage) : RunTestBase(sto
             await gate.PassAsync(cancellationToken);
             return new ChatMessage(ChatRole.Assistant, "there");
         });
-        await using var silo = await StartAsync(services =>
+        await using var cluster = await StartAsync(services =>
         {
             services.AddSingleton(new AgentDefinition("journal", "Work.", []));
             services.AddSingleton<IChatClient>(model);
         });
-        var session = await CreateSessionAsync(silo.Grains, "follow", "journal");
+        var session = await CreateSessionAsync(cluster.Grains, "follow", "journal");
         var run = await session.SubmitAsync("hello");
         await ModelGate.WithinAsync(gate.Entered, "the run calls the model");
         var before = await session.GetRunEventsAsync(run.RunId, 0, TimeSpan.Zero);

@@ -1,7 +1,7 @@
 using AgentGrains.Grains.Agents;
+using AgentGrains.GrainInterfaces.Messages;
 using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
-using AgentGrains.Runtime;
 using AgentGrains.Tests.Infrastructure;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,8 +28,8 @@ public abstract class RunPolicyTests(StorageUnderTest storage) : RunTestBase(sto
     {
         var gate = new ModelGate();
         var model = GatedEcho(gate);
-        await using var silo = await StartAsync(Agent(model, WhenBusy.Enqueue));
-        var session = await CreateSessionAsync(silo.Grains, "enqueue", "policy");
+        await using var cluster = await StartAsync(Agent(model, WhenBusy.Enqueue));
+        var session = await CreateSessionAsync(cluster.Grains, "enqueue", "policy");
         var first = await session.SubmitAsync("first");
         await ModelGate.WithinAsync(gate.Entered, "the model is asked about the first message");
 
@@ -60,8 +60,8 @@ public abstract class RunPolicyTests(StorageUnderTest storage) : RunTestBase(sto
     {
         var gate = new ModelGate();
         var model = GatedEcho(gate);
-        await using var silo = await StartAsync(Agent(model, WhenBusy.Reject));
-        var session = await CreateSessionAsync(silo.Grains, "reject", "policy");
+        await using var cluster = await StartAsync(Agent(model, WhenBusy.Reject));
+        var session = await CreateSessionAsync(cluster.Grains, "reject", "policy");
         var first = await session.SubmitAsync("first");
         await ModelGate.WithinAsync(gate.Entered, "the model is asked about the first message");
 
@@ -84,8 +84,8 @@ public abstract class RunPolicyTests(StorageUnderTest storage) : RunTestBase(sto
     {
         var gate = new ModelGate();
         var model = GatedEcho(gate);
-        await using var silo = await StartAsync(Agent(model, WhenBusy.Reject));
-        var session = await CreateSessionAsync(silo.Grains, "reject-in-flight", "policy");
+        await using var cluster = await StartAsync(Agent(model, WhenBusy.Reject));
+        var session = await CreateSessionAsync(cluster.Grains, "reject-in-flight", "policy");
         var first = await session.SubmitAsync("first");
         await ModelGate.WithinAsync(gate.Entered, "the model is asked about the first message");
 
@@ -109,8 +109,8 @@ public abstract class RunPolicyTests(StorageUnderTest storage) : RunTestBase(sto
     {
         var gate = new ModelGate();
         var model = GatedEcho(gate);
-        await using var silo = await StartAsync(Agent(model, WhenBusy.Interrupt));
-        var session = await CreateSessionAsync(silo.Grains, "interrupt", "policy");
+        await using var cluster = await StartAsync(Agent(model, WhenBusy.Interrupt));
+        var session = await CreateSessionAsync(cluster.Grains, "interrupt", "policy");
         var first = await session.SubmitAsync("first");
         await ModelGate.WithinAsync(gate.Entered, "the model is asked about the first message");
 
@@ -133,8 +133,8 @@ public abstract class RunPolicyTests(StorageUnderTest storage) : RunTestBase(sto
     {
         var gate = new ModelGate();
         var model = GatedEcho(gate);
-        await using var silo = await StartAsync(Agent(model, WhenBusy.Enqueue));
-        var session = await CreateSessionAsync(silo.Grains, "cancel-running", "policy");
+        await using var cluster = await StartAsync(Agent(model, WhenBusy.Enqueue));
+        var session = await CreateSessionAsync(cluster.Grains, "cancel-running", "policy");
         var first = await session.SubmitAsync("first");
         await ModelGate.WithinAsync(gate.Entered, "the model is asked about the first message");
         var second = await session.SubmitAsync("second");
@@ -155,8 +155,8 @@ public abstract class RunPolicyTests(StorageUnderTest storage) : RunTestBase(sto
     {
         var gate = new ModelGate();
         var model = GatedEcho(gate);
-        await using var silo = await StartAsync(Agent(model, WhenBusy.Enqueue));
-        var session = await CreateSessionAsync(silo.Grains, "cancel-queued", "policy");
+        await using var cluster = await StartAsync(Agent(model, WhenBusy.Enqueue));
+        var session = await CreateSessionAsync(cluster.Grains, "cancel-queued", "policy");
         var first = await session.SubmitAsync("first");
         await ModelGate.WithinAsync(gate.Entered, "the model is asked about the first message");
         var second = await session.SubmitAsync("second");
@@ -185,8 +185,8 @@ public abstract class RunPolicyTests(StorageUnderTest storage) : RunTestBase(sto
     public async Task CancelRunAsync_CompletedRun_ThrowsRunConflictAndTheRunStaysCompleted()
     {
         var model = GatedEcho(gate: null);
-        await using var silo = await StartAsync(Agent(model, WhenBusy.Enqueue));
-        var session = await CreateSessionAsync(silo.Grains, "cancel-done", "policy");
+        await using var cluster = await StartAsync(Agent(model, WhenBusy.Enqueue));
+        var session = await CreateSessionAsync(cluster.Grains, "cancel-done", "policy");
         var done = await session.SendAsync("hello");
 
         var error = await Assert.ThrowsAsync<RunConflictException>(() => session.CancelRunAsync(done.RunId));
@@ -203,8 +203,8 @@ public abstract class RunPolicyTests(StorageUnderTest storage) : RunTestBase(sto
     public async Task CancelRunAsync_UnknownRunId_ThrowsRunNotFound(string suffix)
     {
         var model = GatedEcho(gate: null);
-        await using var silo = await StartAsync(Agent(model, WhenBusy.Enqueue));
-        var session = await CreateSessionAsync(silo.Grains, "unknown", "policy");
+        await using var cluster = await StartAsync(Agent(model, WhenBusy.Enqueue));
+        var session = await CreateSessionAsync(cluster.Grains, "unknown", "policy");
         await session.SendAsync("hello");
 
         await Assert.ThrowsAsync<RunNotFoundException>(() => session.CancelRunAsync(suffix));
@@ -216,12 +216,12 @@ public abstract class RunPolicyTests(StorageUnderTest storage) : RunTestBase(sto
     public async Task SubmitAsync_SameIdempotencyKeyTwice_SameRunAndOneUserMessage()
     {
         var model = GatedEcho(gate: null);
-        await using var silo = await StartAsync(Agent(model, WhenBusy.Enqueue));
-        var session = await CreateSessionAsync(silo.Grains, "idempotent", "policy");
+        await using var cluster = await StartAsync(Agent(model, WhenBusy.Enqueue));
+        var session = await CreateSessionAsync(cluster.Grains, "idempotent", "policy");
 
         RunSubmission first;
         RunSubmission again;
-        using (RequestContext.WithIdempotencyKey("message-1"))
+        using (IdempotencyKey.Use("message-1"))
         {
             first = await session.SubmitAsync("hello");
             await WaitForEndAsync(session, first.RunId);

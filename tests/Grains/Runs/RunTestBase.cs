@@ -1,13 +1,13 @@
-using AgentGrains.Grains;
 using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
-using AgentGrains.Runtime;
 using AgentGrains.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans;
+using Orleans.TestingHost;
 
 namespace AgentGrains.Tests.Grains.Runs;
 
-/// <summary>A run-engine test over its own storage: silos with agent sessions and the test's model, agents and tools.</summary>
+/// <summary>A run-engine test over its own storage: Orleans silos with agent sessions and the test's model, agents and tools.</summary>
 public abstract class RunTestBase(StorageUnderTest storage) : IAsyncLifetime
 {
     /// <summary>How long a test waits for a run to reach a status before it fails.</summary>
@@ -23,8 +23,8 @@ public abstract class RunTestBase(StorageUnderTest storage) : IAsyncLifetime
         GC.SuppressFinalize(this);
     }
 
-    protected Task<TestSiloHost> StartAsync(Action<IServiceCollection>? services = null, IDictionary<string, string?>? settings = null) =>
-        TestSiloHost.StartAsync(storage, static silo => silo.AddAgentSessions(), settings, services);
+    protected Task<SessionCluster> StartAsync(Action<IServiceCollection>? services = null, IDictionary<string, string?>? settings = null, short silos = 1) =>
+        SessionCluster.StartAsync(storage, silos, services, settings);
 
     protected static async Task<IAgentSessionGrain> CreateSessionAsync(IGrainFactory grains, string id, string agent)
     {
@@ -32,6 +32,24 @@ public abstract class RunTestBase(StorageUnderTest storage) : IAsyncLifetime
         var session = grains.GetGrain<IAgentSessionGrain>(id);
         Assert.True((await session.CreateAsync(agent)).Created);
         return session;
+    }
+
+    /// <summary>Creates sessions <c>{prefix}-0</c>, <c>{prefix}-1</c>... until Orleans places one on <paramref name="silo"/>; returns it.</summary>
+    /// <remarks>Placement is Orleans' to decide; a test that needs a session on a given silo asks for new ones until one lands there (bounded).</remarks>
+    protected static async Task<IAgentSessionGrain> CreateSessionOnAsync(SessionCluster cluster, InProcessSiloHandle silo, string prefix, string agent)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentNullException.ThrowIfNull(silo);
+        for (var i = 0; i < 64; i++)
+        {
+            var session = await CreateSessionAsync(cluster.Grains, $"{prefix}-{i}", agent);
+            if (cluster.SiloOf(session)?.SiloAddress == silo.SiloAddress)
+            {
+                return session;
+            }
+        }
+
+        throw new InvalidOperationException($"None of 64 new sessions '{prefix}-*' was placed on silo {silo.SiloAddress}.");
     }
 
     /// <summary>Waits for the run to end and returns its final view.</summary>

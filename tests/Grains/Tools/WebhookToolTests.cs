@@ -4,7 +4,6 @@ using System.Text.Json;
 using AgentGrains.Grains;
 using AgentGrains.Grains.Agents;
 using AgentGrains.Grains.Tools;
-using AgentGrains.Runtime.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -14,9 +13,11 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Orleans.Hosting;
 
 namespace AgentGrains.Tests.Grains.Tools;
 
@@ -168,7 +169,7 @@ public sealed class WebhookToolTests : IAsyncLifetime
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
-        services.AddAgentGrainsSilo().AddAgentSessions();
+        services.AddOrleans(static silo => silo.AddAgentSessions());
         return services.BuildServiceProvider();
     }
 
