@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using AgentGrains.Grains.Agents;
 using AgentGrains.Grains.Tools;
+using AgentGrains.GrainInterfaces.Messages;
 using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
 using AgentGrains.Tests.Infrastructure;
@@ -69,7 +70,13 @@ public abstract class LongSessionTests(StorageUnderTest storage) : RunTestBase(s
         {
             var measured = turn is 10 or Turns;
             var before = measured ? await MeasureAsync() : null;
-            var result = await session.SendAsync(string.Create(CultureInfo.InvariantCulture, $"turn {turn:D4}"));
+            SendResult result;
+            // Keyed as a gateway keys every message: each turn also records its key.
+            using (IdempotencyKey.Use(string.Create(CultureInfo.InvariantCulture, $"message-{turn:D4}")))
+            {
+                result = await session.SendAsync(string.Create(CultureInfo.InvariantCulture, $"turn {turn:D4}"));
+            }
+
             Assert.True(result.Status == RunStatus.Completed, $"turn {turn} ended {result.Status} ({result.Reason})");
             if (measured)
             {
@@ -79,6 +86,7 @@ public abstract class LongSessionTests(StorageUnderTest storage) : RunTestBase(s
 
         var (early, late) = (written[10], written[Turns]);
         Assert.Equal(early.Rows, late.Rows);
+        Assert.Equal("1", late.Rows.Split(',')[^1]);
         Assert.Equal(early.StateWrites, late.StateWrites);
         Assert.InRange(late.LogBytes - early.LogBytes, -DigitSlack, DigitSlack);
         Assert.InRange(late.StateBytes - early.StateBytes, -DigitSlack, DigitSlack);
@@ -103,6 +111,10 @@ public abstract class LongSessionTests(StorageUnderTest storage) : RunTestBase(s
             bytes += Convert.ToInt64(await Storage.ScalarAsync($"SELECT COALESCE(SUM(LENGTH(payload)), 0) {where}"), CultureInfo.InvariantCulture);
         }
 
+        var keys = $"FROM message_keys WHERE grain_id = '{GrainId}'";
+        rows.Add(Convert.ToInt64(await Storage.ScalarAsync($"SELECT COUNT(*) {keys}"), CultureInfo.InvariantCulture));
+        bytes += Convert.ToInt64(await Storage.ScalarAsync($"SELECT COALESCE(SUM(LENGTH(key) + LENGTH(request) + LENGTH(outcome)), 0) {keys}"), CultureInfo.InvariantCulture);
+
         var version = Convert.ToInt64(await Storage.ScalarAsync($"SELECT version FROM grain_state WHERE grain_id = '{GrainId}' AND name = 'session'"), CultureInfo.InvariantCulture);
         return new TurnWrites(string.Join(",", rows), bytes, version, await StateSizeAsync());
     }
@@ -110,7 +122,7 @@ public abstract class LongSessionTests(StorageUnderTest storage) : RunTestBase(s
     [Description("Does nothing.")]
     private static string Noop() => "ok";
 
-    /// <summary>What one turn wrote: rows appended per log stream, their bytes, state writes, and the state's size after it.</summary>
+    /// <summary>What one turn wrote: rows appended per log stream and message keys recorded, their bytes, state writes, and the state's size after it.</summary>
     private sealed record TurnWrites(string Rows, long LogBytes, long StateWrites, long StateBytes)
     {
         public TurnWrites Minus(TurnWrites before) => new(
