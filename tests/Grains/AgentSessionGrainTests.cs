@@ -353,6 +353,14 @@ public abstract class AgentSessionGrainTests(StorageUnderTest storage) : IAsyncL
         Assert.Empty(await session.GetHistoryAsync());
     }
 
+    [Fact]
+    public async Task StartAsync_InvalidAgentDefinition_SiloRefusesToStartNamingTheProblem()
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => StartAsync(static services => services.AddSingleton(new AgentDefinition("broken", "x", ["teleport"]))));
+
+        Assert.Contains("agent 'broken' uses tool 'teleport', which is not registered", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("  \n ")]

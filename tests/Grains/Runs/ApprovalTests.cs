@@ -141,6 +141,27 @@ public abstract class ApprovalTests(StorageUnderTest storage) : RunTestBase(stor
     }
 
     [Fact]
+    public async Task ApprovalTimeout_WholeClusterRestartedWhileTheRunWaits_NewSilosDenyItOnTime()
+    {
+        var transfers = new TransferTool();
+        var model = TransferModel();
+        await using var cluster = await StartAsync(Services(transfers, model, approvalTimeout: TimeSpan.FromSeconds(2)));
+        var session = await CreateSessionAsync(cluster.Grains, "restarted", Agent);
+        var submitted = await session.SubmitAsync("send 5 to bob");
+        await WaitForStatusAsync(session, submitted.RunId, RunStatus.AwaitingApproval);
+
+        // No silo that saw the run is left: only its reminder, kept in the database, can end the wait
+        // (activating the session to read it does not: a waiting run has nothing to resume).
+        await cluster.RestartAsync();
+        var view = await WaitForEndAsync(cluster.Grains.GetGrain<IAgentSessionGrain>(session.GetPrimaryKeyString()), submitted.RunId);
+
+        Assert.Equal(RunStatus.Completed, view.Status);
+        Assert.Equal(0, transfers.Calls);
+        Assert.Equal(ToolCallStatus.Denied, view.Steps[0].ToolCalls[0].Status);
+        Assert.Contains("approval timed out", ResultSeenByTheModel(model), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ApprovalTimeout_ReminderStoreRefusesItWhenTheRunStartsWaiting_RunResumesAndStillTimesOut()
     {
         var transfers = new TransferTool();
