@@ -83,7 +83,7 @@ public sealed class OpenAIModelSessionTests : IAsyncLifetime
             ["Agents:quick:ModelTimeout"] = "00:01:30",
         };
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => TestSiloHost.StartAsync(storage, static s => s.AddAgentSessions(), settings));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => SessionCluster.StartAsync(storage, settings: settings));
 
         Assert.Contains(
             "agent 'quick' has a ModelTimeout of 00:01:30, too short to retry a model request that hangs: one attempt (Model:RequestTimeout 00:01:00), the longest wait before a retry (Model:MaxRetryDelay 00:00:20) and a second attempt take 00:02:20; "
