@@ -103,8 +103,17 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        // Keyed by the grain id (agent-session/{id}), as the project has always stored sessions.
-        log = await SessionJournalLog.LoadAsync(journal, this.GetGrainId().ToString(), cancellationToken);
+        try
+        {
+            // Keyed by the grain id (agent-session/{id}), as the project has always stored sessions.
+            log = await SessionJournalLog.LoadAsync(journal, this.GetGrainId().ToString(), cancellationToken);
+        }
+        catch (Storage.StorageException ex) when (ex.IsTransient)
+        {
+            // The database is unreachable for a moment: the caller may retry (with its key) and reach
+            // a new activation once it is back; a row that cannot be read stays a loud, permanent error.
+            throw new SessionUnavailableException($"Session '{SessionId}' could not be loaded: {ex.Message}");
+        }
         engine = new RunEngine(SessionId, () => log.State, log, catalog, tools, modelOptions, delegation, timeProvider, logger, RuntimeIdentity);
         calls = new StepCalls(SessionId, engine, tools, model, timeProvider, logger);
         reads = new SessionReadModel(SessionId, log, timeProvider, Stopping);
