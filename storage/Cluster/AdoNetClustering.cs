@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Orleans.Hosting;
 
 namespace AgentGrains.Storage.Cluster;
 
