@@ -49,6 +49,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
     private readonly DelegationOptions delegation;
     private readonly TimeProvider timeProvider;
     private readonly ILogger<AgentSessionGrain> logger;
+    private readonly SiloDraining draining;
     private readonly CancellationTokenSource deactivating = new();
     private readonly Dictionary<string, IGrainReminder> reminders = new(StringComparer.Ordinal);
 
@@ -67,7 +68,8 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
         IOptions<ModelOptions> modelOptions,
         IOptions<DelegationOptions> delegation,
         TimeProvider timeProvider,
-        ILogger<AgentSessionGrain> logger)
+        ILogger<AgentSessionGrain> logger,
+        SiloDraining draining)
     {
         ArgumentNullException.ThrowIfNull(modelOptions);
         ArgumentNullException.ThrowIfNull(delegation);
@@ -79,6 +81,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
         this.delegation = delegation.Value;
         this.timeProvider = timeProvider;
         this.logger = logger;
+        this.draining = draining;
     }
 
     private string SessionId => this.GetPrimaryKeyString();
@@ -102,7 +105,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
         log = await SessionJournalLog.LoadAsync(journal, this.GetGrainId().ToString(), cancellationToken);
         engine = new RunEngine(SessionId, () => log.State, log, catalog, tools, modelOptions, delegation, timeProvider, logger, RuntimeIdentity);
         calls = new StepCalls(SessionId, engine, tools, model, timeProvider, logger);
-        reads = new SessionReadModel(SessionId, log, timeProvider, Stopping);
+        reads = new SessionReadModel(SessionId, log, timeProvider, Stopping, draining.Token);
         reads.Publish(log.State);
         // A running run continues from its journal: no driver survives its activation.
         engine.Activate();
