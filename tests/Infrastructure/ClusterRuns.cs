@@ -36,16 +36,17 @@ public static class ClusterRuns
         }
     }
 
-    /// <summary>Waits for the run to end with long polls, riding out its session's takeover.</summary>
-    public static async Task<RunView> WaitForEndAsync(IGrainFactory grains, string runId)
+    /// <summary>Waits for the run to end with long polls (of <paramref name="pollWait"/>, 2 s by default), riding out its session's takeover.</summary>
+    public static async Task<RunView> WaitForEndAsync(IGrainFactory grains, string runId, TimeSpan? pollWait = null)
     {
         ArgumentNullException.ThrowIfNull(grains);
+        var wait = pollWait ?? PollWait;
         var session = grains.GetGrain<IAgentSessionGrain>(SessionOf(runId));
         var deadline = DateTime.UtcNow + Recovery;
         RunView? last = null;
         while (DateTime.UtcNow < deadline)
         {
-            last = await RetryTransientAsync(() => session.WaitForRunAsync(runId, PollWait), $"run {runId}") ?? last;
+            last = await RetryTransientAsync(() => session.WaitForRunAsync(runId, wait), $"run {runId}") ?? last;
             if (last is { IsTerminal: true })
             {
                 return last;

@@ -28,6 +28,11 @@ public abstract class SessionFailoverTests(StorageUnderTest storage) : IAsyncLif
 
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
+    /// <summary>How long a graceful stop of a silo may take here; well below a gateway's long poll.</summary>
+    private static readonly TimeSpan StopBound = TimeSpan.FromSeconds(15);
+
+    private static readonly string WaitForRun = $"{nameof(IAgentSessionGrain)}.{nameof(IAgentSessionGrain.WaitForRunAsync)}";
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly AnswerGate model = new();
@@ -140,9 +145,20 @@ public abstract class SessionFailoverTests(StorageUnderTest storage) : IAsyncLif
         var runId = (await session.SubmitAsync("what is 6*7?")).RunId;
         await ModelGate.WithinAsync(model.AnswerHeld, $"run {runId} asks the model for its answer on silo {victim.SiloAddress}");
 
-        // A client waiting for the run as the gateway does: long polls, a transient failure sent again.
-        var waiting = ClusterRuns.WaitForEndAsync(cluster.Grains, runId);
-        await ModelGate.WithinAsync(cluster.Cluster.StopSiloAsync(victim, TestContext.Current.CancellationToken), $"silo {victim.SiloAddress} stops gracefully while a client waits for run {runId}");
+        // A client waiting for the run as the gateway does: long polls (25 s, about the gateway's
+        // reply wait), a transient failure sent again.
+        var waiting = ClusterRuns.WaitForEndAsync(cluster.Grains, runId, pollWait: TimeSpan.FromSeconds(25));
+        await Eventually.TrueAsync(() => Task.FromResult(calls.Since(0, session.GetGrainId()).Contains(WaitForRun)), Bound, $"the client waits for run {runId}");
+        // Bounded well below the client's poll: a stop held up by the poll would not end in time.
+        try
+        {
+            await cluster.Cluster.StopSiloAsync(victim, TestContext.Current.CancellationToken).WaitAsync(StopBound, TestContext.Current.CancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"Timed out after {StopBound.TotalSeconds} s waiting until silo {victim.SiloAddress} stopped gracefully while a client waited for run {runId}.");
+        }
+
         model.ReleaseAnswers();
         var run = await waiting;
 
