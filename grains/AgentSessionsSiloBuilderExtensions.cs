@@ -57,6 +57,8 @@ public static class AgentSessionsSiloBuilderExtensions
         {
             builder.Services.AddSessionJournal();
             builder.Services.AddSessionExceptions();
+            builder.Services.AddSingleton<SiloDraining>();
+            builder.Services.AddSingleton<Orleans.ILifecycleParticipant<Orleans.Runtime.ISiloLifecycle>>(static sp => sp.GetRequiredService<SiloDraining>());
         }
 
         return builder;

@@ -51,6 +51,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
     private readonly TimeProvider timeProvider;
     private readonly TimeSpan minimumReminderPeriod;
     private readonly ILogger<AgentSessionGrain> logger;
+    private readonly SiloDraining draining;
     private readonly CancellationTokenSource deactivating = new();
     private readonly Dictionary<string, IGrainReminder> reminders = new(StringComparer.Ordinal);
 
@@ -70,7 +71,8 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
         IOptions<DelegationOptions> delegation,
         IOptions<ReminderOptions> reminderOptions,
         TimeProvider timeProvider,
-        ILogger<AgentSessionGrain> logger)
+        ILogger<AgentSessionGrain> logger,
+        SiloDraining draining)
     {
         ArgumentNullException.ThrowIfNull(modelOptions);
         ArgumentNullException.ThrowIfNull(delegation);
@@ -84,6 +86,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
         this.timeProvider = timeProvider;
         minimumReminderPeriod = reminderOptions.Value.MinimumReminderPeriod;
         this.logger = logger;
+        this.draining = draining;
     }
 
     private string SessionId => this.GetPrimaryKeyString();
@@ -116,7 +119,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
         }
         engine = new RunEngine(SessionId, () => log.State, log, catalog, tools, modelOptions, delegation, timeProvider, logger, RuntimeIdentity);
         calls = new StepCalls(SessionId, engine, tools, model, timeProvider, logger);
-        reads = new SessionReadModel(SessionId, log, timeProvider, Stopping);
+        reads = new SessionReadModel(SessionId, log, timeProvider, Stopping, draining.Token);
         reads.Publish(log.State);
         // A running run continues from its journal: no driver survives its activation.
         engine.Activate();

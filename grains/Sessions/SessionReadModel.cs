@@ -10,7 +10,8 @@ namespace AgentGrains.Grains.Sessions;
 /// the change is answered), so a reader never sees a reply that a crash could still take back.
 /// Active and queued runs come from the snapshot, finished ones from the <c>runs</c> stream.</para>
 /// <para>Readers that wait (long polls) wait for the next publication, bounded by their deadline
-/// and by <see cref="MaxWait"/>; a silo going down answers them with what has committed.</para>
+/// and by <see cref="MaxWait"/>; a silo going down answers them with what has committed, as soon as
+/// it starts to deactivate its grains (a waiting reader would otherwise hold the deactivation up).</para>
 /// </remarks>
 public sealed class SessionReadModel
 {
@@ -24,6 +25,7 @@ public sealed class SessionReadModel
     private readonly ISessionLog log;
     private readonly TimeProvider timeProvider;
     private readonly CancellationToken stopping;
+    private readonly CancellationToken draining;
     private readonly Lock publishGate = new();
     private Published published = Published.Empty;
     // Created by the first reader that waits, so an idle session without readers holds none.
@@ -33,13 +35,15 @@ public sealed class SessionReadModel
     /// <param name="sessionId">The session id.</param>
     /// <param name="log">The session's streams (committed reads).</param>
     /// <param name="timeProvider">The clock.</param>
-    /// <param name="stopping">Cancelled when the silo goes down: waiting readers are answered then.</param>
-    public SessionReadModel(string sessionId, ISessionLog log, TimeProvider timeProvider, CancellationToken stopping)
+    /// <param name="stopping">Cancelled when the activation goes away: waiting readers are answered then, reads in progress give up.</param>
+    /// <param name="draining">Cancelled when the silo starts deactivating its grains: waiting readers are answered then, reads in progress finish.</param>
+    public SessionReadModel(string sessionId, ISessionLog log, TimeProvider timeProvider, CancellationToken stopping, CancellationToken draining = default)
     {
         this.sessionId = sessionId;
         this.log = log;
         this.timeProvider = timeProvider;
         this.stopping = stopping;
+        this.draining = draining;
     }
 
     /// <summary>The session's agent as last committed; null while it was never created.</summary>
@@ -175,18 +179,19 @@ public sealed class SessionReadModel
             return false;
         }
 
+        using var ended = draining.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(stopping, draining) : null;
         try
         {
-            await signal.WaitAsync(remaining, timeProvider, stopping).ConfigureAwait(false);
+            await signal.WaitAsync(remaining, timeProvider, ended?.Token ?? stopping).ConfigureAwait(false);
             return true;
         }
         catch (TimeoutException)
         {
             return false;
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested || draining.IsCancellationRequested)
         {
-            // The silo is going down under a waiting reader (killed, or its graceful stop gave up):
+            // The silo is going down under a waiting reader (draining, killed, or its graceful stop gave up):
             // answer with what has committed, as on a timeout. An exception here is not transient to
             // the caller, so an event stream long-polling this activation would break instead of
             // polling again and reaching the session on its next owner.

@@ -1,5 +1,6 @@
 using AgentGrains.Storage.Hosting;
 using Microsoft.Extensions.Configuration;
+using Orleans.Hosting;
 
 namespace AgentGrains.Storage.Cluster;
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
+using Orleans.Hosting;
 
 namespace AgentGrains.Storage.Cluster;
 

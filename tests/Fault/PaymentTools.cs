@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using AgentGrains.Grains.Agents;
 using AgentGrains.Grains.Tools;
+using AgentGrains.Tests.Infrastructure;
 
 namespace AgentGrains.Tests.Fault;
 
@@ -14,7 +15,7 @@ public sealed class PaymentTools(SideEffectLedger ledger)
     /// <summary>An agent that charges and transfers; its watchdog ticks often, its stall timeout is the default (long).</summary>
     public const string PaymentsAgent = "payments";
 
-    /// <summary>An agent whose run counts as stalled after 2 s without progress, far below its model timeout and one model attempt.</summary>
+    /// <summary>An agent whose run counts as stalled after 2 s without progress, below its model timeout; its watchdog ticks as often as the test silos allow.</summary>
     public const string ImpatientAgent = "impatient";
 
     [Description("Charges the customer's card.")]
@@ -38,7 +39,7 @@ public sealed class PaymentTools(SideEffectLedger ledger)
         new(PaymentsAgent, "You move money with the tools.", [Charge, Transfer]) { WatchdogPeriod = watchdogPeriod },
         new(ImpatientAgent, "You move money with the tools.", [Charge])
         {
-            WatchdogPeriod = TimeSpan.FromMilliseconds(500),
+            WatchdogPeriod = SessionCluster.MinimumReminderPeriod,
             StallTimeout = TimeSpan.FromSeconds(2),
         },
     ];

@@ -1,16 +1,15 @@
 using System.Globalization;
-using AgentGrains.Grains;
+using AgentGrains.GrainInterfaces.Messages;
 using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
-using AgentGrains.Runtime;
-using AgentGrains.Runtime.Testing;
 using AgentGrains.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
 
 namespace AgentGrains.Tests.Fault;
 
 /// <summary>
-/// Durable runs through crashes, takeovers, stalls and restarts: silos of a <see cref="TestCluster"/>
+/// Durable runs through crashes, takeovers, stalls and restarts: Orleans silos of a <see cref="SessionCluster"/>
 /// over one database, the real OpenAI client against <see cref="FakeOpenAIServer"/>, and
 /// side-effecting tools whose effects land in a <see cref="SideEffectLedger"/>.
 /// </summary>
@@ -65,7 +64,8 @@ public abstract class RunRecoveryTests(StorageUnderTest storage) : IAsyncLifetim
         var sessionId = $"kill-{boundary}";
         var runId = RunIds.Format(sessionId, 1);
         var (first, second) = ($"{runId}:1:0", $"{runId}:2:0");
-        var victim = await CreateOnAsync(cluster, cluster.Silos[1], sessionId);
+        var victim = cluster.Cluster.Silos[1];
+        var session = await CreateOnAsync(cluster, victim, sessionId);
 
         switch (boundary)
         {
@@ -80,7 +80,7 @@ public abstract class RunRecoveryTests(StorageUnderTest storage) : IAsyncLifetim
                 break;
         }
 
-        Assert.Equal(runId, (await victim.GrainFactory.GetGrain<IAgentSessionGrain>(sessionId).SubmitAsync(Text)).RunId);
+        Assert.Equal(runId, (await session.SubmitAsync(Text)).RunId);
         if (boundary == Boundary.ToolResultJournaled)
         {
             await server.WaitForRequestsAsync(before + 2, Recovery);
@@ -91,18 +91,18 @@ public abstract class RunRecoveryTests(StorageUnderTest storage) : IAsyncLifetim
             await ledger.WaitUntilHeldAsync(first, Recovery);
         }
 
-        var journaled = await EventsAsync(cluster.Silos[0], sessionId, runId);
+        var journaled = await EventsAsync(cluster, runId);
         Assert.Contains(journaled, e => e.Type == RunEventTypes.ModelReply && e.Step == 1);
         Assert.Equal(boundary == Boundary.ToolResultJournaled, journaled.Any(e => e.Type == RunEventTypes.ToolResult && e.Step == 1));
 
-        await cluster.KillSiloAsync(victim);
-        var run = await WaitForEndAsync(cluster.Silos[0], sessionId, runId);
+        await cluster.Cluster.KillSiloAsync(victim, TestContext.Current.CancellationToken);
+        var run = await WaitForEndAsync(cluster, runId);
 
         Assert.True(run.Status == RunStatus.Completed, $"run {runId} ended {run.Status}: {run.Reason}");
-        Assert.Equal(expected, Project(await cluster.Silos[0].GrainFactory.GetGrain<IAgentSessionGrain>(sessionId).GetHistoryAsync()));
-        var resumed = Assert.Single(await EventsAsync(cluster.Silos[0], sessionId, runId), e => e.Type == RunEventTypes.Resumed);
-        Assert.DoesNotContain(victim.Silo.SiloId, resumed.Reason, StringComparison.Ordinal);
-        Assert.Contains(cluster.Silos, s => resumed.Reason!.Contains(s.Silo.SiloId, StringComparison.Ordinal));
+        Assert.Equal(expected, Project(await RetryTransientAsync(session.GetHistoryAsync, $"the history of {sessionId}")));
+        var resumed = Assert.Single(await EventsAsync(cluster, runId), e => e.Type == RunEventTypes.Resumed);
+        Assert.DoesNotContain(victim.SiloAddress.ToString(), resumed.Reason, StringComparison.Ordinal);
+        Assert.Contains(cluster.Cluster.Silos, s => resumed.Reason!.Contains(s.SiloAddress.ToString(), StringComparison.Ordinal));
         // Each call applied once; only a call cut short by the kill was invoked again, with its own key.
         Assert.Equal(["charged 1", "charged 2"], [ledger.Effects[first], ledger.Effects[second]]);
         Assert.Equal(boundary == Boundary.ToolResultJournaled ? 1 : 2, ledger.Invocations[first]);
@@ -124,26 +124,28 @@ public abstract class RunRecoveryTests(StorageUnderTest storage) : IAsyncLifetim
         var before = server.Requests.Count;
         const string SessionId = "approval-kill";
         var runId = RunIds.Format(SessionId, 1);
-        var victim = await CreateOnAsync(cluster, cluster.Silos[2], SessionId);
-        await victim.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).SubmitAsync(Text);
+        var victim = cluster.Cluster.Silos[2];
+        var session = await CreateOnAsync(cluster, victim, SessionId);
+        await session.SubmitAsync(Text);
         await Eventually.TrueAsync(
-            async () => (await EventsAsync(cluster.Silos[0], SessionId, runId)).Any(e => e.Type == RunEventTypes.ApprovalRequested),
+            async () => (await EventsAsync(cluster, runId)).Any(e => e.Type == RunEventTypes.ApprovalRequested),
             Recovery,
             $"run {runId} asks for approval of its transfer");
 
-        await cluster.KillSiloAsync(victim);
-        var survivor = cluster.Silos.First(s => s != victim);
+        await cluster.Cluster.KillSiloAsync(victim, TestContext.Current.CancellationToken);
+        // The person's decision reaches the session on a surviving silo; sent again with its key while the session is taken over.
         await RetryTransientAsync(
             () =>
             {
-                using var key = RequestContext.WithIdempotencyKey($"approve-{runId}");
-                return survivor.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).DecideApprovalAsync(runId, "call_1", approve: true);
+                using var key = IdempotencyKey.Use($"approve-{runId}");
+                return session.DecideApprovalAsync(runId, "call_1", approve: true);
             },
-            $"the approval of call_1 of {runId} through {survivor}");
-        var run = await WaitForEndAsync(survivor, SessionId, runId);
+            $"the approval of call_1 of {runId} after silo {victim.SiloAddress} was killed");
+        var run = await WaitForEndAsync(cluster, runId);
 
         Assert.True(run.Status == RunStatus.Completed, $"run {runId} ended {run.Status}: {run.Reason}");
-        Assert.Equal(expected, Project(await survivor.GrainFactory.GetGrain<IAgentSessionGrain>(SessionId).GetHistoryAsync()));
+        Assert.NotEqual(victim.SiloAddress, cluster.SiloOf(session)?.SiloAddress);
+        Assert.Equal(expected, Project(await RetryTransientAsync(session.GetHistoryAsync, $"the history of {SessionId}")));
         var key = $"{runId}:1:0";
         Assert.Equal([key], RunKeys(runId));
         Assert.Equal(("transferred 1", 1), (ledger.Effects[key], ledger.Invocations[key]));
@@ -158,16 +160,16 @@ public abstract class RunRecoveryTests(StorageUnderTest storage) : IAsyncLifetim
         await using var cluster = await StartClusterAsync(silos: 1);
         const string SessionId = "stalled";
         var runId = RunIds.Format(SessionId, 1);
-        var session = cluster.Silos[0].GrainFactory.GetGrain<IAgentSessionGrain>(SessionId);
+        var session = cluster.Grains.GetGrain<IAgentSessionGrain>(SessionId);
         await session.CreateAsync(PaymentTools.ImpatientAgent);
         responder.HangOnce(step: 1);
 
         await session.SubmitAsync("charge");
-        var run = await WaitForEndAsync(cluster.Silos[0], SessionId, runId);
+        var run = await WaitForEndAsync(cluster, runId);
 
         Assert.True(run.Status == RunStatus.Completed, $"run {runId} ended {run.Status}: {run.Reason}");
         Assert.Equal("done: charged 1", run.Reply);
-        var resumed = Assert.Single(await EventsAsync(cluster.Silos[0], SessionId, runId), e => e.Type == RunEventTypes.Resumed);
+        var resumed = Assert.Single(await EventsAsync(cluster, runId), e => e.Type == RunEventTypes.Resumed);
         Assert.StartsWith("no progress for ", resumed.Reason, StringComparison.Ordinal);
         Assert.Equal(1, ledger.Invocations[$"{runId}:1:0"]);
         var requests = RequestsPerConversation(0);
@@ -182,38 +184,43 @@ public abstract class RunRecoveryTests(StorageUnderTest storage) : IAsyncLifetim
         await using var cluster = await StartClusterAsync();
         const int Runs = 4;
         var sessions = Enumerable.Range(0, Runs).Select(i => $"restart-{i}").ToArray();
+        // Step 1 is answered only once the old silos are gone: a run taken over while they go one by
+        // one (a reminder ticking on a silo not stopped yet) stays in flight too.
+        var down = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        responder.HoldStep(step: 1, down.Task);
         for (var i = 0; i < Runs; i++)
         {
-            responder.HangOnce(step: 1);
-            await CreateOnAsync(cluster, cluster.Silos[i % 3], sessions[i]);
-            await cluster.Silos[i % 3].GrainFactory.GetGrain<IAgentSessionGrain>(sessions[i]).SubmitAsync($"charge #{i}");
+            var session = await CreateOnAsync(cluster, cluster.Cluster.Silos[i % 3], sessions[i]);
+            await session.SubmitAsync($"charge #{i}");
         }
 
         await server.WaitForRequestsAsync(Runs, Recovery);
-        foreach (var silo in cluster.Silos)
+        var before = 0;
+        await using var restarted = await cluster.RestartAsync(graceful, whileDown: () =>
         {
-            await (graceful ? cluster.StopSiloAsync(silo) : cluster.KillSiloAsync(silo));
-        }
-
-        for (var i = 0; i < 3; i++)
-        {
-            await cluster.StartSiloAsync();
-        }
+            before = server.Requests.Count;
+            down.SetResult();
+        });
 
         // Nothing is sent to the sessions: their watchdog reminders bring them back. Each run then
         // asks for step 1 again and step 2.
-        await server.WaitForRequestsAsync(Runs * 3, Recovery);
+        await server.WaitForRequestsAsync(before + (Runs * 2), Recovery);
+        Assert.All(server.Requests.Take(before), static r => Assert.Equal(1, ToolScriptResponder.StepOf(r)));
         foreach (var sessionId in sessions)
         {
             var runId = RunIds.Format(sessionId, 1);
-            var run = await WaitForEndAsync(cluster.Silos[0], sessionId, runId);
+            var run = await WaitForEndAsync(restarted, runId);
             Assert.True(run.Status == RunStatus.Completed, $"run {runId} ended {run.Status}: {run.Reason}");
             Assert.Equal("done: charged 1", run.Reply);
-            Assert.Contains(await EventsAsync(cluster.Silos[0], sessionId, runId), e => e.Type == RunEventTypes.Resumed);
+            Assert.Contains(await EventsAsync(restarted, runId), e => e.Type == RunEventTypes.Resumed);
             Assert.Equal(1, ledger.Invocations[$"{runId}:1:0"]);
         }
 
-        Assert.Equal(Runs * 3, server.Requests.Count);
+        // After the restart, each run asked for each of its two steps once.
+        Assert.Equal(before + (Runs * 2), server.Requests.Count);
+        var resumedRequests = server.Requests.Skip(before).GroupBy(ToolScriptResponder.Conversation).ToList();
+        Assert.Equal(Runs * 2, resumedRequests.Count);
+        Assert.All(resumedRequests, static c => Assert.Single(c));
     }
 
     [Fact]
@@ -223,11 +230,11 @@ public abstract class RunRecoveryTests(StorageUnderTest storage) : IAsyncLifetim
         await using var cluster = await StartClusterAsync(silos: 1);
         const string SessionId = "flaky";
         var runId = RunIds.Format(SessionId, 1);
-        var session = cluster.Silos[0].GrainFactory.GetGrain<IAgentSessionGrain>(SessionId);
+        var session = cluster.Grains.GetGrain<IAgentSessionGrain>(SessionId);
         await session.CreateAsync(PaymentTools.PaymentsAgent);
 
         await session.SubmitAsync("charge refund charge:bad charge");
-        var run = await WaitForEndAsync(cluster.Silos[0], SessionId, runId);
+        var run = await WaitForEndAsync(cluster, runId);
 
         Assert.True(run.Status == RunStatus.Completed, $"run {runId} ended {run.Status}: {run.Reason}");
         Assert.Equal(5, run.Steps.Count);
@@ -242,15 +249,19 @@ public abstract class RunRecoveryTests(StorageUnderTest storage) : IAsyncLifetim
         Assert.Equal(run.Steps.Count + server.InjectedFaults, server.Requests.Count);
     }
 
-    private Task<TestCluster> StartClusterAsync(int silos = 3)
+    private Task<SessionCluster> StartClusterAsync(short silos = 3)
     {
         var tools = new PaymentTools(ledger).Tools();
-        var options = new TestClusterOptions
+        var settings = new Dictionary<string, string?>(server.ModelSettings)
         {
-            InitialSilos = silos,
-            StorageSettings = storage.Settings,
-            ConfigureSilo = static s => s.AddAgentSessions(),
-            ConfigureServices = services =>
+            ["Model:MaxRetries"] = "10",
+            ["Model:RetryBaseDelay"] = "00:00:00.010",
+            ["Model:MaxRetryDelay"] = "00:00:00.100",
+        };
+        return SessionCluster.StartAsync(
+            storage,
+            silos,
+            services =>
             {
                 foreach (var tool in tools)
                 {
@@ -262,30 +273,13 @@ public abstract class RunRecoveryTests(StorageUnderTest storage) : IAsyncLifetim
                     services.AddSingleton(agent);
                 }
             },
-            Settings =
-            {
-                // Short enough to keep the takeovers quick, long enough that a silo starved of CPU
-                // by the tests running beside it on 2 cores is not declared dead by its peers.
-                ["Silo:HeartbeatInterval"] = "00:00:00.500",
-                ["Silo:DeathTimeout"] = "00:00:05",
-                ["Silo:ReminderPollInterval"] = "00:00:00.100",
-                ["Model:MaxRetries"] = "10",
-                ["Model:RetryBaseDelay"] = "00:00:00.010",
-                ["Model:MaxRetryDelay"] = "00:00:00.100",
-            },
-        };
-        foreach (var (key, value) in server.ModelSettings)
-        {
-            options.Settings[key] = value;
-        }
-
-        return TestCluster.StartAsync(options);
+            settings);
     }
 
     /// <summary>Runs <paramref name="text"/> in a fresh session with nothing failing (approving what asks) and returns its history.</summary>
-    private static async Task<List<string>> CrashFreeHistoryAsync(TestCluster cluster, string sessionId, string text)
+    private static async Task<List<string>> CrashFreeHistoryAsync(SessionCluster cluster, string sessionId, string text)
     {
-        var session = cluster.Silos[0].GrainFactory.GetGrain<IAgentSessionGrain>(sessionId);
+        var session = cluster.Grains.GetGrain<IAgentSessionGrain>(sessionId);
         await session.CreateAsync(PaymentTools.PaymentsAgent);
         var runId = (await session.SubmitAsync(text)).RunId;
         var deadline = DateTime.UtcNow + Recovery;
@@ -303,23 +297,17 @@ public abstract class RunRecoveryTests(StorageUnderTest storage) : IAsyncLifetim
         return Project(await session.GetHistoryAsync());
     }
 
-    /// <summary>Creates the session through <paramref name="silo"/> and returns the silo that owns it.</summary>
-    /// <remarks>
-    /// Usually the silo it was created through (placement is local first), but a silo that has just
-    /// started scans the inbox for pending messages and may claim a session whose first message is
-    /// still in flight; the tests kill whichever silo really owns it.
-    /// </remarks>
-    private async Task<TestSilo> CreateOnAsync(TestCluster cluster, TestSilo silo, string sessionId)
+    /// <summary>Creates the session with its activation on <paramref name="silo"/>.</summary>
+    private static async Task<IAgentSessionGrain> CreateOnAsync(SessionCluster cluster, InProcessSiloHandle silo, string sessionId)
     {
-        await silo.GrainFactory.GetGrain<IAgentSessionGrain>(sessionId).CreateAsync(PaymentTools.PaymentsAgent);
-        var owner = await storage.ScalarAsync($"SELECT silo_id FROM activations WHERE grain_id = 'agent-session/{sessionId}'");
-        return cluster.Silos.SingleOrDefault(s => Equals(owner, s.Silo.SiloId))
-            ?? throw new InvalidOperationException($"session {sessionId} is active on {owner}, which is not a silo of this cluster");
+        var session = cluster.Grains.GetGrain<IAgentSessionGrain>(sessionId);
+        await cluster.ActivateOnAsync(silo, session, () => session.CreateAsync(PaymentTools.PaymentsAgent));
+        return session;
     }
 
-    private static Task<List<RunEvent>> EventsAsync(TestSilo via, string sessionId, string runId) => ClusterRuns.EventsAsync(via.GrainFactory, runId);
+    private static Task<List<RunEvent>> EventsAsync(SessionCluster cluster, string runId) => ClusterRuns.EventsAsync(cluster.Grains, runId);
 
-    private static Task<RunView> WaitForEndAsync(TestSilo via, string sessionId, string runId) => ClusterRuns.WaitForEndAsync(via.GrainFactory, runId);
+    private static Task<RunView> WaitForEndAsync(SessionCluster cluster, string runId) => ClusterRuns.WaitForEndAsync(cluster.Grains, runId);
 
     private static Task<T> RetryTransientAsync<T>(Func<Task<T>> call, string what) => ClusterRuns.RetryTransientAsync(call, what);
 

@@ -14,12 +14,14 @@ namespace AgentGrains.Tests.Fault;
 /// run (n − 1 assistant messages after the user's) calls the n-th word with id <c>call_n</c> and
 /// amount n; after the last word it answers <c>done: </c> and the tool results it was sent.</para>
 /// <para><see cref="HangOnce"/> makes the next request for a given step hang instead (the server
-/// holds it until the client gives up).</para>
+/// holds it until the client gives up); <see cref="HoldStep"/> holds every request for a step until
+/// the test releases them.</para>
 /// </remarks>
 public sealed class ToolScriptResponder
 {
     private readonly Lock gate = new();
     private readonly List<int> hangs = [];
+    private readonly Dictionary<int, Task> holds = [];
 
     /// <summary>The next request for step <paramref name="step"/> (of any run) hangs; call again for more.</summary>
     public void HangOnce(int step)
@@ -27,6 +29,15 @@ public sealed class ToolScriptResponder
         lock (gate)
         {
             hangs.Add(step);
+        }
+    }
+
+    /// <summary>Requests for step <paramref name="step"/> (of any run) are answered only once <paramref name="release"/> completes, or never if their client gives up first.</summary>
+    public void HoldStep(int step, Task release)
+    {
+        lock (gate)
+        {
+            holds[step] = release;
         }
     }
 
@@ -50,14 +61,23 @@ public sealed class ToolScriptResponder
     {
         ArgumentNullException.ThrowIfNull(request);
         var step = StepOf(request);
+        Task? hold;
         lock (gate)
         {
             if (hangs.Remove(step))
             {
                 return FakeResponse.Hang();
             }
+
+            hold = holds.GetValueOrDefault(step);
         }
 
+        var response = Answer(request, step);
+        return hold is { IsCompleted: false } ? response.HeldUntil(hold) : response;
+    }
+
+    private static FakeResponse Answer(FakeChatRequest request, int step)
+    {
         var user = LastUser(request);
         var words = (request.Messages[user].Content ?? string.Empty)
             .Split(' ', StringSplitOptions.RemoveEmptyEntries)

@@ -58,7 +58,7 @@ public abstract class AgentSessionGrainTests(StorageUnderTest storage) : IAsyncL
         await session.SendAsync("what is 2+2?");
         Assert.Equal("Your name is Ada.", (await session.SendAsync("what is my name?")).Reply);
 
-        await cluster.RestartAsync();
+        await cluster.RestartInPlaceAsync();
         var restarted = cluster.Grains.GetGrain<IAgentSessionGrain>("memory");
         var result = await restarted.SendAsync("What's my name?");
 

@@ -152,7 +152,7 @@ public abstract class ApprovalTests(StorageUnderTest storage) : RunTestBase(stor
 
         // No silo that saw the run is left: only its reminder, kept in the database, can end the wait
         // (activating the session to read it does not: a waiting run has nothing to resume).
-        await cluster.RestartAsync();
+        await cluster.RestartInPlaceAsync();
         var view = await WaitForEndAsync(cluster.Grains.GetGrain<IAgentSessionGrain>(session.GetPrimaryKeyString()), submitted.RunId);
 
         Assert.Equal(RunStatus.Completed, view.Status);
