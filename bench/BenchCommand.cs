@@ -91,6 +91,13 @@ internal static class BenchCommand
             Console.Error.WriteLine(Usage);
             return 2;
         }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A failed bench (a server that cannot be reached, a run that did not complete) is reported
+            // in full on standard error, so standard output never holds a partial figure as if it were one.
+            Console.Error.WriteLine($"The bench failed: {ex}");
+            return 1;
+        }
     }
 
     private static void MaxArguments(string[] args, int max)
