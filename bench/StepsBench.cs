@@ -16,6 +16,8 @@ namespace AgentGrains.Bench;
 /// <para>Step latency comes from the journal (<see cref="RunJournal"/>); steps/s counts completed
 /// runs × 2 over the measured time; "run wall time ÷ 2" is the run's start→end halved. Each run has
 /// its own session (64 sessions for 64 concurrent runs); callers submit and wait for the reply.</para>
+/// <para>"Journal commit alone" is <see cref="JournalFloor"/>: the silo's journal committing copies of
+/// the largest step commit of the figure, with as many callers, right after it.</para>
 /// <para>"Bench CPU per step" is the processor time of this whole process (silo, callers and, for
 /// SQLite, the database engine) over the figure, per step: it includes the silo's fixed background
 /// work, so it means most at 64 runs, where it is what caps steps/s on two shared cores.</para>
@@ -67,8 +69,8 @@ internal static class StepsBench
             }
 
             Console.WriteLine();
-            Console.WriteLine("| storage | concurrent runs | steps/s | step p50 ms | step p99 ms | run wall time ÷ 2, p50 ms | step 1 call p50 ms | bare commit p50 ms (same callers) | bare commits/s (same callers) | step p50 ÷ bare p50 | steps/s ÷ bare commits/s | bench CPU per step, ms |");
-            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+            Console.WriteLine("| storage | concurrent runs | steps/s | step p50 ms | step p99 ms | run wall time ÷ 2, p50 ms | step 1 call p50 ms | journal commit alone p50 ms / per s | bare commit p50 ms (same callers) | bare commits/s (same callers) | step p50 ÷ bare p50 | steps/s ÷ bare commits/s | bench CPU per step, ms |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             rows.ForEach(Console.WriteLine);
             foreach (var (storage, runs, phases) in profiles)
             {
@@ -123,6 +125,7 @@ internal static class StepsBench
             BenchAgents.Add(services, timeline, delegated ? BenchAgents.Delegating(Agent, timeline) : BenchAgents.ToolLoop(Agent, StepsPerRun - 1, timeline));
             timeline.Instrument(services);
         });
+        var floors = new Dictionary<int, Measurement.Result>();
 
         foreach (var concurrent in RunCounts)
         {
@@ -165,6 +168,16 @@ internal static class StepsBench
                 profiles.Add((storage, concurrent, timeline.Analyze()));
             }
 
+            // The journal alone, committing what a step of this figure committed, with as many callers.
+            var timed = (TimedSessionJournal)silo.Host.Services.GetRequiredService<AgentGrains.Storage.Journal.ISessionJournal>();
+            floors[concurrent] = await JournalFloor.MeasureAsync(
+                timed,
+                timed.LargestStep ?? throw new InvalidOperationException("No step commit was seen."),
+                $"{storage}: journal commit alone (a step's rows, no grain)",
+                concurrent,
+                duration);
+            Console.WriteLine(floors[concurrent]);
+
             var steps = new List<double>();
             var wall = new List<double>();
             var calls = new List<double>();
@@ -183,7 +196,7 @@ internal static class StepsBench
             var p50 = RunJournal.Percentile(steps, 0.50);
             rows.Add(string.Create(
                 CultureInfo.InvariantCulture,
-                $"| {storage} | {concurrent} | {stepsPerSecond:N0} | {p50:0.000} | {RunJournal.Percentile(steps, 0.99):0.000} | {RunJournal.Percentile(wall, 0.50):0.000} | {RunJournal.Percentile(calls, 0.50):0.000} | {bare[concurrent].P50Ms:0.000} | {bare[concurrent].PerSecond:N0} | {p50 / bare[concurrent].P50Ms:0.00} | {stepsPerSecond / bare[concurrent].PerSecond:0.00} | {cpuPerStep:0.000} |"));
+                $"| {storage} | {concurrent} | {stepsPerSecond:N0} | {p50:0.000} | {RunJournal.Percentile(steps, 0.99):0.000} | {RunJournal.Percentile(wall, 0.50):0.000} | {RunJournal.Percentile(calls, 0.50):0.000} | {floors[concurrent].P50Ms:0.000} / {floors[concurrent].PerSecond:N0} | {bare[concurrent].P50Ms:0.000} | {bare[concurrent].PerSecond:N0} | {p50 / bare[concurrent].P50Ms:0.00} | {stepsPerSecond / bare[concurrent].PerSecond:0.00} | {cpuPerStep:0.000} |"));
         }
     }
 }

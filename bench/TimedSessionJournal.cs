@@ -19,9 +19,17 @@ internal sealed class TimedSessionJournal(ISessionJournal inner, StepTimeline ti
     public Task<MessageRecord?> FindMessageAsync(string sessionId, string key, CancellationToken cancellationToken) =>
         inner.FindMessageAsync(sessionId, key, cancellationToken);
 
+    /// <summary>The largest step commit seen (a model reply with its rows): what <see cref="JournalFloor"/> replays.</summary>
+    public JournalCommit? LargestStep { get; private set; }
+
     public async Task<long> CommitAsync(JournalCommit commit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(commit);
+        if (commit.ExpectedVersion > 0 && commit.Appends.Count > 0 && commit.Messages.Count == 0 && Size(commit) > (LargestStep is { } largest ? Size(largest) : 0))
+        {
+            LargestStep = commit;
+        }
+
         var start = Stopwatch.GetTimestamp();
         try
         {
@@ -32,6 +40,8 @@ internal sealed class TimedSessionJournal(ISessionJournal inner, StepTimeline ti
             timeline.Record(StepTimeline.Kind.Commit, commit.SessionId, start);
         }
     }
+
+    private static int Size(JournalCommit commit) => commit.State.Length + commit.Appends.Sum(static a => a.Payload.Length);
 
     public async ValueTask DisposeAsync()
     {
