@@ -65,24 +65,27 @@ internal static class ClusterBench
             Console.WriteLine();
             var rows = new List<string>();
             var cpu = new List<string>();
+            var phases = new List<string>();
             foreach (var silos in SiloCounts)
             {
-                await using var cluster = await StartClusterAsync(connectionString, $"{prefix}_s{silos}", silos);
+                var timeline = new StepTimeline();
+                await using var cluster = await StartClusterAsync(connectionString, $"{prefix}_s{silos}", silos, timeline);
                 foreach (var runs in RunCounts)
                 {
                     var machine = CpuSample.Take();
                     var floor = await pgbench.RunAsync(runs, seconds);
                     var floorCpu = CpuSample.Take().MachineCoresSince(machine);
 
-                    var figure = await MeasureAsync(cluster.Silos, runs, TimeSpan.FromSeconds(seconds));
+                    var figure = await MeasureAsync(cluster.Silos, runs, TimeSpan.FromSeconds(seconds), timeline);
                     var row = string.Create(
                         CultureInfo.InvariantCulture,
                         $"| {silos} | {runs} | {figure.StepsPerSecond:N0} | {figure.P50:0.000} | {figure.P99:0.000} | {figure.RunsPerSilo} | {floor.Tps:N0} | {floor.LatencyAverageMs:0.000} | {figure.StepsPerSecond / floor.Tps:0.00} |");
                     Console.WriteLine(row);
                     rows.Add(row);
+                    phases.Add($"| {silos} | {runs} | {string.Join(" | ", Phases(figure.Phases))} |");
                     cpu.Add(string.Create(
                         CultureInfo.InvariantCulture,
-                        $"| {silos} | {runs} | {figure.BenchCores:0.00} | {figure.MachineCores:0.00} | {floorCpu:0.00} |"));
+                        $"| {silos} | {runs} | {figure.BenchCores:0.00} | {figure.BenchCores * 1000 / figure.StepsPerSecond:0.000} | {figure.MachineCores:0.00} | {floorCpu:0.00} |"));
                 }
             }
 
@@ -90,13 +93,19 @@ internal static class ClusterBench
             Console.WriteLine("| silos | concurrent runs | steps/s | step p50 ms | step p99 ms | runs per silo | pgbench tps (one-row insert, as many clients) | pgbench latency avg ms | steps/s ÷ pgbench tps |");
             Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
             rows.ForEach(Console.WriteLine);
+            Console.WriteLine();
+            Console.WriteLine("Where a step's time goes (StepTimeline, all silos' sessions; p50 ms, mean in brackets; the reminder service of a grain runs on the silo that owns its hash range):");
+            Console.WriteLine();
+            Console.WriteLine($"| silos | concurrent runs | {string.Join(" | ", PhaseColumns)} |");
+            Console.WriteLine($"|---|---|{string.Concat(PhaseColumns.Select(static _ => "---|"))}");
+            phases.ForEach(Console.WriteLine);
             if (CpuSample.Available)
             {
                 Console.WriteLine();
                 Console.WriteLine("CPU used while measuring (cores busy, out of " + Environment.ProcessorCount + "; the whole machine counts anything else running too):");
                 Console.WriteLine();
-                Console.WriteLine("| silos | concurrent runs | bench process (silos + callers) | whole machine, AgentGrains | whole machine, pgbench |");
-                Console.WriteLine("|---|---|---|---|---|");
+                Console.WriteLine("| silos | concurrent runs | bench process (silos + callers) | bench process CPU per step, ms | whole machine, AgentGrains | whole machine, pgbench |");
+                Console.WriteLine("|---|---|---|---|---|---|");
                 cpu.ForEach(Console.WriteLine);
             }
         }
@@ -122,7 +131,14 @@ internal static class ClusterBench
     }
 
     /// <summary>Starts <paramref name="count"/> silos of one new cluster, one after the other, and waits until each sees them all active.</summary>
-    private static async Task<Cluster> StartClusterAsync(string connectionString, string schema, int count)
+    private static readonly string[] PhaseColumns = ["planning hop", "journaling hop", "journal commit", "reminder upsert", "reminder delete", "submit turn", "session turn"];
+
+    private static IEnumerable<string> Phases(IReadOnlyList<StepTimeline.Phase> phases) =>
+        PhaseColumns.Select(column => phases.FirstOrDefault(p => p.Key == column) is { } phase
+            ? string.Create(CultureInfo.InvariantCulture, $"{phase.P50Ms:0.000} ({phase.MeanMs:0.000})")
+            : "-");
+
+    private static async Task<Cluster> StartClusterAsync(string connectionString, string schema, int count, StepTimeline timeline)
     {
         var cluster = new Cluster();
         try
@@ -140,7 +156,11 @@ internal static class ClusterBench
                         ["Orleans:ServiceId"] = schema,
                         ["Orleans:AdvertisedIP"] = "127.0.0.1",
                     },
-                    static services => BenchAgents.Add(services, null, BenchAgents.ToolLoop(Agent, StepsPerRun - 1))));
+                    services =>
+                    {
+                        BenchAgents.Add(services, timeline, BenchAgents.ToolLoop(Agent, StepsPerRun - 1, timeline));
+                        timeline.Instrument(services);
+                    }));
             }
 
             var deadline = Stopwatch.StartNew();
@@ -163,7 +183,7 @@ internal static class ClusterBench
         }
     }
 
-    private static async Task<Figure> MeasureAsync(List<BenchSilo> silos, int concurrent, TimeSpan duration)
+    private static async Task<Figure> MeasureAsync(List<BenchSilo> silos, int concurrent, TimeSpan duration, StepTimeline timeline)
     {
         var n = silos.Count;
         var keys = Enumerable.Range(0, concurrent).Select(c => $"cluster-{concurrent}-{c}").ToArray();
@@ -179,6 +199,8 @@ internal static class ClusterBench
         var processStart = process.TotalProcessorTime;
         var machine = CpuSample.Take();
         var wall = Stopwatch.StartNew();
+        timeline.Clear();
+        timeline.Enabled = true;
         var result = await Measurement.RunAsync(
             $"{n} silo(s)",
             concurrent,
@@ -199,6 +221,7 @@ internal static class ClusterBench
                 }
             });
         var elapsed = wall.Elapsed.TotalSeconds;
+        timeline.Enabled = false;
         process.Refresh();
         var benchCores = (process.TotalProcessorTime - processStart).TotalSeconds / elapsed;
         var machineCores = CpuSample.Take().MachineCoresSince(machine);
@@ -225,7 +248,8 @@ internal static class ClusterBench
             RunJournal.Percentile(steps, 0.99),
             string.Join(" / ", perSilo.Select(static r => r.ToString("N0", CultureInfo.InvariantCulture))),
             benchCores,
-            machineCores);
+            machineCores,
+            timeline.Analyze());
     }
 
     /// <summary>Runs <paramref name="cleanup"/> when the process is told to end; the signal then ends it as usual.</summary>
@@ -252,7 +276,7 @@ internal static class ClusterBench
         await drop.ExecuteNonQueryAsync();
     }
 
-    private sealed record Figure(double StepsPerSecond, double P50, double P99, string RunsPerSilo, double BenchCores, double MachineCores);
+    private sealed record Figure(double StepsPerSecond, double P50, double P99, string RunsPerSilo, double BenchCores, double MachineCores, IReadOnlyList<StepTimeline.Phase> Phases);
 
     /// <summary>The silos of one cluster; stopped last first, so the first (the oldest) sees the others leave.</summary>
     private sealed class Cluster : IAsyncDisposable

@@ -36,8 +36,11 @@ internal sealed class StepTimeline
         /// <summary>A reminder table delete: a run's watchdog removed (an interval).</summary>
         ReminderRemove,
 
-        /// <summary>A grain turn of the session that is not a read (an interval).</summary>
+        /// <summary>A grain turn of the session that is not a read nor a submit (an interval).</summary>
         Turn,
+
+        /// <summary>The turn of <c>SubmitAsync</c>: a run starts, its watchdog is registered, the start commits (an interval).</summary>
+        SubmitTurn,
     }
 
     /// <summary>Whether events are recorded now.</summary>
@@ -119,6 +122,9 @@ internal sealed class StepTimeline
                     case Kind.Turn:
                         Add(TurnPhase, e.Start, e.End);
                         break;
+                    case Kind.SubmitTurn:
+                        Add(SubmitPhase, e.Start, e.End);
+                        break;
                 }
             }
         }
@@ -127,7 +133,7 @@ internal sealed class StepTimeline
         {
             var values = samples[name];
             values.Sort();
-            return new Phase(name, values.Count / (double)Math.Max(1, steps), values[values.Count / 2], values.Average());
+            return new Phase(name, Keys[Array.IndexOf(Order, name)], values.Count / (double)Math.Max(1, steps), values[values.Count / 2], values.Average());
         })];
     }
 
@@ -137,8 +143,12 @@ internal sealed class StepTimeline
     private const string CommitPhase = "journal commit (the group-committing writer's round trip)";
     private const string UpsertPhase = "reminder upsert (a run's watchdog registered, before the submit commit)";
     private const string RemovePhase = "reminder delete (the watchdog removed, after the run's last commit)";
-    private const string TurnPhase = "grain turn of the session, any (requests and timers; reads excluded)";
-    private static readonly string[] Order = [PlanPhase, ModelPhase, RecordPhase, CommitPhase, UpsertPhase, RemovePhase, TurnPhase];
+    private const string TurnPhase = "grain turn of the session: the driver's timers and other requests (reads and submits excluded)";
+    private const string SubmitPhase = "submit turn: the run starts, its watchdog is registered (through the reminder service, on the silo owning the grain's range), the start commits";
+    private static readonly string[] Order = [PlanPhase, ModelPhase, RecordPhase, CommitPhase, UpsertPhase, RemovePhase, TurnPhase, SubmitPhase];
+
+    /// <summary>Short names of the phases, in <see cref="Order"/>.</summary>
+    public static readonly string[] Keys = ["planning hop", "model + tool", "journaling hop", "journal commit", "reminder upsert", "reminder delete", "session turn", "submit turn"];
 
     /// <summary>The grain id's key (<c>agent-session/{key}</c> → <c>{key}</c>): the journal and Orleans name sessions by grain id, the tools by key.</summary>
     private static string KeyOf(string session) => session[(session.LastIndexOf('/') + 1)..];
@@ -155,7 +165,7 @@ internal sealed class StepTimeline
     }
 
     /// <summary>One phase: how often it happens per journaled step, its median and its mean.</summary>
-    public sealed record Phase(string Name, double PerStep, double P50Ms, double MeanMs)
+    public sealed record Phase(string Name, string Key, double PerStep, double P50Ms, double MeanMs)
     {
         public override string ToString() =>
             string.Create(CultureInfo.InvariantCulture, $"| {Name} | {PerStep:0.00} | {P50Ms:0.000} | {MeanMs:0.000} |");
@@ -182,7 +192,7 @@ internal sealed class StepTimeline
             }
             finally
             {
-                timeline.Record(Kind.Turn, context.TargetId.Key.ToString()!, start);
+                timeline.Record(context.ImplementationMethod.Name == "SubmitAsync" ? Kind.SubmitTurn : Kind.Turn, context.TargetId.Key.ToString()!, start);
             }
         }
     }
