@@ -1,86 +1,111 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using AgentGrains.Runtime.Testing;
+using AgentGrains.GrainInterfaces.Runs;
+using AgentGrains.GrainInterfaces.Sessions;
 using Npgsql;
 
 namespace AgentGrains.Bench;
 
 /// <summary>
-/// Durable calls through a cluster of 1, 2 and 3 silos on one PostgreSQL, each figure next to the
-/// floor pgbench measures on the same server in the same run.
+/// Durable agent steps on a cluster of 1, 2 and 3 Orleans silos over one PostgreSQL, each figure
+/// next to the floor pgbench measures on the same server in the same run.
 /// </summary>
 /// <remarks>
-/// <para>The silos run in this process over one schema. Each caller has its own grain and sends
-/// each call through the next silo in turn, so with several silos most calls enter a silo that
-/// does not own the grain: the inbox row is written there, the owner is woken (LISTEN/NOTIFY),
-/// runs the turn and sends the reply back the same way.</para>
-/// <para>Right before each figure pgbench runs a one-row insert per transaction with the same
-/// number of clients; the ratio is AgentGrains calls/s over pgbench transactions/s.</para>
+/// <para>The silos run in this process as separate hosts, each composed as the silo executable is:
+/// ADO.NET membership in PostgreSQL (<c>Cluster:Provider=AdoNet</c>), journals, reminders and grain
+/// state in one schema, silo-to-silo messaging over loopback TCP on ports of their own. A new cluster
+/// (its own schema and cluster id) is started for each number of silos.</para>
+/// <para>Each concurrent caller has its own session and runs the steps bench's two-step run (no-op
+/// tool, then the answer) again and again. Caller c creates its session through silo <c>c mod N</c>
+/// and sends message i through silo <c>(c + i) mod N</c>, so with several silos most submits and
+/// waits cross silos, as a gateway's calls do, while the steps run where the session lives. Orleans
+/// places each session (resource-optimized placement, the default since 9.2); the table shows how
+/// many runs each silo held.</para>
+/// <para>Right before each figure pgbench runs a one-row insert per transaction with as many
+/// clients as concurrent runs; the ratio is steps/s over pgbench transactions/s.</para>
 /// </remarks>
 internal static class ClusterBench
 {
+    private const int StepsPerRun = 2;
+    private const string Agent = "bench-steps";
     private static readonly int[] SiloCounts = [1, 2, 3];
-    private static readonly int[] CallerCounts = [1, 64];
+    private static readonly int[] RunCounts = [1, 64];
 
     public static async Task RunAsync(int seconds, string? connectionString)
     {
         var directory = Path.Combine(Path.GetTempPath(), "agentgrains-bench-" + Guid.NewGuid().ToString("N"));
-        var schema = "bench_" + Guid.NewGuid().ToString("N")[..12];
+        var prefix = "bench_" + Guid.NewGuid().ToString("N")[..12];
         Directory.CreateDirectory(directory);
-        TestPostgresServer? server = null;
+        ThrowawayPostgres? server = null;
         // Interrupted (Ctrl+C, kill): the signal may end the process without running finally, so clean up first.
         using var cleanup = OnTermination(() =>
         {
             server?.Stop();
-            TestPostgresServer.TryDelete(directory);
+            ThrowawayPostgres.TryDelete(directory);
         });
         try
         {
             string bin;
             if (connectionString is null)
             {
-                server = await TestPostgresServer.StartAsync();
+                server = await ThrowawayPostgres.StartAsync();
                 connectionString = server.ConnectionString;
                 bin = server.Bin;
             }
             else
             {
-                bin = TestPostgresServer.FindBinaries() ?? throw new InvalidOperationException("pgbench was not found: install PostgreSQL's client tools.");
+                bin = ThrowawayPostgres.FindBinaries() ?? throw new InvalidOperationException("pgbench was not found: install PostgreSQL's client tools.");
             }
 
-            var pgbench = await PgBench.CreateAsync(bin, connectionString, schema + "_floor", directory);
-            Console.WriteLine($"AgentGrains cluster bench: {await DescribeServerAsync(connectionString)}, {Environment.ProcessorCount} cores, {seconds} s per figure");
+            var pgbench = await PgBench.CreateAsync(bin, connectionString, prefix + "_floor", directory);
+            Console.WriteLine($"AgentGrains cluster bench (Orleans silos, ADO.NET membership): {await DescribeServerAsync(connectionString)}, {Environment.ProcessorCount} cores, {seconds} s per figure");
             Console.WriteLine(server is null ? "(server given on the command line)" : "(throwaway server started by the bench)");
             Console.WriteLine();
-            Console.WriteLine("| silos | concurrent callers | durable calls/s | p50 ms | p99 ms | pgbench tps (one-row insert) | pgbench latency avg ms | calls/s ÷ pgbench tps |");
-            Console.WriteLine("|---|---|---|---|---|---|---|---|");
+            var rows = new List<string>();
             var cpu = new List<string>();
+            var phases = new List<string>();
             foreach (var silos in SiloCounts)
             {
-                foreach (var callers in CallerCounts)
+                var timeline = new StepTimeline();
+                await using var cluster = await StartClusterAsync(connectionString, $"{prefix}_s{silos}", silos, timeline);
+                foreach (var runs in RunCounts)
                 {
                     var machine = CpuSample.Take();
-                    var floor = await pgbench.RunAsync(callers, seconds);
+                    var floor = await pgbench.RunAsync(runs, seconds);
                     var floorCpu = CpuSample.Take().MachineCoresSince(machine);
 
-                    var (calls, benchCores, machineCores) = await MeasureAsync(connectionString, schema, silos, callers, TimeSpan.FromSeconds(seconds));
-                    Console.WriteLine(string.Create(
+                    var figure = await MeasureAsync(cluster.Silos, runs, TimeSpan.FromSeconds(seconds), timeline);
+                    var row = string.Create(
                         CultureInfo.InvariantCulture,
-                        $"| {silos} | {callers} | {calls.PerSecond:N0} | {calls.P50Ms:0.000} | {calls.P99Ms:0.000} | {floor.Tps:N0} | {floor.LatencyAverageMs:0.000} | {calls.PerSecond / floor.Tps:0.00} |"));
+                        $"| {silos} | {runs} | {figure.StepsPerSecond:N0} | {figure.P50:0.000} | {figure.P99:0.000} | {figure.RunsPerSilo} | {floor.Tps:N0} | {floor.LatencyAverageMs:0.000} | {figure.StepsPerSecond / floor.Tps:0.00} |");
+                    Console.WriteLine(row);
+                    rows.Add(row);
+                    phases.Add($"| {silos} | {runs} | {string.Join(" | ", Phases(figure.Phases))} |");
                     cpu.Add(string.Create(
                         CultureInfo.InvariantCulture,
-                        $"| {silos} | {callers} | {benchCores:0.00} | {machineCores:0.00} | {floorCpu:0.00} |"));
+                        $"| {silos} | {runs} | {figure.BenchCores:0.00} | {figure.BenchCores * 1000 / figure.StepsPerSecond:0.000} | {figure.MachineCores:0.00} | {floorCpu:0.00} |"));
                 }
             }
 
+            Console.WriteLine();
+            Console.WriteLine("| silos | concurrent runs | steps/s | step p50 ms | step p99 ms | runs per silo | pgbench tps (one-row insert, as many clients) | pgbench latency avg ms | steps/s ÷ pgbench tps |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+            rows.ForEach(Console.WriteLine);
+            Console.WriteLine();
+            Console.WriteLine("Where a step's time goes (StepTimeline, all silos' sessions; p50 ms, mean in brackets; the reminder service of a grain runs on the silo that owns its hash range):");
+            Console.WriteLine();
+            Console.WriteLine($"| silos | concurrent runs | {string.Join(" | ", PhaseColumns)} |");
+            Console.WriteLine($"|---|---|{string.Concat(PhaseColumns.Select(static _ => "---|"))}");
+            phases.ForEach(Console.WriteLine);
             if (CpuSample.Available)
             {
                 Console.WriteLine();
                 Console.WriteLine("CPU used while measuring (cores busy, out of " + Environment.ProcessorCount + "; the whole machine counts anything else running too):");
                 Console.WriteLine();
-                Console.WriteLine("| silos | concurrent callers | bench process (silos + callers) | whole machine, AgentGrains | whole machine, pgbench |");
-                Console.WriteLine("|---|---|---|---|---|");
+                Console.WriteLine("| silos | concurrent runs | bench process (silos + callers) | bench process CPU per step, ms | whole machine, AgentGrains | whole machine, pgbench |");
+                Console.WriteLine("|---|---|---|---|---|---|");
                 cpu.ForEach(Console.WriteLine);
             }
         }
@@ -95,49 +120,136 @@ internal static class ClusterBench
                 }
                 else if (connectionString is not null)
                 {
-                    await DropAsync(connectionString, schema);
+                    await DropAsync(connectionString, prefix);
                 }
             }
             finally
             {
-                TestPostgresServer.TryDelete(directory);
+                ThrowawayPostgres.TryDelete(directory);
             }
         }
     }
 
-    private static async Task<(Measurement.Result Calls, double BenchCores, double MachineCores)> MeasureAsync(
-        string connectionString, string schema, int silos, int callers, TimeSpan duration)
-    {
-        await using var cluster = await TestCluster.StartAsync(new TestClusterOptions
-        {
-            InitialSilos = silos,
-            StorageSettings = new Dictionary<string, string?>
-            {
-                ["Storage:Provider"] = "PostgreSQL",
-                ["ConnectionStrings:AgentGrains"] = connectionString,
-                ["Storage:Schema"] = schema,
-            },
-            ConfigureSilo = static s => s.AddGrain<IBenchGrain, BenchGrain>(),
-        });
+    /// <summary>Starts <paramref name="count"/> silos of one new cluster, one after the other, and waits until each sees them all active.</summary>
+    private static readonly string[] PhaseColumns = ["planning hop", "journaling hop", "journal commit", "reminder upsert", "reminder delete", "submit turn", "session turn"];
 
-        // refs[silo][caller]: the caller's grain, reached through that silo. New grains per figure.
-        var refs = cluster.Silos
-            .Select(s => Enumerable.Range(0, callers).Select(c => s.GrainFactory.GetGrain<IBenchGrain>($"cluster-{silos}-{callers}-{c}")).ToArray())
-            .ToArray();
+    private static IEnumerable<string> Phases(IReadOnlyList<StepTimeline.Phase> phases) =>
+        PhaseColumns.Select(column => phases.FirstOrDefault(p => p.Key == column) is { } phase
+            ? string.Create(CultureInfo.InvariantCulture, $"{phase.P50Ms:0.000} ({phase.MeanMs:0.000})")
+            : "-");
+
+    private static async Task<Cluster> StartClusterAsync(string connectionString, string schema, int count, StepTimeline timeline)
+    {
+        var cluster = new Cluster();
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                cluster.Silos.Add(await BenchSilo.StartAsync(
+                    new Dictionary<string, string?>
+                    {
+                        ["Storage:Provider"] = "PostgreSQL",
+                        ["ConnectionStrings:AgentGrains"] = connectionString,
+                        ["Storage:Schema"] = schema,
+                        ["Cluster:Provider"] = "AdoNet",
+                        ["Orleans:ClusterId"] = schema,
+                        ["Orleans:ServiceId"] = schema,
+                        ["Orleans:AdvertisedIP"] = "127.0.0.1",
+                    },
+                    services =>
+                    {
+                        BenchAgents.Add(services, timeline, BenchAgents.ToolLoop(Agent, StepsPerRun - 1, timeline));
+                        timeline.Instrument(services);
+                    }));
+            }
+
+            var deadline = Stopwatch.StartNew();
+            while (!cluster.Silos.All(s => s.ActiveSilos() == count))
+            {
+                if (deadline.Elapsed > TimeSpan.FromSeconds(60))
+                {
+                    throw new InvalidOperationException($"The {count} silos did not all see each other as active within 60 s (they see {string.Join(", ", cluster.Silos.Select(s => s.ActiveSilos()))}).");
+                }
+
+                await Task.Delay(100);
+            }
+
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task<Figure> MeasureAsync(List<BenchSilo> silos, int concurrent, TimeSpan duration, StepTimeline timeline)
+    {
+        var n = silos.Count;
+        var keys = Enumerable.Range(0, concurrent).Select(c => $"cluster-{concurrent}-{c}").ToArray();
+        // refs[silo][caller]: the caller's session, reached through that silo.
+        var refs = silos.Select(s => keys.Select(k => s.Grains.GetGrain<IAgentSessionGrain>(k)).ToArray()).ToArray();
+        for (var c = 0; c < concurrent; c++)
+        {
+            await refs[c % n][c].CreateAsync(Agent);
+        }
+
+        var runs = new ConcurrentBag<(IAgentSessionGrain Session, string RunId)>();
         var process = Process.GetCurrentProcess();
         var processStart = process.TotalProcessorTime;
         var machine = CpuSample.Take();
         var wall = Stopwatch.StartNew();
-        var calls = await Measurement.RunAsync(
-            $"{silos} silo(s)",
-            callers,
+        timeline.Clear();
+        timeline.Enabled = true;
+        var result = await Measurement.RunAsync(
+            $"{n} silo(s)",
+            concurrent,
             duration,
-            // Round-robin over the silos, per call: caller c's call i enters through silo (c + i) mod N.
-            (c, i) => refs[(int)(((c + i) % silos + silos) % silos)][c].IncrementAsync());
+            async (c, i) =>
+            {
+                // Round-robin over the silos, per message: caller c's message i enters through silo (c + i) mod N.
+                var session = refs[(int)(((c + i) % n + n) % n)][c];
+                var sent = await session.SendAsync(keys[c], TimeSpan.FromMinutes(1));
+                if (sent.Status != RunStatus.Completed)
+                {
+                    throw new InvalidOperationException($"Run {sent.RunId} ended {sent.Status}: {sent.Reason}");
+                }
+
+                if (i >= 0)
+                {
+                    runs.Add((session, sent.RunId));
+                }
+            });
         var elapsed = wall.Elapsed.TotalSeconds;
+        timeline.Enabled = false;
         process.Refresh();
         var benchCores = (process.TotalProcessorTime - processStart).TotalSeconds / elapsed;
-        return (calls, benchCores, CpuSample.Take().MachineCoresSince(machine));
+        var machineCores = CpuSample.Take().MachineCoresSince(machine);
+
+        var steps = new List<double>();
+        var perSilo = new int[n];
+        foreach (var (session, runId) in runs)
+        {
+            var journal = await RunJournal.ReadAsync(session, runId);
+            steps.AddRange(journal.StepMs);
+            for (var s = 0; s < n; s++)
+            {
+                if (journal.View.Silo?.Contains(silos[s].Name + ":", StringComparison.Ordinal) == true)
+                {
+                    perSilo[s]++;
+                }
+            }
+        }
+
+        steps.Sort();
+        return new Figure(
+            result.PerSecond * StepsPerRun,
+            RunJournal.Percentile(steps, 0.50),
+            RunJournal.Percentile(steps, 0.99),
+            string.Join(" / ", perSilo.Select(static r => r.ToString("N0", CultureInfo.InvariantCulture))),
+            benchCores,
+            machineCores,
+            timeline.Analyze());
     }
 
     /// <summary>Runs <paramref name="cleanup"/> when the process is told to end; the signal then ends it as usual.</summary>
@@ -155,12 +267,29 @@ internal static class ClusterBench
         return $"PostgreSQL {reader.GetString(0)} (fsync={reader.GetString(1)}, synchronous_commit={reader.GetString(2)})";
     }
 
-    private static async Task DropAsync(string connectionString, string schema)
+    private static async Task DropAsync(string connectionString, string prefix)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{schema}\" CASCADE; DROP SCHEMA IF EXISTS \"{schema}_floor\" CASCADE", connection);
+        var schemas = string.Join(" ", SiloCounts.Select(s => $"DROP SCHEMA IF EXISTS \"{prefix}_s{s}\" CASCADE;"));
+        await using var drop = new NpgsqlCommand($"{schemas} DROP SCHEMA IF EXISTS \"{prefix}_floor\" CASCADE", connection);
         await drop.ExecuteNonQueryAsync();
+    }
+
+    private sealed record Figure(double StepsPerSecond, double P50, double P99, string RunsPerSilo, double BenchCores, double MachineCores, IReadOnlyList<StepTimeline.Phase> Phases);
+
+    /// <summary>The silos of one cluster; stopped last first, so the first (the oldest) sees the others leave.</summary>
+    private sealed class Cluster : IAsyncDisposable
+    {
+        public List<BenchSilo> Silos { get; } = [];
+
+        public async ValueTask DisposeAsync()
+        {
+            for (var i = Silos.Count - 1; i >= 0; i--)
+            {
+                await Silos[i].DisposeAsync();
+            }
+        }
     }
 
     private sealed class Registrations(PosixSignalRegistration[] registrations) : IDisposable
@@ -172,33 +301,5 @@ internal static class ClusterBench
                 registration.Dispose();
             }
         }
-    }
-
-    /// <summary>The machine's busy CPU time so far, from <c>/proc/stat</c> (Linux); zero elsewhere.</summary>
-    private readonly record struct CpuSample(long BusyTicks, long Timestamp)
-    {
-        private const string ProcStat = "/proc/stat";
-
-        // USER_HZ: /proc/stat counts in hundredths of a second on Linux.
-        private const double TicksPerSecond = 100;
-
-        public static bool Available => File.Exists(ProcStat);
-
-        public static CpuSample Take()
-        {
-            if (!Available)
-            {
-                return new CpuSample(0, Stopwatch.GetTimestamp());
-            }
-
-            // cpu  user nice system idle iowait irq softirq steal ...: busy is all but idle and iowait.
-            var fields = File.ReadLines(ProcStat).First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)
-                .Select(f => long.Parse(f, CultureInfo.InvariantCulture)).ToArray();
-            var busy = fields.Take(8).Sum() - fields[3] - fields[4];
-            return new CpuSample(busy, Stopwatch.GetTimestamp());
-        }
-
-        public double MachineCoresSince(CpuSample earlier) =>
-            (BusyTicks - earlier.BusyTicks) / TicksPerSecond / Stopwatch.GetElapsedTime(earlier.Timestamp, Timestamp).TotalSeconds;
     }
 }

@@ -1,64 +1,115 @@
 using System.Globalization;
-using AgentGrains.Grains;
+using System.Text.Json;
+using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
-using AgentGrains.Runtime;
-using AgentGrains.Runtime.Hosting;
-using Microsoft.Extensions.Configuration;
+using AgentGrains.Grains.Sessions;
+using AgentGrains.Storage.Journal;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
 
 namespace AgentGrains.Bench;
 
 /// <summary>Managed memory held per idle agent-session activation (DESIGN.md §7: at most 4 KiB beyond its state).</summary>
 /// <remarks>
-/// Activates <c>count</c> sessions, each after one completed run of the built-in assistant (so every
-/// activation has been through a whole run: driver, journal, published view), then forces a full
-/// collection and divides the growth of the managed heap by the number of sessions. The sessions stay
-/// activated (the idle timeout is an hour). Their state, a few hundred bytes of counters, is included:
-/// the figure is an upper bound of what an idle activation costs beyond its state.
+/// <para>Activates <c>count</c> sessions on one silo, each after one completed run of the built-in
+/// assistant (so every activation has been through a whole run: driver, journal, published view),
+/// then forces a full collection and divides the growth of the managed heap by the number of
+/// sessions. Activations are kept for the hour (Orleans' collection age), and the silo's count of
+/// activations is checked. The state part is measured apart: the same sessions' committed states,
+/// read back from the journal and held as objects, are what an activation holds as its state.</para>
+/// <para>Measured twice, each time on a fresh silo. Orleans' reminder service keeps a stopped
+/// reminder (each run's watchdog) in memory as a tombstone until its next read of the reminder
+/// table (<c>ReminderOptions.RefreshReminderListPeriod</c>, five minutes by default), so right after
+/// the runs each session also costs that. The second silo reads its table every
+/// <see cref="ShortRefresh"/> and is measured once it has: what an idle activation keeps for good.</para>
 /// </remarks>
 internal static class MemoryBench
 {
+    private static readonly TimeSpan ShortRefresh = TimeSpan.FromSeconds(2);
+    private static readonly JsonSerializerOptions StateJson = new(JsonSerializerDefaults.Web);
+
     public static async Task RunAsync(int count)
+    {
+        var rows = new List<string>
+        {
+            await MeasureAsync(count, refresh: null, "right after the runs (reminder table read every 5 min, Orleans' default)"),
+            await MeasureAsync(count, ShortRefresh, $"after the reminder service's next table read (every {ShortRefresh.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s here)"),
+        };
+        Console.WriteLine($"AgentGrains memory bench (Orleans silo): {count.ToString(CultureInfo.InvariantCulture)} idle agent sessions, each after one completed run");
+        Console.WriteLine();
+        Console.WriteLine("| measured | sessions | activations added (Orleans' count) | managed heap before | after | per idle activation | its state (objects) | per activation beyond its state |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        rows.ForEach(Console.WriteLine);
+    }
+
+    private static async Task<string> MeasureAsync(int count, TimeSpan? refresh, string when)
     {
         var directory = Path.Combine(Path.GetTempPath(), "agentgrains-bench-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
         try
         {
-            var builder = Host.CreateApplicationBuilder();
-            builder.Logging.ClearProviders();
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            var settings = new Dictionary<string, string?>
             {
                 ["Storage:Path"] = Path.Combine(directory, "grains.db"),
                 ["Storage:FlushEachCommit"] = "false",
-                ["Silo:IdleTimeout"] = "01:00:00",
+            };
+            await using var silo = await BenchSilo.StartAsync(settings, services =>
+            {
+                services.Configure<GrainCollectionOptions>(static o => o.CollectionAge = TimeSpan.FromHours(1));
+                if (refresh is { } period)
+                {
+                    services.Configure<Orleans.Hosting.ReminderOptions>(o => o.RefreshReminderListPeriod = period);
+                }
             });
-            builder.Services.AddAgentGrainsSilo().AddAgentSessions();
-            using var host = builder.Build();
-            await host.StartAsync();
-            var grains = host.Services.GetRequiredService<IGrainFactory>();
+            var management = silo.Grains.GetGrain<IManagementGrain>(0);
 
             // Warm up every code path once, so the baseline holds the JIT's and the caches' memory.
-            await RunOneAsync(grains, "warm-up");
+            await RunOneAsync(silo.Grains, "warm-up");
+            if (refresh is { } wait)
+            {
+                await Task.Delay(3 * wait);
+            }
+
+            var activationsBefore = await management.GetTotalActivationCount();
             var before = Settle();
             for (var i = 0; i < count; i += 64)
             {
-                await Task.WhenAll(Enumerable.Range(i, Math.Min(64, count - i)).Select(n => RunOneAsync(grains, $"idle-{n}")));
+                await Task.WhenAll(Enumerable.Range(i, Math.Min(64, count - i)).Select(n => RunOneAsync(silo.Grains, $"idle-{n}")));
+            }
+
+            if (refresh is { } settle)
+            {
+                // Two reads of the table at least: the first may have started before the last run ended.
+                await Task.Delay(3 * settle);
             }
 
             var after = Settle();
+            var activations = await management.GetTotalActivationCount() - activationsBefore;
+
+            // The state part: what the sessions' committed states take as objects.
+            var journal = silo.Host.Services.GetRequiredService<ISessionJournal>();
+            var json = new string[count];
+            for (var n = 0; n < count; n++)
+            {
+                json[n] = (await journal.LoadAsync($"agent-session/idle-{n}", [], CancellationToken.None)).State
+                    ?? throw new InvalidOperationException($"Session idle-{n} has no committed state.");
+            }
+
+            var statesBefore = Settle();
+            var states = json.Select(static s => JsonSerializer.Deserialize<AgentSessionState>(s, StateJson)!).ToArray();
+            var statesAfter = Settle();
+            GC.KeepAlive(states);
+
             var perActivation = (after - before) / (double)count;
-            Console.WriteLine($"AgentGrains memory bench: {count.ToString(CultureInfo.InvariantCulture)} idle agent sessions, each after one completed run");
-            Console.WriteLine();
-            Console.WriteLine("| sessions | managed heap before | after | per idle activation |");
-            Console.WriteLine("|---|---|---|---|");
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {count:N0} | {before / 1024.0 / 1024.0:0.0} MiB | {after / 1024.0 / 1024.0:0.0} MiB | {perActivation / 1024.0:0.00} KiB |"));
-            await host.StopAsync();
+            var perState = (statesAfter - statesBefore) / (double)count;
+            return string.Create(
+                CultureInfo.InvariantCulture,
+                $"| {when} | {count:N0} | {activations:N0} | {before / 1024.0 / 1024.0:0.0} MiB | {after / 1024.0 / 1024.0:0.0} MiB | {perActivation / 1024.0:0.00} KiB | {perState / 1024.0:0.00} KiB (JSON {json.Average(static s => s.Length):N0} chars) | {(perActivation - perState) / 1024.0:0.00} KiB |");
         }
         finally
         {
-            Directory.Delete(directory, recursive: true);
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            ThrowawayPostgres.TryDelete(directory);
         }
     }
 
@@ -67,7 +118,7 @@ internal static class MemoryBench
         var session = grains.GetGrain<IAgentSessionGrain>(id);
         await session.CreateAsync("assistant");
         var result = await session.SendAsync("hello");
-        if (result.Status != "completed")
+        if (result.Status != RunStatus.Completed)
         {
             throw new InvalidOperationException($"Session {id}: the run ended {result.Status} ({result.Reason}).");
         }
