@@ -7,7 +7,6 @@ using AgentGrains.Grains.Tools;
 using AgentGrains.GrainInterfaces.Messages;
 using AgentGrains.GrainInterfaces.Sessions;
 using AgentGrains.Storage.Journal;
-using AgentGrains.Runtime.Hosting;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,37 +19,22 @@ namespace AgentGrains.Grains;
 public static class AgentSessionsSiloBuilderExtensions
 {
     /// <summary>
-    /// Registers the agent session grain, the built-in <c>assistant</c> agent, the showcase agents
-    /// (<see cref="ShowcaseAgents"/>: <c>research</c> with <c>searcher</c> and <c>analyst</c>,
-    /// <c>twenty-questions</c> with <c>answerer</c>), the built-in <c>calculator</c>, <c>clock</c> and
-    /// <c>corpus_search</c> tools, and the model chosen by the <c>Model</c> configuration
-    /// section (<see cref="ModelServiceCollectionExtensions.AddAgentModel"/>) unless an <see cref="IChatClient"/>
-    /// is registered already: <see cref="OpenAIChatClient"/> for <c>Model:Provider=OpenAI</c>, else the
-    /// deterministic <see cref="ScriptedChatClient"/>.
-    /// </summary>
-    /// <remarks>
-    /// The host fails to start if an agent definition is invalid. Calling this twice registers once.
-    /// Add agents with <c>services.AddSingleton(new AgentDefinition(...))</c> or in the <c>Agents</c>
-    /// configuration section (<see cref="ConfiguredAgents"/>), and tools with
-    /// <c>services.AddSingleton(AgentTool.Create(...))</c>. A model registered after this call
-    /// replaces the configured one too (the container returns the last registration). An
-    /// <c>OPENAI_API_KEY</c> alone keeps the scripted model (a start-up warning says the key is ignored);
-    /// set <c>Model:Provider=OpenAI</c> and <c>Model:Name</c> to use it.
-    /// </remarks>
-    public static ISiloBuilder AddAgentSessions(this ISiloBuilder builder)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        return AddServices(builder.Services) ? builder.AddGrain<IAgentSessionGrain, RuntimeSessionGrain>() : builder;
-    }
-
-    /// <summary>
     /// Adds agent sessions to an Orleans silo: the <see cref="AgentSessionGrain"/> over the session
     /// journal (<see cref="SessionJournalServiceCollectionExtensions.AddSessionJournal"/>, from the
-    /// <c>Storage</c> configuration section), and the same agents, tools and model as
-    /// <see cref="AddAgentSessions(ISiloBuilder)"/>.
+    /// <c>Storage</c> configuration section); the built-in <c>assistant</c> agent and the showcase
+    /// agents (<see cref="ShowcaseAgents"/>); the built-in <c>calculator</c>, <c>clock</c> and
+    /// <c>corpus_search</c> tools; and the model chosen by the <c>Model</c> configuration section
+    /// (<see cref="ModelServiceCollectionExtensions.AddAgentModel"/>) unless an <see cref="IChatClient"/>
+    /// is registered already.
     /// </summary>
-    /// <remarks>The silo also needs a reminder service (run watchdogs and approval timeouts are reminders).</remarks>
-    public static Orleans.Hosting.ISiloBuilder AddAgentSessions(this Orleans.Hosting.ISiloBuilder builder)
+    /// <remarks>
+    /// The silo also needs a reminder service (run watchdogs and approval timeouts are reminders):
+    /// <c>UseAgentGrainsStorage</c> adds it where the data lives. The host fails to start if an agent
+    /// definition is invalid. Calling this twice registers once. Add agents with
+    /// <c>services.AddSingleton(new AgentDefinition(...))</c> or in the <c>Agents</c> configuration
+    /// section (<see cref="ConfiguredAgents"/>), and tools with <c>services.AddSingleton(AgentTool.Create(...))</c>.
+    /// </remarks>
+    public static ISiloBuilder AddAgentSessions(this ISiloBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         if (AddServices(builder.Services))

@@ -1,5 +1,6 @@
 using AgentGrains.GrainInterfaces.Runs;
-using AgentGrains.Runtime;
+using Orleans;
+using Orleans.Concurrency;
 
 namespace AgentGrains.GrainInterfaces.Sessions;
 
@@ -12,13 +13,13 @@ namespace AgentGrains.GrainInterfaces.Sessions;
 /// steps, each journaled in a short turn of its own, so the session answers queries,
 /// cancellation and approvals while a run is in progress.</para>
 /// </remarks>
-[Orleans.Alias("agentgrains.IAgentSessionGrain")]
-public interface IAgentSessionGrain : IGrainWithStringKey, Orleans.IGrainWithStringKey
+[Alias("agentgrains.IAgentSessionGrain")]
+public interface IAgentSessionGrain : IGrainWithStringKey
 {
     /// <summary>Creates the session for <paramref name="agent"/>; calling it again with the same agent changes nothing.</summary>
     /// <exception cref="UnknownAgentException">No agent of that name is defined.</exception>
     /// <exception cref="SessionConflictException">The session exists for another agent.</exception>
-    [Orleans.Alias("CreateAsync")]
+    [Alias("CreateAsync")]
     Task<SessionInfo> CreateAsync(string agent);
 
     /// <summary>Accepts a user message and returns at once with the run that will answer it.</summary>
@@ -26,7 +27,7 @@ public interface IAgentSessionGrain : IGrainWithStringKey, Orleans.IGrainWithStr
     /// <exception cref="SessionNotFoundException">The session was never created.</exception>
     /// <exception cref="ArgumentException">The text is empty or too long.</exception>
     /// <exception cref="SessionBusyException">A run is active and the agent's policy is <c>reject</c>, or the queue is full.</exception>
-    [Orleans.Alias("SubmitAsync")]
+    [Alias("SubmitAsync")]
     Task<RunSubmission> SubmitAsync(string text);
 
     /// <summary>Starts a specialist run for a manager's call: creates the session for the specialist agent if needed and submits the request.</summary>
@@ -36,61 +37,55 @@ public interface IAgentSessionGrain : IGrainWithStringKey, Orleans.IGrainWithStr
     /// </remarks>
     /// <exception cref="UnknownAgentException">No agent of that name is defined.</exception>
     /// <exception cref="SessionConflictException">The session exists for another agent.</exception>
-    [Orleans.Alias("StartDelegatedAsync")]
+    [Alias("StartDelegatedAsync")]
     Task<RunSubmission> StartDelegatedAsync(DelegatedRun request);
 
     /// <summary>Cancels a queued or active run; its in-flight model and tool calls are abandoned.</summary>
     /// <exception cref="RunNotFoundException">No such run.</exception>
     /// <exception cref="RunConflictException">The run already ended otherwise.</exception>
-    [Orleans.Alias("CancelRunAsync")]
+    [Alias("CancelRunAsync")]
     Task<RunView> CancelRunAsync(string runId);
 
     /// <summary>Cancels a specialist run because the manager run that waits for it ended; as <see cref="CancelRunAsync"/>, with the reason naming the manager.</summary>
     /// <exception cref="RunNotFoundException">No such run.</exception>
     /// <exception cref="RunConflictException">The run already ended otherwise.</exception>
-    [Orleans.Alias("CancelWithManagerAsync")]
+    [Alias("CancelWithManagerAsync")]
     Task<RunView> CancelWithManagerAsync(string runId, string reason);
 
     /// <summary>Approves or denies a tool call a run is waiting on; the run continues once every waiting call is decided.</summary>
     /// <exception cref="RunNotFoundException">No such run, or no such call in it.</exception>
     /// <exception cref="RunConflictException">The call is not waiting for a decision.</exception>
-    [Orleans.Alias("DecideApprovalAsync")]
+    [Alias("DecideApprovalAsync")]
     Task<RunView> DecideApprovalAsync(string runId, string callId, bool approve);
 
     /// <summary>The run as last committed, or <c>null</c> if there is none with that id.</summary>
-    [ReadOnly]
-    [Orleans.Concurrency.AlwaysInterleave]
-    [Orleans.Alias("GetRunAsync")]
+    [AlwaysInterleave]
+    [Alias("GetRunAsync")]
     Task<RunView?> GetRunAsync(string runId);
 
     /// <summary>Waits up to <paramref name="timeout"/> for the run to end; returns its view either way (null if unknown).</summary>
-    [ReadOnly]
-    [Orleans.Concurrency.AlwaysInterleave]
-    [Orleans.Alias("WaitForRunAsync")]
+    [AlwaysInterleave]
+    [Alias("WaitForRunAsync")]
     Task<RunView?> WaitForRunAsync(string runId, TimeSpan timeout);
 
     /// <summary>The run's committed events after <paramref name="after"/>, waiting up to <paramref name="wait"/> for one if there is none yet.</summary>
     /// <exception cref="RunNotFoundException">No such run.</exception>
-    [ReadOnly]
-    [Orleans.Concurrency.AlwaysInterleave]
-    [Orleans.Alias("GetRunEventsAsync")]
+    [AlwaysInterleave]
+    [Alias("GetRunEventsAsync")]
     Task<RunEventPage> GetRunEventsAsync(string runId, long after, TimeSpan wait);
 
     /// <summary>The session without its history (cheap at any length), or <c>null</c> if it was never created.</summary>
-    [ReadOnly]
-    [Orleans.Concurrency.AlwaysInterleave]
-    [Orleans.Alias("GetInfoAsync")]
+    [AlwaysInterleave]
+    [Alias("GetInfoAsync")]
     Task<SessionInfo?> GetInfoAsync();
 
     /// <summary>The session and its history, or <c>null</c> if it was never created.</summary>
-    [ReadOnly]
-    [Orleans.Concurrency.AlwaysInterleave]
-    [Orleans.Alias("GetAsync")]
+    [AlwaysInterleave]
+    [Alias("GetAsync")]
     Task<SessionView?> GetAsync();
 
     /// <summary>The whole conversation in order (empty if the session was never created).</summary>
-    [ReadOnly]
-    [Orleans.Concurrency.AlwaysInterleave]
-    [Orleans.Alias("GetHistoryAsync")]
+    [AlwaysInterleave]
+    [Alias("GetHistoryAsync")]
     Task<IReadOnlyList<HistoryEntry>> GetHistoryAsync();
 }

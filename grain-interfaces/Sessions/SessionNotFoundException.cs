@@ -1,4 +1,3 @@
-using AgentGrains.Runtime;
 
 namespace AgentGrains.GrainInterfaces.Sessions;
 

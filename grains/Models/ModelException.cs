@@ -1,4 +1,4 @@
-using AgentGrains.Runtime;
+using AgentGrains.GrainInterfaces;
 
 namespace AgentGrains.Grains.Models;
 

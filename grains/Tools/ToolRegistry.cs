@@ -1,7 +1,7 @@
+using AgentGrains.GrainInterfaces;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.Json;
-using AgentGrains.Runtime;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 

@@ -1,6 +1,8 @@
 using AgentGrains.Client.Gateway.Errors;
 using AgentGrains.GrainInterfaces.Sessions;
-using AgentGrains.Runtime;
+using AgentGrains.GrainInterfaces.Messages;
+using AgentGrains.Storage;
+using AgentGrains.Storage.Journal;
 using Microsoft.AspNetCore.Http;
 
 namespace AgentGrains.Tests.Gateway;
@@ -16,12 +18,12 @@ public sealed class GatewayExceptionMappingTests
         { new UnknownAgentException("Unknown agent 'x'."), 400 },
         { new SessionConflictException("Session 'a' already exists for agent 'b'."), 409 },
         { new ArgumentException("The message text is empty."), 400 },
-        { new GrainCallTimeoutException("agent-session/a.SendAsync did not complete within 60 s."), 504 },
-        { new SiloUnavailableException("Silo s1 is stopping."), 503 },
-        { new InconsistentStateException("Stale epoch."), 503 },
-        { new StorageException("database is locked", isTransient: true), 503 },
-        { new StorageException("disk image is malformed", isTransient: false), 500 },
-        { new GrainInvocationException("System.NullReferenceException", "Object reference not set."), 500 },
+        { new MessageKeyReusedException("Idempotency key 'k' was already used for another message."), 422 },
+        { new TimeoutException("Response did not arrive on time in 00:00:30 for message: Request agent-session/a."), 504 },
+        { new Orleans.Runtime.SiloUnavailableException("The target silo became unavailable for message: Request agent-session/a."), 503 },
+        { new SessionUnavailableException("This activation of session 'a' is going away."), 503 },
+        { new StorageException("database is locked", isTransient: true), 500 },
+        { new JournalConflictException("Session a is no longer at version 3."), 500 },
         { new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge), 413 },
         { new InvalidOperationException("secret connection string"), 500 },
     };
@@ -42,7 +44,7 @@ public sealed class GatewayExceptionMappingTests
     {
         var problem = GatewayExceptionHandler.ToProblem(exception);
 
-        if (status == 500 || exception is StorageException or InconsistentStateException)
+        if (status >= 500 && exception is not TimeoutException)
         {
             Assert.DoesNotContain(exception.Message, problem.Detail, StringComparison.Ordinal);
         }

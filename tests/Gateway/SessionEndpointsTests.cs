@@ -163,12 +163,12 @@ public abstract class SessionEndpointsTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task SendMessage_IdempotencyKeyOverRuntimeLimit_Returns400AndHistoryUnchanged()
+    public async Task SendMessage_IdempotencyKeyOverTheLimit_Returns400AndHistoryUnchanged()
     {
         var sessionId = await client.CreateSessionWithHistoryAsync();
         var before = await client.GetSessionJsonAsync(sessionId);
 
-        using var response = await client.SendTextAsync(sessionId, "hello", new string('k', AgentGrains.Runtime.RequestContext.MaxIdempotencyKeyLength + 1));
+        using var response = await client.SendTextAsync(sessionId, "hello", new string('k', AgentGrains.GrainInterfaces.Messages.IdempotencyKey.MaxLength + 1));
 
         var problem = await GatewayHttp.AssertProblemAsync(response, HttpStatusCode.BadRequest);
         Assert.True(problem.GetProperty("errors").TryGetProperty("Idempotency-Key", out _), problem.ToString());

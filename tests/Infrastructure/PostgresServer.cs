@@ -1,4 +1,3 @@
-using AgentGrains.Runtime.Testing;
 using Npgsql;
 
 namespace AgentGrains.Tests.Infrastructure;

@@ -1,7 +1,7 @@
 using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
+using AgentGrains.GrainInterfaces;
 using AgentGrains.GrainInterfaces.Messages;
-using AgentGrains.Runtime;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -63,11 +63,8 @@ internal sealed partial class GatewayExceptionHandler(ILogger<GatewayExceptionHa
         SessionBusyException e => Problem(StatusCodes.Status409Conflict, "The session is busy.", e.Message),
         UnknownAgentException e => Problem(StatusCodes.Status400BadRequest, "Unknown agent.", e.Message),
         SessionConflictException e => Problem(StatusCodes.Status409Conflict, "The session exists for another agent.", e.Message),
-        IdempotencyKeyReusedException e => Problem(StatusCodes.Status422UnprocessableEntity, "The idempotency key was used for a different request.", e.Message),
         MessageKeyReusedException e => Problem(StatusCodes.Status422UnprocessableEntity, "The idempotency key was used for a different request.", e.Message),
         ArgumentException e => Problem(StatusCodes.Status400BadRequest, "Invalid argument.", e.Message),
-        GrainCallTimeoutException e => Problem(StatusCodes.Status504GatewayTimeout, "The call timed out.", e.Message),
-        SiloUnavailableException e => Problem(StatusCodes.Status503ServiceUnavailable, "The silo is not available.", e.Message),
         // Orleans' own: the session's silo died or cannot be reached (retried until Gateway:MaxReplyWait before it gets here), or a call timed out.
         Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException => Problem(
             StatusCodes.Status503ServiceUnavailable,

@@ -1,6 +1,6 @@
-namespace AgentGrains.Runtime;
+namespace AgentGrains.GrainInterfaces;
 
-/// <summary>The root of every exception the runtime raises on purpose.</summary>
+/// <summary>The root of every exception the project raises on purpose.</summary>
 /// <remarks>
 /// Callers decide whether to retry from <see cref="IsTransient"/>, never by parsing messages.
 /// Subclasses with a public <c>(string message)</c> constructor cross the grain boundary as

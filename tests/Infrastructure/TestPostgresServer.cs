@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Npgsql;
 
-namespace AgentGrains.Runtime.Testing;
+namespace AgentGrains.Tests.Infrastructure;
 
 /// <summary>A private, throwaway PostgreSQL server for tests and benchmarks: initdb into a temporary folder, pg_ctl on a free loopback port.</summary>
 /// <remarks>
