@@ -53,7 +53,8 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
     private readonly ILogger<AgentSessionGrain> logger;
     private readonly SiloDraining draining;
     private readonly CancellationTokenSource deactivating = new();
-    private readonly Dictionary<string, IGrainReminder> reminders = new(StringComparer.Ordinal);
+    // The reminders this activation registered, with the period it gave each.
+    private readonly Dictionary<string, (IGrainReminder Reminder, TimeSpan Period)> reminders = new(StringComparer.Ordinal);
 
     private SessionJournalLog? log;
     private RunEngine? engine;
@@ -280,9 +281,13 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
     private async Task ApplyAsync()
     {
         var effects = Engine.TakeEffects();
+
+        // The last change asked of each reminder is the one that counts: a run that ends and the next
+        // that starts in one change unregister and register the watchdog, which must stay registered.
+        var changes = effects.Reminders.GroupBy(static c => c.Name, StringComparer.Ordinal).Select(static g => g.Last()).ToList();
         try
         {
-            foreach (var change in effects.Reminders)
+            foreach (var change in changes)
             {
                 if (change.Due is { } due)
                 {
@@ -290,7 +295,15 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
                     // Orleans refuses a period under the silo's minimum (an approval timeout or watchdog period
                     // shorter than it), so such a reminder repeats at the minimum; its first tick still comes at due.
                     var period = change.Period > TimeSpan.Zero ? change.Period : due;
-                    reminders[change.Name] = await this.RegisterOrUpdateReminder(change.Name, due, period < minimumReminderPeriod ? minimumReminderPeriod : period);
+                    period = period < minimumReminderPeriod ? minimumReminderPeriod : period;
+                    if (change.Period > TimeSpan.Zero && reminders.TryGetValue(change.Name, out var known) && known.Period == period)
+                    {
+                        // A periodic reminder (the watchdog) this activation registered already: only its
+                        // period matters, so runs that follow each other do not write it again.
+                        continue;
+                    }
+
+                    reminders[change.Name] = (await this.RegisterOrUpdateReminder(change.Name, due, period), period);
                 }
             }
         }
@@ -318,7 +331,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
             Reads.Publish(Log.State);
         }
 
-        foreach (var change in effects.Reminders)
+        foreach (var change in changes)
         {
             if (change.Due is null)
             {
@@ -346,11 +359,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
 
     private async Task UnregisterAsync(string name)
     {
-        if (!reminders.Remove(name, out var reminder))
-        {
-            reminder = await this.GetReminder(name);
-        }
-
+        var reminder = reminders.Remove(name, out var known) ? known.Reminder : await this.GetReminder(name);
         if (reminder is not null)
         {
             await this.UnregisterReminder(reminder);

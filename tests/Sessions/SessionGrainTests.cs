@@ -134,6 +134,31 @@ public abstract class SessionGrainTests(StorageUnderTest storage) : IAsyncLifeti
         Assert.Single(events, static e => e.Type == RunEventTypes.Started);
     }
 
+    [Fact]
+    public async Task SubmitAsync_QueuedRunStartsAsThePreviousEnds_ItsWatchdogStaysRegisteredUntilItEnds()
+    {
+        var firstModel = new GatedModel(new ScriptedChatClient(), holdWhen: "first");
+        var secondModel = new GatedModel(firstModel, holdWhen: "second");
+        await using var cluster = await SessionCluster.StartAsync(storage, services: s => s.AddSingleton<IChatClient>(secondModel));
+        var session = cluster.Grains.GetGrain<IAgentSessionGrain>("queued");
+        await session.CreateAsync("assistant");
+        var first = await session.SubmitAsync("hello first");
+        await ModelGate.WithinAsync(firstModel.FirstCall, "the first run called its model");
+        var second = await session.SubmitAsync("hello second");
+        Assert.Equal(RunStatus.Queued, second.Status);
+
+        firstModel.Open();
+        await ModelGate.WithinAsync(secondModel.FirstCall, "the queued run, started as the first ended, called its model");
+
+        // The change that ended the first run and started the second unregistered and registered the
+        // watchdog: the run in flight must keep one, or nothing resumes it after a crash.
+        Assert.Equal(RunStatus.Completed, (await session.GetRunAsync(first.RunId))!.Status);
+        Assert.Equal(1L, await WatchdogsAsync("queued"));
+        secondModel.Open();
+        Assert.Equal(RunStatus.Completed, (await session.WaitForRunAsync(second.RunId, Bound))!.Status);
+        await Eventually.TrueAsync(async () => await WatchdogsAsync("queued") == 0, Bound, "the ended run's watchdog was unregistered");
+    }
+
     public ValueTask InitializeAsync() => new(storage.InitializeAsync());
 
     public async ValueTask DisposeAsync()
@@ -176,7 +201,12 @@ public abstract class SessionGrainTests(StorageUnderTest storage) : IAsyncLifeti
     }
 
     /// <summary>A model whose calls wait until the test opens it; tells the test when the first call arrived.</summary>
-    private sealed class GatedModel(IChatClient inner) : DelegatingChatClient(inner)
+    private async Task<long> WatchdogsAsync(string sessionId) =>
+        Convert.ToInt64(
+            await storage.ScalarAsync($"SELECT count(*) FROM orleans_reminders WHERE reminder_name = 'run-watchdog' AND grain_id LIKE '%/{sessionId}'"),
+            System.Globalization.CultureInfo.InvariantCulture);
+
+    private sealed class GatedModel(IChatClient inner, string? holdWhen = null) : DelegatingChatClient(inner)
     {
         private readonly TaskCompletionSource first = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource open = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -187,6 +217,12 @@ public abstract class SessionGrainTests(StorageUnderTest storage) : IAsyncLifeti
 
         public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
         {
+            messages = [.. messages];
+            if (holdWhen is not null && !messages.Last(static m => m.Role == ChatRole.User).Text.Contains(holdWhen, StringComparison.Ordinal))
+            {
+                return await base.GetResponseAsync(messages, options, cancellationToken);
+            }
+
             first.TrySetResult();
             await open.Task.WaitAsync(cancellationToken);
             return await base.GetResponseAsync(messages, options, cancellationToken);
