@@ -85,7 +85,7 @@ public sealed class NodeProcess : IAsyncDisposable
     /// <summary>kill -9: no shutdown code runs.</summary>
     public void Kill() => process.Kill(entireProcessTree: true);
 
-    /// <summary>kill -STOP: the process stops where it is, holding its sockets, until <see cref="Continue"/>.</summary>
+    /// <summary>kill -STOP: the process stops where it is, holding its sockets, until <see cref="ContinueAsync"/>.</summary>
     public Task FreezeAsync() => SignalAsync("STOP");
 
     /// <summary>kill -CONT: a frozen process carries on from where it stopped.</summary>
