@@ -495,6 +495,9 @@ public sealed partial class RunEngine
 
         run.Status = RunStatus.Running;
         run.Reason = null;
+        // The run goes on here: a decision may reach a new activation on another silo than the one
+        // that asked for it (that silo died meanwhile), and the view must not name the old one.
+        run.Silo = silo;
         var agent = AgentOf(run);
         effects.Unregister(ApprovalReminder);
         effects.Register(WatchdogReminder, agent.WatchdogPeriod, agent.WatchdogPeriod);

@@ -1,26 +1,52 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
 namespace AgentGrains.Tests.Infrastructure;
 
-/// <summary>A silo or gateway running as its own OS process on a free loopback port, as it runs in production.</summary>
+/// <summary>A silo or standalone gateway running as its own OS process on free loopback ports, as it runs in production.</summary>
+/// <remarks>
+/// A silo gets its own <c>Orleans:SiloPort</c> and <c>Orleans:GatewayPort</c> besides its HTTP port,
+/// so several run side by side; the membership, the cluster and service ids and the storage come
+/// from the settings every process of a cluster is given alike.
+/// </remarks>
 public sealed class NodeProcess : IAsyncDisposable
 {
+    /// <summary>The silo executable: an Orleans silo with the gateway HTTP API.</summary>
+    public const string SiloAssembly = "AgentGrains.Silo.dll";
+
+    /// <summary>The standalone gateway: the HTTP API as an Orleans client.</summary>
+    public const string GatewayAssembly = "AgentGrains.Client.dll";
+
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
     private readonly Process process;
     private readonly System.Text.StringBuilder output = new();
 
-    private NodeProcess(Process process, Uri address)
+    private NodeProcess(Process process, string name, Uri address, int? siloPort)
     {
         this.process = process;
+        Name = name;
         Address = address;
+        SiloPort = siloPort;
         process.OutputDataReceived += (_, e) => Append(e.Data);
         process.ErrorDataReceived += (_, e) => Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
     }
 
+    /// <summary>A name for messages, such as <c>silo 2</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>Its HTTP address.</summary>
     public Uri Address { get; }
+
+    /// <summary>Its Orleans silo-to-silo port; null for a standalone gateway.</summary>
+    public int? SiloPort { get; }
+
+    /// <summary>Whether the process has ended.</summary>
+    public bool HasExited => process.HasExited;
 
     /// <summary>What the process printed so far (for failure messages).</summary>
     public string Output
@@ -34,14 +60,71 @@ public sealed class NodeProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts <c>AgentGrains.Silo.dll</c> or <c>AgentGrains.Client.dll</c> with the given settings and waits until it is ready.</summary>
-    public static async Task<NodeProcess> StartAsync(string assembly, IReadOnlyDictionary<string, string?> settings, CancellationToken cancellationToken)
+    /// <summary>Starts a silo process with the given settings and waits until its silo is an active member of the cluster.</summary>
+    public static Task<NodeProcess> StartSiloAsync(string name, IReadOnlyDictionary<string, string?> settings, CancellationToken cancellationToken)
     {
-        var port = FreePort();
-        var address = new Uri($"http://127.0.0.1:{port}");
+        var siloPort = FreePort();
+        var ports = new Dictionary<string, string?>(settings)
+        {
+            ["Orleans:SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
+            ["Orleans:GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
+        };
+        return StartAsync(SiloAssembly, name, ports, siloPort, cancellationToken);
+    }
+
+    /// <summary>Starts a standalone gateway process with the given settings and waits until it sees an active silo.</summary>
+    public static Task<NodeProcess> StartGatewayAsync(IReadOnlyDictionary<string, string?> settings, CancellationToken cancellationToken) =>
+        StartAsync(GatewayAssembly, "gateway", settings, siloPort: null, cancellationToken);
+
+    /// <summary>Whether an Orleans silo address (<c>127.0.0.1:port@generation</c>, or the runtime identity <c>S127.0.0.1:port:generation</c>) is this process's silo.</summary>
+    public bool IsSilo(string? siloAddress) =>
+        SiloPort is { } port && siloAddress is not null
+        && (siloAddress.Contains($":{port.ToString(CultureInfo.InvariantCulture)}@", StringComparison.Ordinal)
+            || siloAddress.Contains($":{port.ToString(CultureInfo.InvariantCulture)}:", StringComparison.Ordinal));
+
+    /// <summary>kill -9: no shutdown code runs.</summary>
+    public void Kill() => process.Kill(entireProcessTree: true);
+
+    /// <summary>kill -STOP: the process stops where it is, holding its sockets, until <see cref="ContinueAsync"/>.</summary>
+    public Task FreezeAsync() => SignalAsync("STOP");
+
+    /// <summary>kill -CONT: a frozen process carries on from where it stopped.</summary>
+    public Task ContinueAsync() => SignalAsync("CONT");
+
+    /// <summary>Waits until the process has ended.</summary>
+    /// <returns>Whether it ended within <paramref name="timeout"/>.</returns>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var bound = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(bound.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited)
+        {
+            // A frozen process dies of SIGKILL too.
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        process.Dispose();
+    }
+
+    private static async Task<NodeProcess> StartAsync(string assembly, string name, IReadOnlyDictionary<string, string?> settings, int? siloPort, CancellationToken cancellationToken)
+    {
+        var address = new Uri($"http://127.0.0.1:{FreePort().ToString(CultureInfo.InvariantCulture)}");
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, assembly), $"--urls={address}", $"--Silo:Address={address}" },
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, assembly), $"--urls={address}" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = AppContext.BaseDirectory,
@@ -51,14 +134,15 @@ public sealed class NodeProcess : IAsyncDisposable
             start.ArgumentList.Add($"--{key}={value}");
         }
 
-        var node = new NodeProcess(Process.Start(start)!, address);
-        using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        var node = new NodeProcess(Process.Start(start)!, name, address, siloPort);
+        using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + StartTimeout;
+        var last = "no answer";
         while (true)
         {
             if (node.process.HasExited)
             {
-                throw new InvalidOperationException($"{assembly} exited with {node.process.ExitCode} before it was ready:\n{node.Output}");
+                throw new InvalidOperationException($"{name} ({assembly}) exited with {node.process.ExitCode} before it was ready:\n{node.Output}");
             }
 
             try
@@ -68,36 +152,42 @@ public sealed class NodeProcess : IAsyncDisposable
                 {
                     return node;
                 }
+
+                last = $"/readyz {(int)ready.StatusCode}: {await ready.Content.ReadAsStringAsync(cancellationToken)}";
             }
-            catch (HttpRequestException)
+            catch (HttpRequestException ex)
             {
+                last = ex.Message;
             }
             catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
+                last = "/readyz did not answer within 5 s";
             }
 
             if (DateTime.UtcNow > deadline)
             {
                 await node.DisposeAsync();
-                throw new TimeoutException($"{assembly} at {address} was not ready within 60 s:\n{node.Output}");
+                throw new TimeoutException($"{name} ({assembly}) at {address} was not ready within {StartTimeout.TotalSeconds:0} s (last: {last}):\n{node.Output}");
             }
 
             await Task.Delay(100, cancellationToken);
         }
     }
 
-    /// <summary>kill -9: no shutdown code runs.</summary>
-    public void Kill() => process.Kill(entireProcessTree: true);
-
-    public async ValueTask DisposeAsync()
+    private async Task SignalAsync(string signal)
     {
-        if (!process.HasExited)
+        var start = new ProcessStartInfo("kill")
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
+            ArgumentList = { $"-{signal}", process.Id.ToString(CultureInfo.InvariantCulture) },
+            RedirectStandardError = true,
+        };
+        using var kill = Process.Start(start) ?? throw new InvalidOperationException($"kill -{signal} could not be started.");
+        var error = await kill.StandardError.ReadToEndAsync();
+        await kill.WaitForExitAsync();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} {process.Id} ({Name}) failed with {kill.ExitCode}: {error}");
         }
-
-        process.Dispose();
     }
 
     private void Append(string? line)

@@ -25,12 +25,18 @@ internal static class ClusterEndpoints
     private static async Task<Ok<ClusterResponse>> GetClusterAsync([FromServices] IGrainFactory grains, [FromServices] SessionCaller caller, CancellationToken cancellationToken)
     {
         var management = grains.GetGrain<IManagementGrain>(0);
-        var hosts = await caller.ReadAsync(() => management.GetDetailedHosts(onlyActive: false), cancellationToken).ConfigureAwait(false);
-        var active = hosts.Where(static h => h.Status == SiloStatus.Active).Select(static h => h.SiloAddress).ToArray();
-        var statistics = active.Length == 0
-            ? []
-            : await caller.ReadAsync(() => management.GetRuntimeStatistics(active), cancellationToken).ConfigureAwait(false);
-        var activations = active.Zip(statistics).ToDictionary(static p => p.First, static p => p.Second.ActivationCount);
+        // One retried read of both: a silo that has just died is still listed active until its peers
+        // declare it dead, and asking it for statistics fails until then. Retrying only the statistics
+        // would ask the same dead silo again until the wait ran out; reading the hosts again drops it.
+        var (hosts, activations) = await caller.ReadAsync(
+            async () =>
+            {
+                var hosts = await management.GetDetailedHosts(onlyActive: false).ConfigureAwait(false);
+                var active = hosts.Where(static h => h.Status == SiloStatus.Active).Select(static h => h.SiloAddress).ToArray();
+                var statistics = active.Length == 0 ? [] : await management.GetRuntimeStatistics(active).ConfigureAwait(false);
+                return (hosts, active.Zip(statistics).ToDictionary(static p => p.First, static p => p.Second.ActivationCount));
+            },
+            cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(new ClusterResponse(
         [
             .. hosts.OrderBy(static h => h.StartTime).Select(h => new SiloResponse(
