@@ -263,13 +263,26 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
     private async Task ApplyAsync()
     {
         var effects = Engine.TakeEffects();
-        foreach (var change in effects.Reminders)
+        try
         {
-            if (change.Due is { } due)
+            foreach (var change in effects.Reminders)
             {
-                // Orleans has no one-shot reminder: a one-shot ticks again after as long, unless its tick unregisters it.
-                reminders[change.Name] = await this.RegisterOrUpdateReminder(change.Name, due, change.Period > TimeSpan.Zero ? change.Period : due);
+                if (change.Due is { } due)
+                {
+                    // Orleans has no one-shot reminder: a one-shot ticks again after as long, unless its tick unregisters it.
+                    reminders[change.Name] = await this.RegisterOrUpdateReminder(change.Name, due, change.Period > TimeSpan.Zero ? change.Period : due);
+                }
             }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The reminder service of the silo that owns this reminder can be unreachable (that silo just
+            // died). The change is staged here but not committed, and its effects are taken: kept, a retry
+            // would find the staged idempotency record and answer from a message that was never written,
+            // and the run would wait for a driver that never starts. This activation must go, as after a
+            // failed commit; the next one reloads the journal and takes the retry afresh.
+            Retire($"registering a reminder failed before its change could commit ({ex.Message})");
+            throw new SessionUnavailableException($"Session '{SessionId}' could not register the reminder this change needs; nothing of it was written. Retry with the same idempotency key.");
         }
 
         if (effects.StateChanged || Log.HasStaged)
