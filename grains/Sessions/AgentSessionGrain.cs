@@ -309,9 +309,11 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // The change is made in memory and staged, but the reminder it needs is missing: never
-            // commit it (a later turn would, without the reminder: a run waiting for ever). The next
-            // activation continues from the journal.
+            // The reminder service of the silo that owns this reminder can be unreachable (that silo just
+            // died). The change is staged here but not committed, and its effects are taken: kept, a later
+            // turn would commit it without its reminder, and a retry would find the staged idempotency
+            // record and answer from a message that was never written. This activation must go, as after
+            // a failed commit; the next one reloads the journal and takes the retry afresh.
             Retire($"registering a reminder failed ({ex.Message})");
             throw new SessionUnavailableException($"Session '{SessionId}' could not register a reminder for this change; nothing of it was written. Retry with the same idempotency key.");
         }

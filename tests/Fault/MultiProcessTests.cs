@@ -99,6 +99,7 @@ public sealed class MultiProcessTests(ITestOutputHelper output) : IAsyncLifetime
         var clock = Stopwatch.StartNew();
         var acknowledged = new ConcurrentBag<Acknowledged>();
         var errors = new ConcurrentQueue<string>();
+        var pending = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         var load = Task.WhenAll(Enumerable.Range(0, Clients).Select(client => Task.Run(async () =>
         {
             for (var i = 0; i < MessagesPerClient; i++)
@@ -107,6 +108,7 @@ public sealed class MultiProcessTests(ITestOutputHelper output) : IAsyncLifetime
                 var key = $"c{client}-m{i}";
                 var text = $"note from client {client}, message {i}";
                 var started = clock.Elapsed;
+                pending[key] = $"{key} to {session}, sent at {started.TotalSeconds:0.00} s";
                 try
                 {
                     using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/sessions/{session}/messages") { Content = JsonContent.Create(new { text }) };
@@ -125,6 +127,10 @@ public sealed class MultiProcessTests(ITestOutputHelper output) : IAsyncLifetime
                 catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !Ct.IsCancellationRequested)
                 {
                     errors.Enqueue($"{key} to {session} at {started.TotalSeconds:0.00} s: {ex.GetType().Name} after {(clock.Elapsed - started).TotalSeconds:0.00} s: {ex.Message}");
+                }
+                finally
+                {
+                    pending.TryRemove(key, out _);
                 }
             }
         }, Ct)));
@@ -150,7 +156,10 @@ public sealed class MultiProcessTests(ITestOutputHelper output) : IAsyncLifetime
         }
         catch (TimeoutException)
         {
-            throw new TimeoutException($"The load of {Total} messages did not end within 90 s of the kill of {victim.Name}; {acknowledged.Count} acknowledged, errors: {string.Join("\n", errors)}");
+            throw new TimeoutException(
+                $"The load of {Total} messages did not end within 90 s of the kill of {victim.Name} at {killedAt.TotalSeconds:0.00} s; {acknowledged.Count} acknowledged; " +
+                $"unanswered: {string.Join("; ", pending.Values)}; errors: {string.Join("\n", errors)}\n" +
+                string.Join("\n", silos.Where(s => s != victim).Append(gateway).Select(Tail)));
         }
 
         var deadAfter = await declaredDead;
