@@ -1,3 +1,4 @@
+using AgentGrains.Tests.Infrastructure;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -38,25 +39,25 @@ internal static class ClusterBench
         var directory = Path.Combine(Path.GetTempPath(), "agentgrains-bench-" + Guid.NewGuid().ToString("N"));
         var prefix = "bench_" + Guid.NewGuid().ToString("N")[..12];
         Directory.CreateDirectory(directory);
-        ThrowawayPostgres? server = null;
+        TestPostgresServer? server = null;
         // Interrupted (Ctrl+C, kill): the signal may end the process without running finally, so clean up first.
         using var cleanup = OnTermination(() =>
         {
             server?.Stop();
-            ThrowawayPostgres.TryDelete(directory);
+            TestPostgresServer.TryDelete(directory);
         });
         try
         {
             string bin;
             if (connectionString is null)
             {
-                server = await ThrowawayPostgres.StartAsync();
+                server = await TestPostgresServer.StartAsync();
                 connectionString = server.ConnectionString;
                 bin = server.Bin;
             }
             else
             {
-                bin = ThrowawayPostgres.FindBinaries() ?? throw new InvalidOperationException("pgbench was not found: install PostgreSQL's client tools.");
+                bin = TestPostgresServer.FindBinaries() ?? throw new InvalidOperationException("pgbench was not found: install PostgreSQL's client tools.");
             }
 
             var pgbench = await PgBench.CreateAsync(bin, connectionString, prefix + "_floor", directory);
@@ -125,7 +126,7 @@ internal static class ClusterBench
             }
             finally
             {
-                ThrowawayPostgres.TryDelete(directory);
+                TestPostgresServer.TryDelete(directory);
             }
         }
     }

@@ -1,3 +1,4 @@
+using AgentGrains.Tests.Infrastructure;
 using System.Globalization;
 using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
@@ -132,7 +133,7 @@ internal static class DefaultBench
             }
 
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            ThrowawayPostgres.TryDelete(directory);
+            TestPostgresServer.TryDelete(directory);
         }
     }
 }

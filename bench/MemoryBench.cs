@@ -1,3 +1,4 @@
+using AgentGrains.Tests.Infrastructure;
 using System.Globalization;
 using System.Text.Json;
 using AgentGrains.GrainInterfaces.Runs;
@@ -109,7 +110,7 @@ internal static class MemoryBench
         finally
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            ThrowawayPostgres.TryDelete(directory);
+            TestPostgresServer.TryDelete(directory);
         }
     }
 

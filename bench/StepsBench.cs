@@ -1,3 +1,4 @@
+using AgentGrains.Tests.Infrastructure;
 using System.Collections.Concurrent;
 using System.Globalization;
 using AgentGrains.GrainInterfaces.Runs;
@@ -36,7 +37,7 @@ internal static class StepsBench
         var duration = TimeSpan.FromSeconds(seconds);
         var directory = Path.Combine(Path.GetTempPath(), "agentgrains-bench-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
-        ThrowawayPostgres? server = null;
+        TestPostgresServer? server = null;
         try
         {
             Console.WriteLine($"AgentGrains steps bench (Orleans silo): {Environment.ProcessorCount} cores, {seconds} s per figure; each run = {StepsPerRun} steps ({(delegated ? "a call of a code specialist" : "no-op tool")}, then answer)");
@@ -55,7 +56,7 @@ internal static class StepsBench
                 await MeasureStepsAsync("SQLite", sqlite, commits, duration, delegated, rows, profiles);
             }
 
-            server = await ThrowawayPostgres.StartAsync();
+            server = await TestPostgresServer.StartAsync();
             await using (var bare = await BarePostgres.CreateAsync(server.ConnectionString, "bench_bare"))
             {
                 var commits = await MeasureBareAsync("bare PostgreSQL commit", duration, bare.CommitAsync);
@@ -94,7 +95,7 @@ internal static class StepsBench
                 await server.DisposeAsync();
             }
 
-            ThrowawayPostgres.TryDelete(directory);
+            TestPostgresServer.TryDelete(directory);
         }
     }
 
