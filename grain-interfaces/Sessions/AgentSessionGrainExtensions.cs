@@ -1,3 +1,4 @@
+using AgentGrains.GrainInterfaces.Messages;
 using AgentGrains.GrainInterfaces.Runs;
 
 namespace AgentGrains.GrainInterfaces.Sessions;
@@ -7,9 +8,6 @@ public static class AgentSessionGrainExtensions
 {
     /// <summary>The default wait of <see cref="SendAsync"/>: 30 seconds.</summary>
     public static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(30);
-
-    // One long poll stays well inside Orleans' response timeout (30 s by default).
-    private static readonly TimeSpan MaxPoll = TimeSpan.FromSeconds(10);
 
     /// <summary>Submits a user message and waits up to <paramref name="wait"/> for its run to end.</summary>
     /// <remarks>
@@ -24,8 +22,7 @@ public static class AgentSessionGrainExtensions
         RunView? run;
         do
         {
-            var remaining = deadline - TimeProvider.System.GetUtcNow();
-            run = await session.WaitForRunAsync(submission.RunId, remaining < MaxPoll ? (remaining < TimeSpan.Zero ? TimeSpan.Zero : remaining) : MaxPoll).ConfigureAwait(false)
+            run = await session.WaitForRunAsync(submission.RunId, SessionCalls.NextPoll(deadline - TimeProvider.System.GetUtcNow())).ConfigureAwait(false)
                 ?? throw new RunNotFoundException($"Run '{submission.RunId}' was accepted but cannot be read.");
         }
         while (!run.IsTerminal && TimeProvider.System.GetUtcNow() < deadline);

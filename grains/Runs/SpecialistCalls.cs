@@ -4,6 +4,7 @@ using System.Text;
 using AgentGrains.Grains.Agents;
 using AgentGrains.Grains.Delegation;
 using AgentGrains.Grains.Tools;
+using AgentGrains.GrainInterfaces.Messages;
 using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
 using Microsoft.Extensions.Logging;
@@ -28,9 +29,6 @@ public sealed partial class SpecialistCalls
 {
     // A call retrying a transient failure (the specialist's silo died, a stale activation refused it) waits this long between tries.
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(200);
-
-    // A call that takes this much longer than the wait it asks for is lost (its silo died) and sent again.
-    private static readonly TimeSpan CallMargin = TimeSpan.FromSeconds(5);
 
     // How long cancelling a specialist run keeps retrying transient failures before it gives up.
     private static readonly TimeSpan CancelRetryLimit = TimeSpan.FromSeconds(30);
@@ -79,7 +77,7 @@ public sealed partial class SpecialistCalls
                 () =>
                 {
                     using var scope = host.UseKey(MessageKey("delegate", key));
-                    return child.StartDelegatedAsync(request).WaitAsync(CallMargin, timeProvider);
+                    return child.StartDelegatedAsync(request).WaitAsync(SessionCalls.CallMargin, timeProvider);
                 },
                 deadline,
                 cancellationToken);
@@ -124,7 +122,7 @@ public sealed partial class SpecialistCalls
                     () =>
                     {
                         using var scope = host.UseKey(MessageKey("cancel", runId));
-                        return child.CancelWithManagerAsync(runId, reason).WaitAsync(CallMargin, timeProvider);
+                        return child.CancelWithManagerAsync(runId, reason).WaitAsync(SessionCalls.CallMargin, timeProvider);
                     },
                     deadline,
                     host.Stopping);
@@ -171,7 +169,7 @@ public sealed partial class SpecialistCalls
                 var polled = timeProvider.GetUtcNow();
                 // Bounded beyond the poll's wait: a call in flight to a silo that dies is never answered
                 // (Orleans fails it only at its response timeout), so it is abandoned and sent again.
-                view = await RetryTransientAsync(() => child.WaitForRunAsync(submission.RunId, wait).WaitAsync(wait + CallMargin, timeProvider), deadline, cancellationToken) ?? view;
+                view = await RetryTransientAsync(() => child.WaitForRunAsync(submission.RunId, wait).WaitAsync(wait + SessionCalls.CallMargin, timeProvider), deadline, cancellationToken) ?? view;
                 if (view?.Status == RunStatus.AwaitingApproval)
                 {
                     // Time a person takes to decide is not the specialist's: it has its own approval timeout.

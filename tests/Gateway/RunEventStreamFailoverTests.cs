@@ -42,7 +42,9 @@ public abstract class RunEventStreamFailoverTests(StorageUnderTest storage) : IA
         await using var cluster = await SessionCluster.StartAsync(storage, silos: 2, services: s => RunsFixture.AddRunServices(s, model, tools));
         var owner = cluster.Cluster.Silos[1];
         // The session lives on the second silo (the first holds the test cluster's membership and stays).
-        var sessionId = await SessionOnAsync(cluster, owner);
+        var sessionId = GatewayHttp.NewSessionId();
+        var session = cluster.Grains.GetGrain<IAgentSessionGrain>(sessionId);
+        await cluster.ActivateOnAsync(owner, session, () => session.CreateAsync(RunsFixture.Runner));
         await using var gateway = await ClusterGateway.StartAsync(cluster.Cluster.Client);
         using var client = gateway.CreateClient();
 
@@ -91,21 +93,5 @@ public abstract class RunEventStreamFailoverTests(StorageUnderTest storage) : IA
             [RunEventTypes.Started, RunEventTypes.ModelReply, RunEventTypes.ToolResult, RunEventTypes.Resumed, RunEventTypes.ModelReply, RunEventTypes.Finished],
             received.Select(e => e.Type));
         Assert.Contains("survived", received[^1].Data, StringComparison.Ordinal);
-    }
-
-    private static async Task<string> SessionOnAsync(SessionCluster cluster, Orleans.TestingHost.InProcessSiloHandle silo)
-    {
-        for (var i = 0; i < 64; i++)
-        {
-            var sessionId = GatewayHttp.NewSessionId();
-            var session = cluster.Grains.GetGrain<IAgentSessionGrain>(sessionId);
-            await session.CreateAsync(RunsFixture.Runner);
-            if (cluster.SiloOf(session)?.SiloAddress == silo.SiloAddress)
-            {
-                return sessionId;
-            }
-        }
-
-        throw new InvalidOperationException($"None of 64 new sessions was placed on silo {silo.SiloAddress}.");
     }
 }

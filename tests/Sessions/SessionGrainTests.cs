@@ -103,8 +103,8 @@ public abstract class SessionGrainTests(StorageUnderTest storage) : IAsyncLifeti
         Assert.Equal(head.Version + 1, after.Version);
         Assert.Equal(0, after.StreamLengths["history"]);
 
-        var submission = await RetryAsync(() => session.SubmitAsync("hello there"));
-        var again = await RetryAsync(() => session.SubmitAsync("hello there"));
+        var submission = await ClusterRuns.RetryTransientAsync(() => session.SubmitAsync("hello there"), "the retried message");
+        var again = await ClusterRuns.RetryTransientAsync(() => session.SubmitAsync("hello there"), "the retried message");
 
         Assert.Equal(submission.RunId, again.RunId);
         Assert.Equal(RunStatus.Completed, (await session.WaitForRunAsync(submission.RunId, Bound))!.Status);
@@ -117,14 +117,15 @@ public abstract class SessionGrainTests(StorageUnderTest storage) : IAsyncLifeti
         var model = new GatedModel(new ScriptedChatClient());
         await using var cluster = await SessionCluster.StartAsync(storage, silos: 2, services: s => s.AddSingleton<IChatClient>(model));
         var secondary = cluster.Cluster.Silos[1];
-        var session = await SessionOnAsync(cluster, secondary);
+        var session = cluster.Grains.GetGrain<IAgentSessionGrain>("placed");
+        await cluster.ActivateOnAsync(secondary, session, () => session.CreateAsync("assistant"));
         var submission = await session.SubmitAsync("what is 6*7?");
         await ModelGate.WithinAsync(model.FirstCall, "the run's first model call reached the model on the session's silo");
 
         await cluster.Cluster.KillSiloAsync(secondary, TestContext.Current.CancellationToken);
         model.Open();
 
-        var run = await RetryAsync(() => session.WaitForRunAsync(submission.RunId, Bound));
+        var run = await ClusterRuns.RetryTransientAsync(() => session.WaitForRunAsync(submission.RunId, Bound), "the run after the kill");
         Assert.Equal(RunStatus.Completed, run!.Status);
         Assert.Contains("42", run.Reply, StringComparison.Ordinal);
         Assert.Equal(cluster.Cluster.Silos[0].SiloAddress, cluster.SiloOf(session)?.SiloAddress);
@@ -167,40 +168,6 @@ public abstract class SessionGrainTests(StorageUnderTest storage) : IAsyncLifeti
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Creates sessions until one is activated on <paramref name="silo"/>.</summary>
-    private static async Task<IAgentSessionGrain> SessionOnAsync(SessionCluster cluster, Orleans.TestingHost.InProcessSiloHandle silo)
-    {
-        for (var i = 0; i < 64; i++)
-        {
-            var session = cluster.Grains.GetGrain<IAgentSessionGrain>($"placed-{i}");
-            await session.CreateAsync("assistant");
-            if (cluster.SiloOf(session)?.SiloAddress == silo.SiloAddress)
-            {
-                return session;
-            }
-        }
-
-        throw new InvalidOperationException($"None of 64 new sessions was placed on silo {silo.SiloAddress}.");
-    }
-
-    /// <summary>Sends a call again while it fails transiently (a dead silo, a stale activation), as a gateway does; bounded.</summary>
-    private static async Task<T> RetryAsync<T>(Func<Task<T>> call)
-    {
-        var deadline = DateTime.UtcNow + Bound;
-        while (true)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (Exception ex) when (SessionCalls.IsTransient(ex) && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(50, TestContext.Current.CancellationToken);
-            }
-        }
-    }
-
-    /// <summary>A model whose calls wait until the test opens it; tells the test when the first call arrived.</summary>
     private async Task<long> WatchdogsAsync(string sessionId) =>
         Convert.ToInt64(
             await storage.ScalarAsync($"SELECT count(*) FROM orleans_reminders WHERE reminder_name = 'run-watchdog' AND grain_id LIKE '%/{sessionId}'"),

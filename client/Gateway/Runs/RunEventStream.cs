@@ -262,7 +262,7 @@ internal sealed partial class RunEventStream
                 // Bounded beyond the poll's own wait: a call in flight to a silo that dies is never
                 // answered (Orleans would wait out its response timeout), so it is abandoned and sent again.
                 return await source.Session.GetRunEventsAsync(source.RunId, source.After, wait)
-                    .WaitAsync(wait + SessionCaller.CallMargin, timeProvider, cancellationToken).ConfigureAwait(false);
+                    .WaitAsync(wait + SessionCalls.CallMargin, timeProvider, cancellationToken).ConfigureAwait(false);
             }
             catch (RunNotFoundException) when (source.Path is not null)
             {

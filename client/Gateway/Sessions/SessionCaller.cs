@@ -27,21 +27,13 @@ public sealed partial class SessionCaller
 
     private const string GatewayKeyPrefix = "gateway:";
 
-    /// <summary>How long a call may take beyond the wait it asks for before it is abandoned and sent again.</summary>
-    /// <remarks>
-    /// A call in flight to a silo that dies is never answered: Orleans would fail it only at its
-    /// response timeout (30 s by default). A commit takes milliseconds, so a call still unanswered this
-    /// long after its wait is lost, and sending it again (same key) is safe.
-    /// </remarks>
-    public static readonly TimeSpan CallMargin = TimeSpan.FromSeconds(5);
-
-    // One long poll stays well inside Orleans' response timeout (30 s by default), which would
-    // otherwise fail a poll that waits as long as the whole reply wait.
-    private static readonly TimeSpan MaxPoll = TimeSpan.FromSeconds(10);
+    // When a call's retries must stop: its request's Gateway:MaxReplyWait, carried in the pipeline's context.
+    private static readonly ResiliencePropertyKey<DateTimeOffset> Deadline = new("agentgrains.deadline");
 
     private readonly IOptions<GatewayOptions> options;
     private readonly TimeProvider timeProvider;
     private readonly ILogger<SessionCaller> logger;
+    private readonly ResiliencePipeline pipeline;
 
     /// <summary>Creates the caller.</summary>
     public SessionCaller(IOptions<GatewayOptions> options, TimeProvider timeProvider, ILogger<SessionCaller> logger)
@@ -49,6 +41,26 @@ public sealed partial class SessionCaller
         this.options = options;
         this.timeProvider = timeProvider;
         this.logger = logger;
+        // Built once: each call only puts its own deadline in the context.
+        pipeline = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
+            .AddRetry(new RetryStrategyOptions
+            {
+                // Until the deadline, not a count: a silo's death takes its detection time to mend.
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(50),
+                MaxDelay = TimeSpan.FromSeconds(1),
+                ShouldHandle = args => ValueTask.FromResult(
+                    args.Outcome.Exception is { } ex && SessionCalls.IsTransient(ex)
+                    && args.Context.Properties.TryGetValue(Deadline, out var deadline) && timeProvider.GetUtcNow() < deadline),
+                OnRetry = args =>
+                {
+                    LogRetry(this.logger, args.AttemptNumber + 1, args.Outcome.Exception?.Message ?? string.Empty);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
     }
 
     /// <summary>Sends a message under the client's key (or a new one), retrying transient failures with the same key.</summary>
@@ -83,9 +95,7 @@ public sealed partial class SessionCaller
         var deadline = timeProvider.GetUtcNow() + wait;
         while (true)
         {
-            var remaining = deadline - timeProvider.GetUtcNow();
-            var poll = remaining < MaxPoll ? remaining : MaxPoll;
-            poll = poll < TimeSpan.Zero ? TimeSpan.Zero : poll;
+            var poll = SessionCalls.NextPoll(deadline - timeProvider.GetUtcNow());
             var view = await ReadAsync(() => session.WaitForRunAsync(runId, poll), cancellationToken, poll).ConfigureAwait(false);
             if (view is null or { IsTerminal: true } || timeProvider.GetUtcNow() >= deadline)
             {
@@ -96,30 +106,20 @@ public sealed partial class SessionCaller
 
     private async Task<T> RetryAsync<T>(Func<Task<T>> call, TimeSpan wait, CancellationToken cancellationToken)
     {
-        var bound = wait + CallMargin;
-        var deadline = timeProvider.GetUtcNow() + options.Value.MaxReplyWait;
-        var pipeline = new ResiliencePipelineBuilder<T> { TimeProvider = timeProvider }
-            .AddRetry(new RetryStrategyOptions<T>
-            {
-                // Until the deadline, not a count: a silo's death takes its detection time to mend.
-                MaxRetryAttempts = int.MaxValue,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = TimeSpan.FromMilliseconds(50),
-                MaxDelay = TimeSpan.FromSeconds(1),
-                ShouldHandle = args => ValueTask.FromResult(
-                    args.Outcome.Exception is { } ex && SessionCalls.IsTransient(ex) && timeProvider.GetUtcNow() < deadline),
-                OnRetry = args =>
-                {
-                    LogRetry(logger, args.AttemptNumber + 1, args.Outcome.Exception?.Message ?? string.Empty);
-                    return ValueTask.CompletedTask;
-                },
-            })
-            .Build();
-        return await pipeline.ExecuteAsync(
-            async (state, token) => await state().WaitAsync(bound, timeProvider, token).ConfigureAwait(false),
-            call,
-            cancellationToken).ConfigureAwait(false);
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(Deadline, timeProvider.GetUtcNow() + options.Value.MaxReplyWait);
+        try
+        {
+            // Each attempt is bounded past its own wait: a call lost with its silo is abandoned and sent again.
+            return await pipeline.ExecuteAsync(
+                static async (context, state) => await state.call().WaitAsync(state.wait + SessionCalls.CallMargin, state.timeProvider, context.CancellationToken).ConfigureAwait(false),
+                context,
+                (call, wait, timeProvider)).ConfigureAwait(false);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "A session call failed transiently and is sent again (attempt {Attempt}): {Reason}")]
