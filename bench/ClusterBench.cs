@@ -1,5 +1,4 @@
 using AgentGrains.Tests.Infrastructure;
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -195,7 +194,7 @@ internal static class ClusterBench
             await refs[c % n][c].CreateAsync(Agent);
         }
 
-        var runs = new ConcurrentBag<(IAgentSessionGrain Session, string RunId)>();
+        var runs = new MeasuredRuns();
         var process = Process.GetCurrentProcess();
         var processStart = process.TotalProcessorTime;
         var machine = CpuSample.Take();
@@ -210,16 +209,7 @@ internal static class ClusterBench
             {
                 // Round-robin over the silos, per message: caller c's message i enters through silo (c + i) mod N.
                 var session = refs[(int)(((c + i) % n + n) % n)][c];
-                var sent = await session.SendAsync(keys[c], TimeSpan.FromMinutes(1));
-                if (sent.Status != RunStatus.Completed)
-                {
-                    throw new InvalidOperationException($"Run {sent.RunId} ended {sent.Status}: {sent.Reason}");
-                }
-
-                if (i >= 0)
-                {
-                    runs.Add((session, sent.RunId));
-                }
+                await runs.SendAsync(session, keys[c], i);
             });
         var elapsed = wall.Elapsed.TotalSeconds;
         timeline.Enabled = false;
@@ -229,7 +219,7 @@ internal static class ClusterBench
 
         var steps = new List<double>();
         var perSilo = new int[n];
-        foreach (var (session, runId) in runs)
+        foreach (var (session, runId) in runs.All)
         {
             var journal = await RunJournal.ReadAsync(session, runId);
             steps.AddRange(journal.StepMs);

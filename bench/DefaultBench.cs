@@ -75,28 +75,19 @@ internal static class DefaultBench
                     await session.CreateAsync(Agent);
                 }
 
-                var runs = new System.Collections.Concurrent.ConcurrentBag<(IAgentSessionGrain Session, string RunId)>();
+                var runs = new MeasuredRuns();
                 var messages = await Measurement.RunAsync(
                     "durable agent message (submit, one step, reply)",
                     clients,
                     duration,
                     async (c, i) =>
                     {
-                        var sent = await sessions[c].SendAsync(keys[c], TimeSpan.FromMinutes(1));
-                        if (sent.Status != RunStatus.Completed)
-                        {
-                            throw new InvalidOperationException($"Run {sent.RunId} ended {sent.Status}: {sent.Reason}");
-                        }
-
-                        if (i >= 0)
-                        {
-                            runs.Add((sessions[c], sent.RunId));
-                        }
+                        await runs.SendAsync(sessions[c], keys[c], i);
                     });
                 Console.WriteLine(messages);
 
                 var steps = new List<double>();
-                foreach (var (session, runId) in runs)
+                foreach (var (session, runId) in runs.All)
                 {
                     steps.AddRange((await RunJournal.ReadAsync(session, runId)).StepMs);
                 }

@@ -1,5 +1,4 @@
 using AgentGrains.Tests.Infrastructure;
-using System.Collections.Concurrent;
 using System.Globalization;
 using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
@@ -137,7 +136,7 @@ internal static class StepsBench
                 await session.CreateAsync(Agent);
             }
 
-            var runs = new ConcurrentBag<(IAgentSessionGrain Session, string RunId)>();
+            var runs = new MeasuredRuns();
             timeline.Clear();
             timeline.Enabled = true;
             var process = System.Diagnostics.Process.GetCurrentProcess();
@@ -148,21 +147,12 @@ internal static class StepsBench
                 duration,
                 async (c, i) =>
                 {
-                    var sent = await sessions[c].SendAsync(keys[c], TimeSpan.FromMinutes(1));
-                    if (sent.Status != RunStatus.Completed)
-                    {
-                        throw new InvalidOperationException($"Run {sent.RunId} ended {sent.Status}: {sent.Reason}");
-                    }
-
-                    if (i >= 0)
-                    {
-                        runs.Add((sessions[c], sent.RunId));
-                    }
+                    await runs.SendAsync(sessions[c], keys[c], i);
                 });
             timeline.Enabled = false;
             process.Refresh();
             // Silo, callers and (for SQLite) the database engine: everything this process spent, per measured step (warm-up included, a run per caller).
-            var cpuPerStep = (process.TotalProcessorTime - cpuBefore).TotalMilliseconds / ((runs.Count + concurrent) * StepsPerRun);
+            var cpuPerStep = (process.TotalProcessorTime - cpuBefore).TotalMilliseconds / ((runs.All.Count + concurrent) * StepsPerRun);
             Console.WriteLine(result);
             if (!delegated)
             {
@@ -182,7 +172,7 @@ internal static class StepsBench
             var steps = new List<double>();
             var wall = new List<double>();
             var calls = new List<double>();
-            foreach (var (session, runId) in runs)
+            foreach (var (session, runId) in runs.All)
             {
                 var journal = await RunJournal.ReadAsync(session, runId);
                 steps.AddRange(journal.StepMs);

@@ -55,9 +55,6 @@ internal sealed class SessionJournalLog : ISessionLog
     /// <summary>The session's state: as committed, plus the current change's edits.</summary>
     public AgentSessionState State { get; }
 
-    /// <summary>The journal version this activation last read or wrote.</summary>
-    public long Version => version;
-
     /// <summary>Whether the current change has staged anything.</summary>
     public bool HasStaged => appends.Count > 0 || messages.Count > 0;
 
@@ -106,7 +103,7 @@ internal sealed class SessionJournalLog : ISessionLog
         messages.Find(m => string.Equals(m.Key, key, StringComparison.Ordinal))
         ?? await journal.FindMessageAsync(sessionId, key, cancellationToken);
 
-    /// <summary>Commits the state with everything staged, conditioned on <see cref="Version"/>.</summary>
+    /// <summary>Commits the state with everything staged, conditioned on the version this activation last read or wrote.</summary>
     /// <exception cref="JournalConflictException">Another activation committed first; this one is stale.</exception>
     /// <exception cref="Storage.StorageException">The database failed.</exception>
     public async Task CommitAsync(DateTimeOffset at, CancellationToken cancellationToken)

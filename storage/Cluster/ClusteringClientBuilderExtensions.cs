@@ -1,3 +1,4 @@
+using AgentGrains.Storage.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Orleans.Hosting;
@@ -37,7 +38,7 @@ public static class ClusteringClientBuilderExtensions
                     ClusteringRegistration.ConfigureRedis(builder.Services);
                     break;
                 case ClusterProvider.AdoNet:
-                    AdoNetClustering.UseOnClient(builder, configuration);
+                    builder.UsePostgresClustering();
                     break;
                 default:
                     // Not a named value: the validator reports it at start-up.
