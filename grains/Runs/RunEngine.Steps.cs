@@ -217,7 +217,7 @@ public sealed partial class RunEngine
             run.Status = RunStatus.AwaitingApproval;
             run.AwaitingSince = now;
             run.Reason = $"waiting for a person to approve {string.Join(", ", awaiting.Select(static c => $"'{c.Name}' (call {c.CallId})"))}";
-            effects.Unregister(WatchdogReminder);
+            // The watchdog's next tick finds the run waiting and unregisters it.
             effects.Register(ApprovalReminder, agent.ApprovalTimeout, TimeSpan.Zero);
             LogAwaitingApproval(logger, sessionId, run.RunId, awaiting.Count);
         }

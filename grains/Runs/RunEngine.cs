@@ -309,7 +309,7 @@ public sealed partial class RunEngine
         return run.ToView(sessionId, agent, log.HistoryCount);
     }
 
-    /// <summary>A reminder's tick: the watchdog restarts a missing or stalled driver; the approval timeout denies what still waits; a leftover tick unregisters itself.</summary>
+    /// <summary>A reminder's tick: the watchdog restarts a missing or stalled driver; the approval timeout denies what still waits; any other tick unregisters its reminder.</summary>
     /// <param name="reminderName">The reminder that ticked.</param>
     /// <param name="driverAlive">Whether this activation has a driver for the active run.</param>
     public void Tick(string reminderName, bool driverAlive)
@@ -345,7 +345,8 @@ public sealed partial class RunEngine
                 return;
 
             default:
-                // The run it watched has ended (or moved on): a leftover tick.
+                // No run is going (the watchdog outlives a run, for the next), or it waits for a person
+                // (its approval reminder watches it), or a decision came first: a leftover tick.
                 effects.Unregister(reminderName);
                 return;
         }
@@ -403,9 +404,15 @@ public sealed partial class RunEngine
     }
 
     /// <summary>Ends <paramref name="run"/> (active or dequeued) and journals it; the caller starts the next.</summary>
+    /// <remarks>
+    /// The watchdog stays registered: the session's next run needs it again, so a session answering
+    /// message after message writes it once, not twice a run. Its first tick with no run going
+    /// unregisters it (<see cref="Tick"/>), off the path of any message.
+    /// </remarks>
     private void FinishRun(RunState run, string status, string? reason)
     {
         var now = timeProvider.GetUtcNow();
+        var awaitingApproval = run.AwaitingSince is not null;
         if (run.AwaitingSince is { } since)
         {
             run.ApprovalWait += now - since;
@@ -435,8 +442,10 @@ public sealed partial class RunEngine
             Session.Active = null;
             effects.StopDriver();
             tail = null;
-            effects.Unregister(WatchdogReminder);
-            effects.Unregister(ApprovalReminder);
+            if (awaitingApproval)
+            {
+                effects.Unregister(ApprovalReminder);
+            }
         }
 
         if (status == RunStatus.Completed)

@@ -26,6 +26,9 @@ public abstract class SessionFailoverTests(StorageUnderTest storage) : IAsyncLif
     /// <summary>An agent with the calculator whose watchdog ticks every second (the default is 10 s).</summary>
     private const string Agent = "watched";
 
+    /// <summary>The same agent with the default watchdog period (10 s).</summary>
+    private const string SteadyAgent = "steady";
+
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
     /// <summary>How long a graceful stop of a silo may take here; well below a gateway's long poll.</summary>
@@ -135,6 +138,29 @@ public abstract class SessionFailoverTests(StorageUnderTest storage) : IAsyncLif
     }
 
     [Fact]
+    public async Task SendAsync_MessagesOneAfterAnother_TheWatchdogIsWrittenOnceNotTwiceARun()
+    {
+        await using var cluster = await StartAsync(silos: 1);
+        var session = cluster.Grains.GetGrain<IAgentSessionGrain>("steady");
+        await session.CreateAsync(SteadyAgent);
+        var grainId = session.GetGrainId();
+
+        var first = await session.SendAsync("what is 6*7?", Bound);
+        var written = await ReminderVersionAsync(grainId);
+        for (var i = 2; i <= 4; i++)
+        {
+            var next = await session.SendAsync(string.Create(CultureInfo.InvariantCulture, $"what is 6*{i}?"), Bound);
+            Assert.True(next.Status == RunStatus.Completed, $"run {next.RunId} ended {next.Status}: {next.Reason}");
+        }
+
+        // Registered by the first run, kept for the next ones (a tick is 10 s away): the same row, never written again.
+        Assert.True(first.Status == RunStatus.Completed, $"run {first.RunId} ended {first.Status}: {first.Reason}");
+        Assert.NotNull(written);
+        Assert.Equal(written, await ReminderVersionAsync(grainId));
+        Assert.Equal(1, await ReminderRowsAsync(grainId));
+    }
+
+    [Fact]
     public async Task StopSiloAsync_SessionSiloStoppedGracefullyDuringARun_RunCompletesOnAnotherSiloAndTheWaitingClientSeesNoError()
     {
         await using var cluster = await StartAsync(silos: 2);
@@ -184,6 +210,7 @@ public abstract class SessionFailoverTests(StorageUnderTest storage) : IAsyncLif
         {
             services.AddSingleton<IChatClient>(model);
             services.AddSingleton(new AgentDefinition(Agent, "You answer arithmetic with the calculator.", ["calculator"]) { WatchdogPeriod = TimeSpan.FromSeconds(1) });
+            services.AddSingleton(new AgentDefinition(SteadyAgent, "You answer arithmetic with the calculator.", ["calculator"]));
             services.AddSingleton<IIncomingGrainCallFilter>(calls);
         });
 
@@ -204,6 +231,12 @@ public abstract class SessionFailoverTests(StorageUnderTest storage) : IAsyncLif
             expectation);
         return JsonSerializer.Deserialize<RunState>(rows[0], Json)!;
     }
+
+    /// <summary>The version Orleans stored with the session's watchdog (changed by every write of it); null when there is none.</summary>
+    private async Task<long?> ReminderVersionAsync(GrainId grain) =>
+        await storage.ScalarAsync($"SELECT version FROM orleans_reminders WHERE grain_id = '{grain}' AND reminder_name = '{RunEngine.WatchdogReminder}'") is { } version and not DBNull
+            ? Convert.ToInt64(version, CultureInfo.InvariantCulture)
+            : null;
 
     /// <summary>The session's reminders as Orleans stores them.</summary>
     private async Task<long> ReminderRowsAsync(GrainId grain) =>

@@ -62,7 +62,7 @@ public sealed class RunEngineTests
     }
 
     [Fact]
-    public async Task RecordModelReply_CallNeedsConfirmation_WaitsForApprovalWithoutDriverOrWatchdog()
+    public async Task RecordModelReply_CallNeedsConfirmation_WaitsForApprovalWithoutDriverAndTheWatchdogsTickUnregistersIt()
     {
         var plan = await StartRunAsync();
 
@@ -70,10 +70,29 @@ public sealed class RunEngineTests
         var effects = engine.TakeEffects();
 
         Assert.Equal(RunStatus.AwaitingApproval, state.Active!.Status);
-        Assert.Equal(
-            [new ReminderChange(RunEngine.WatchdogReminder, null, TimeSpan.Zero), new ReminderChange(RunEngine.ApprovalReminder, TimeSpan.FromHours(24), TimeSpan.Zero)],
-            effects.Reminders);
+        Assert.Equal([new ReminderChange(RunEngine.ApprovalReminder, TimeSpan.FromHours(24), TimeSpan.Zero)], effects.Reminders);
         Assert.Null(await engine.PlanAsync(null, CancellationToken.None));
+
+        engine.Tick(RunEngine.WatchdogReminder, driverAlive: false);
+        var tick = engine.TakeEffects();
+
+        Assert.Equal([new ReminderChange(RunEngine.WatchdogReminder, null, TimeSpan.Zero)], tick.Reminders);
+        Assert.Null(tick.Driver);
+        Assert.Equal(RunStatus.AwaitingApproval, state.Active!.Status);
+    }
+
+    [Fact]
+    public async Task Cancel_RunAwaitingApproval_UnregistersItsApprovalTimeout()
+    {
+        var plan = await StartRunAsync();
+        engine.RecordModelReply(plan, Reply(new FunctionCallContent("c1", "pay", new Dictionary<string, object?> { ["to"] = "bob" })), early: null);
+        engine.TakeEffects();
+
+        engine.Cancel("s1~1", reason: null);
+        var effects = engine.TakeEffects();
+
+        Assert.Equal(RunStatus.Cancelled, Assert.Single(log.Runs).Status);
+        Assert.Equal([new ReminderChange(RunEngine.ApprovalReminder, null, TimeSpan.Zero)], effects.Reminders);
     }
 
     [Fact]
@@ -95,7 +114,7 @@ public sealed class RunEngineTests
     }
 
     [Fact]
-    public async Task PlanAsync_StepBudgetSpent_EndsTheRunAsBudgetExceededAndStopsItsWatchdog()
+    public async Task PlanAsync_StepBudgetSpent_EndsTheRunAsBudgetExceededAndTheWatchdogsNextTickUnregistersIt()
     {
         var plan = await StartRunAsync();
         engine.RecordModelReply(plan, Reply(new FunctionCallContent("c1", "calculator", new Dictionary<string, object?> { ["expression"] = "1+1" })), early: null);
@@ -112,8 +131,14 @@ public sealed class RunEngineTests
         Assert.Equal(RunStatus.BudgetExceeded, finished.Status);
         Assert.Contains("step budget exhausted", finished.Reason, StringComparison.Ordinal);
         Assert.Null(state.Active);
-        Assert.Contains(new ReminderChange(RunEngine.WatchdogReminder, null, TimeSpan.Zero), effects.Reminders);
+        Assert.Empty(effects.Reminders);
         Assert.Equal(new DriverChange(Start: false, null), effects.Driver);
+
+        engine.Tick(RunEngine.WatchdogReminder, driverAlive: false);
+        var tick = engine.TakeEffects();
+
+        Assert.Equal([new ReminderChange(RunEngine.WatchdogReminder, null, TimeSpan.Zero)], tick.Reminders);
+        Assert.Null(tick.Driver);
     }
 
     [Fact]
