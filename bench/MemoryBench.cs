@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
+using AgentGrains.Grains.Agents;
 using AgentGrains.Grains.Sessions;
 using AgentGrains.Storage.Journal;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,11 +19,14 @@ namespace AgentGrains.Bench;
 /// sessions. Activations are kept for the hour (Orleans' collection age), and the silo's count of
 /// activations is checked. The state part is measured apart: the same sessions' committed states,
 /// read back from the journal and held as objects, are what an activation holds as its state.</para>
-/// <para>Measured twice, each time on a fresh silo. Orleans' reminder service keeps a stopped
-/// reminder (each run's watchdog) in memory as a tombstone until its next read of the reminder
-/// table (<c>ReminderOptions.RefreshReminderListPeriod</c>, five minutes by default), so right after
-/// the runs each session also costs that. The second silo reads its table every
-/// <see cref="ShortRefresh"/> and is measured once it has: what an idle activation keeps for good.</para>
+/// <para>Measured twice, each time on a fresh silo. Right after its run a session still has its
+/// watchdog reminder, which Orleans' reminder service holds in memory: the watchdog outlives a run
+/// for the session's next one, and its first tick with no run going (after
+/// <see cref="AgentDefinition.WatchdogPeriod"/>, 10 s) unregisters it. The service then keeps the
+/// stopped reminder as a tombstone until its next read of the reminder table
+/// (<c>ReminderOptions.RefreshReminderListPeriod</c>, five minutes by default). The second silo reads
+/// its table every <see cref="ShortRefresh"/> and is measured once the watchdogs have ticked and the
+/// table was read again: what an idle activation keeps for good.</para>
 /// </remarks>
 internal static class MemoryBench
 {
@@ -33,8 +37,8 @@ internal static class MemoryBench
     {
         var rows = new List<string>
         {
-            await MeasureAsync(count, refresh: null, "right after the runs (reminder table read every 5 min, Orleans' default)"),
-            await MeasureAsync(count, ShortRefresh, $"after the reminder service's next table read (every {ShortRefresh.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s here)"),
+            await MeasureAsync(count, refresh: null, "right after the runs (each session's watchdog still registered)"),
+            await MeasureAsync(count, ShortRefresh, $"idle: the watchdogs' ticks unregistered them, then the reminder service read its table (every {ShortRefresh.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s here)"),
         };
         Console.WriteLine($"AgentGrains memory bench (Orleans silo): {count.ToString(CultureInfo.InvariantCulture)} idle agent sessions, each after one completed run");
         Console.WriteLine();
@@ -80,8 +84,9 @@ internal static class MemoryBench
 
             if (refresh is { } settle)
             {
-                // Two reads of the table at least: the first may have started before the last run ended.
-                await Task.Delay(3 * settle);
+                // Each watchdog ticks once with no run going and unregisters itself; then two reads of
+                // the table at least (the first may have started before the last tick).
+                await Task.Delay(new AgentDefinition("any", "any", []).WatchdogPeriod + (3 * settle));
             }
 
             var after = Settle();

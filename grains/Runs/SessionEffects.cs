@@ -8,8 +8,9 @@ namespace AgentGrains.Grains.Runs;
 /// </remarks>
 public sealed class SessionEffects
 {
-    private readonly List<ReminderChange> reminders = [];
-    private readonly List<SpecialistCancellation> cancellations = [];
+    // Created when first asked for: most changes ask for neither, and an idle session keeps its empty set.
+    private List<ReminderChange>? reminders;
+    private List<SpecialistCancellation>? cancellations;
 
     /// <summary>Whether the session's state changed (it must be written, and the change published).</summary>
     public bool StateChanged { get; private set; }
@@ -18,13 +19,13 @@ public sealed class SessionEffects
     public DriverChange? Driver { get; private set; }
 
     /// <summary>Reminder changes, in the order they were asked for.</summary>
-    public IReadOnlyList<ReminderChange> Reminders => reminders;
+    public IReadOnlyList<ReminderChange> Reminders => (IReadOnlyList<ReminderChange>?)reminders ?? [];
 
     /// <summary>Specialist runs to cancel once the turn has committed (never before: a manager run that did not end must not lose them).</summary>
-    public IReadOnlyList<SpecialistCancellation> Cancellations => cancellations;
+    public IReadOnlyList<SpecialistCancellation> Cancellations => (IReadOnlyList<SpecialistCancellation>?)cancellations ?? [];
 
     /// <summary>Whether nothing was asked for.</summary>
-    public bool IsEmpty => !StateChanged && Driver is null && reminders.Count == 0 && cancellations.Count == 0;
+    public bool IsEmpty => !StateChanged && Driver is null && reminders is null && cancellations is null;
 
     internal void MarkChanged() => StateChanged = true;
 
@@ -32,11 +33,11 @@ public sealed class SessionEffects
 
     internal void StopDriver() => Driver = new DriverChange(Start: false, null);
 
-    internal void Register(string name, TimeSpan due, TimeSpan period) => reminders.Add(new ReminderChange(name, due, period));
+    internal void Register(string name, TimeSpan due, TimeSpan period) => (reminders ??= []).Add(new ReminderChange(name, due, period));
 
-    internal void Unregister(string name) => reminders.Add(new ReminderChange(name, null, TimeSpan.Zero));
+    internal void Unregister(string name) => (reminders ??= []).Add(new ReminderChange(name, null, TimeSpan.Zero));
 
-    internal void CancelAfterCommit(IReadOnlyList<string> runIds, string reason) => cancellations.Add(new SpecialistCancellation(runIds, reason));
+    internal void CancelAfterCommit(IReadOnlyList<string> runIds, string reason) => (cancellations ??= []).Add(new SpecialistCancellation(runIds, reason));
 }
 
 /// <summary>Start a new driver for the active run (with the reason it resumes, if it does), or stop the current one.</summary>

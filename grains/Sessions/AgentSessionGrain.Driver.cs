@@ -52,11 +52,9 @@ public sealed partial class AgentSessionGrain
         await Task.Yield();
         try
         {
+            var plan = await InTurnAsync(() => PlanTurnAsync(driver, resumeReason));
             while (!cancellationToken.IsCancellationRequested)
             {
-                var reason = resumeReason;
-                resumeReason = null;
-                var plan = await InTurnAsync(() => PlanTurnAsync(driver, reason));
                 switch (plan)
                 {
                     case ModelPlan call:
@@ -66,11 +64,16 @@ public sealed partial class AgentSessionGrain
                             ? await Task.Run(() => Calls.RunEarlyAsync(call, response, cancellationToken), CancellationToken.None)
                             : null;
                         cancellationToken.ThrowIfCancellationRequested();
-                        await InTurnAsync(() => ChangeTurnAsync(() => Engine.RecordModelReply(call, outcome, early)));
+                        // The reply is journaled and the next action planned in one turn: it sees the
+                        // committed reply, and a step costs one turn, not two.
+                        plan = await InTurnAsync(async () => await ChangeTurnAsync(() => Engine.RecordModelReply(call, outcome, early))
+                            ? await PlanTurnAsync(driver, resumeReason: null)
+                            : null);
                         break;
                     case ToolsPlan tools:
                         // In parallel: tools, and specialist runs on whichever silos own their sessions.
                         await Task.WhenAll(tools.Calls.Select(c => RunCallAsync(tools, c, cancellationToken)));
+                        plan = await InTurnAsync(() => PlanTurnAsync(driver, resumeReason: null));
                         break;
                     default:
                         return;

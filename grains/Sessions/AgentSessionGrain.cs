@@ -53,8 +53,8 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
     private readonly ILogger<AgentSessionGrain> logger;
     private readonly SiloDraining draining;
     private readonly CancellationTokenSource deactivating = new();
-    // The reminders this activation registered, with the period it gave each.
-    private readonly Dictionary<string, (IGrainReminder Reminder, TimeSpan Period)> reminders = new(StringComparer.Ordinal);
+    // The reminders this activation registered, with the period it gave each; null while there are none.
+    private Dictionary<string, (IGrainReminder Reminder, TimeSpan Period)>? reminders;
 
     private SessionJournalLog? log;
     private RunEngine? engine;
@@ -296,14 +296,15 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
                     // shorter than it), so such a reminder repeats at the minimum; its first tick still comes at due.
                     var period = change.Period > TimeSpan.Zero ? change.Period : due;
                     period = period < minimumReminderPeriod ? minimumReminderPeriod : period;
-                    if (change.Period > TimeSpan.Zero && reminders.TryGetValue(change.Name, out var known) && known.Period == period)
+                    if (change.Period > TimeSpan.Zero && reminders is not null && reminders.TryGetValue(change.Name, out var known) && known.Period == period)
                     {
                         // A periodic reminder (the watchdog) this activation registered already: only its
                         // period matters, so runs that follow each other do not write it again.
                         continue;
                     }
 
-                    reminders[change.Name] = (await this.RegisterOrUpdateReminder(change.Name, due, period), period);
+                    var registered = await this.RegisterOrUpdateReminder(change.Name, due, period);
+                    (reminders ??= new(StringComparer.Ordinal))[change.Name] = (registered, period);
                 }
             }
         }
@@ -361,7 +362,12 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
 
     private async Task UnregisterAsync(string name)
     {
-        var reminder = reminders.Remove(name, out var known) ? known.Reminder : await this.GetReminder(name);
+        var reminder = reminders is not null && reminders.Remove(name, out var known) ? known.Reminder : await this.GetReminder(name);
+        if (reminders is { Count: 0 })
+        {
+            reminders = null;
+        }
+
         if (reminder is not null)
         {
             await this.UnregisterReminder(reminder);

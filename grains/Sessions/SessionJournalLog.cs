@@ -32,10 +32,9 @@ internal sealed class SessionJournalLog : ISessionLog
 
     private readonly ISessionJournal journal;
     private readonly string sessionId;
-    private readonly List<JournalAppend> appends = [];
-    private readonly List<MessageRecord> messages = [];
-    private readonly List<HistoryEntry> stagedHistory = [];
-    private readonly List<RunEvent> stagedEvents = [];
+    // What the current change has staged: reused from one commit to the next while a run goes on,
+    // let go once the session is at rest (an idle activation holds no buffers).
+    private Staged? staged;
     private long version;
     private long history;
     private long events;
@@ -56,13 +55,13 @@ internal sealed class SessionJournalLog : ISessionLog
     public AgentSessionState State { get; }
 
     /// <summary>Whether the current change has staged anything.</summary>
-    public bool HasStaged => appends.Count > 0 || messages.Count > 0;
+    public bool HasStaged => staged is { Appends.Count: > 0 } or { Messages.Count: > 0 };
 
     /// <inheritdoc />
-    public long HistoryCount => history + stagedHistory.Count;
+    public long HistoryCount => history + (staged?.History.Count ?? 0);
 
     /// <inheritdoc />
-    public long EventCount => events + stagedEvents.Count;
+    public long EventCount => events + (staged?.Events.Count ?? 0);
 
     /// <summary>Reads the session's head; a session that never committed starts empty.</summary>
     /// <exception cref="Storage.StorageException">The database failed, or the stored state cannot be read.</exception>
@@ -76,15 +75,17 @@ internal sealed class SessionJournalLog : ISessionLog
     /// <inheritdoc />
     public void AppendHistory(HistoryEntry entry)
     {
-        appends.Add(new JournalAppend(HistoryStream, HistoryCount, Write(entry)));
-        stagedHistory.Add(entry);
+        var buffers = staged ??= new Staged();
+        buffers.Appends.Add(new JournalAppend(HistoryStream, HistoryCount, Write(entry)));
+        buffers.History.Add(entry);
     }
 
     /// <inheritdoc />
     public void AppendEvent(RunEvent entry)
     {
-        appends.Add(new JournalAppend(EventsStream, EventCount, Write(entry)));
-        stagedEvents.Add(entry);
+        var buffers = staged ??= new Staged();
+        buffers.Appends.Add(new JournalAppend(EventsStream, EventCount, Write(entry)));
+        buffers.Events.Add(entry);
     }
 
     /// <inheritdoc />
@@ -92,15 +93,15 @@ internal sealed class SessionJournalLog : ISessionLog
     {
         ArgumentNullException.ThrowIfNull(run);
         // Runs end in number order, so a run's row is at its number − 1.
-        appends.Add(new JournalAppend(RunsStream, run.Number - 1, Write(run)));
+        (staged ??= new Staged()).Appends.Add(new JournalAppend(RunsStream, run.Number - 1, Write(run)));
     }
 
     /// <summary>Stages the idempotency record of the message the current change accepts.</summary>
-    public void Record(MessageRecord message) => messages.Add(message);
+    public void Record(MessageRecord message) => (staged ??= new Staged()).Messages.Add(message);
 
     /// <summary>The record of a message accepted with <paramref name="key"/>: staged by the current change, or committed.</summary>
     public async Task<MessageRecord?> FindMessageAsync(string key, CancellationToken cancellationToken) =>
-        messages.Find(m => string.Equals(m.Key, key, StringComparison.Ordinal))
+        staged?.Messages.Find(m => string.Equals(m.Key, key, StringComparison.Ordinal))
         ?? await journal.FindMessageAsync(sessionId, key, cancellationToken);
 
     /// <summary>Commits the state with everything staged, conditioned on the version this activation last read or wrote.</summary>
@@ -108,31 +109,40 @@ internal sealed class SessionJournalLog : ISessionLog
     /// <exception cref="Storage.StorageException">The database failed.</exception>
     public async Task CommitAsync(DateTimeOffset at, CancellationToken cancellationToken)
     {
-        var commit = new JournalCommit(sessionId, version, Write(State), [.. appends], [.. messages], at);
+        var commit = staged is { } buffers
+            ? new JournalCommit(sessionId, version, Write(State), [.. buffers.Appends], [.. buffers.Messages], at)
+            : new JournalCommit(sessionId, version, Write(State), [], [], at);
         version = await journal.CommitAsync(commit, cancellationToken);
-        history += stagedHistory.Count;
-        events += stagedEvents.Count;
-        runs += appends.Count(static a => a.Stream == RunsStream);
-        appends.Clear();
-        messages.Clear();
-        stagedHistory.Clear();
-        stagedEvents.Clear();
+        if (staged is { } committed)
+        {
+            history += committed.History.Count;
+            events += committed.Events.Count;
+            runs += committed.Appends.Count(static a => a.Stream == RunsStream);
+            if (State.Active is null && State.Queue.Count == 0)
+            {
+                staged = null;
+            }
+            else
+            {
+                committed.Clear();
+            }
+        }
     }
 
     /// <inheritdoc />
     public Task<IReadOnlyList<HistoryEntry>> ReadHistoryAsync(long from, int count, CancellationToken cancellationToken) =>
-        ReadAsync(HistoryStream, history, stagedHistory, from, count, cancellationToken);
+        ReadAsync(HistoryStream, history, staged?.History, from, count, cancellationToken);
 
     /// <inheritdoc />
     public Task<IReadOnlyList<RunEvent>> ReadEventsAsync(long from, int count, CancellationToken cancellationToken) =>
-        ReadAsync(EventsStream, events, stagedEvents, from, count, cancellationToken);
+        ReadAsync(EventsStream, events, staged?.Events, from, count, cancellationToken);
 
     /// <inheritdoc />
     public Task<IReadOnlyList<RunState>> ReadRunsAsync(long from, int count, CancellationToken cancellationToken) =>
-        ReadAsync<RunState>(RunsStream, runs, [], from, count, cancellationToken);
+        ReadAsync<RunState>(RunsStream, runs, null, from, count, cancellationToken);
 
     /// <summary>Committed rows from <paramref name="from"/>, then the staged ones after them.</summary>
-    private async Task<IReadOnlyList<T>> ReadAsync<T>(string stream, long committed, List<T> staged, long from, int count, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<T>> ReadAsync<T>(string stream, long committed, List<T>? pending, long from, int count, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(from);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
@@ -145,9 +155,9 @@ internal sealed class SessionJournalLog : ISessionLog
             }
         }
 
-        for (var i = (int)Math.Max(0, from - committed); i < staged.Count && result.Count < count; i++)
+        for (var i = (int)Math.Max(0, from - committed); pending is not null && i < pending.Count && result.Count < count; i++)
         {
-            result.Add(staged[i]);
+            result.Add(pending[i]);
         }
 
         return result;
@@ -166,6 +176,26 @@ internal sealed class SessionJournalLog : ISessionLog
         {
             // A row that cannot be read is a loud error: the session never starts from a default that would overwrite it.
             throw new Storage.StorageException($"The {what} of session {sessionId} cannot be read as {typeof(T).Name}: {ex.Message}", isTransient: false, ex);
+        }
+    }
+
+    /// <summary>The current change's appends and message records, with the staged rows readers of the counts need.</summary>
+    private sealed class Staged
+    {
+        public List<JournalAppend> Appends { get; } = [];
+
+        public List<MessageRecord> Messages { get; } = [];
+
+        public List<HistoryEntry> History { get; } = [];
+
+        public List<RunEvent> Events { get; } = [];
+
+        public void Clear()
+        {
+            Appends.Clear();
+            Messages.Clear();
+            History.Clear();
+            Events.Clear();
         }
     }
 

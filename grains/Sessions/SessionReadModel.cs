@@ -76,6 +76,13 @@ public sealed class SessionReadModel
     public async Task<RunView?> WaitForRunAsync(string runId, TimeSpan timeout)
     {
         var deadline = timeProvider.GetUtcNow() + Clamp(timeout);
+        var first = await FindRunAsync(runId).ConfigureAwait(false);
+        if (first is null || first.View.IsTerminal)
+        {
+            // Ended or unknown: answered without a signal to wait on (an idle session keeps none).
+            return first?.View;
+        }
+
         while (true)
         {
             var signal = Changed;
