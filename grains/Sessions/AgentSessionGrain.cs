@@ -121,7 +121,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
         engine = new RunEngine(SessionId, () => log.State, log, catalog, tools, modelOptions, delegation, timeProvider, logger, RuntimeIdentity);
         calls = new StepCalls(SessionId, engine, tools, model, timeProvider, logger);
         reads = new SessionReadModel(SessionId, log, timeProvider, Stopping, draining.Token);
-        reads.Publish(log.State);
+        reads.Publish(log.State, log.Finished);
         // A running run continues from its journal: no driver survives its activation.
         engine.Activate();
         await ApplyAsync();
@@ -171,6 +171,12 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
         ThrowIfStale();
         Change(() => Engine.Tick(reminderName, DriverAlive));
         await ApplyAsync();
+        if (Log.State.Active is null && Log.Finished is not null)
+        {
+            // At rest since the last tick at least: the last run's waiters have had it; readers find it in the journal.
+            Log.ForgetFinished();
+            Reads.Publish(Log.State);
+        }
     }
 
     /// <inheritdoc />
@@ -331,7 +337,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
                 throw new SessionUnavailableException($"Session '{SessionId}' could not commit this change; nothing of it was written. Retry with the same idempotency key.");
             }
 
-            Reads.Publish(Log.State);
+            Reads.Publish(Log.State, Log.Finished);
         }
 
         foreach (var change in changes)

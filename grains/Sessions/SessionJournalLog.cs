@@ -54,6 +54,9 @@ internal sealed class SessionJournalLog : ISessionLog
     /// <summary>The session's state: as committed, plus the current change's edits.</summary>
     public AgentSessionState State { get; }
 
+    /// <summary>The run that ended last, as committed; kept for readers until <see cref="ForgetFinished"/>.</summary>
+    public RunState? Finished { get; private set; }
+
     /// <summary>Whether the current change has staged anything.</summary>
     public bool HasStaged => staged is { Appends.Count: > 0 } or { Messages.Count: > 0 };
 
@@ -93,7 +96,9 @@ internal sealed class SessionJournalLog : ISessionLog
     {
         ArgumentNullException.ThrowIfNull(run);
         // Runs end in number order, so a run's row is at its number − 1.
-        (staged ??= new Staged()).Appends.Add(new JournalAppend(RunsStream, run.Number - 1, Write(run)));
+        var buffers = staged ??= new Staged();
+        buffers.Appends.Add(new JournalAppend(RunsStream, run.Number - 1, Write(run)));
+        buffers.Finished = run;
     }
 
     /// <summary>Stages the idempotency record of the message the current change accepts.</summary>
@@ -118,6 +123,7 @@ internal sealed class SessionJournalLog : ISessionLog
             history += committed.History.Count;
             events += committed.Events.Count;
             runs += committed.Appends.Count(static a => a.Stream == RunsStream);
+            Finished = committed.Finished ?? Finished;
             if (State.Active is null && State.Queue.Count == 0)
             {
                 staged = null;
@@ -128,6 +134,9 @@ internal sealed class SessionJournalLog : ISessionLog
             }
         }
     }
+
+    /// <summary>Lets go of <see cref="Finished"/> (readers find the run in the journal from then on).</summary>
+    public void ForgetFinished() => Finished = null;
 
     /// <inheritdoc />
     public Task<IReadOnlyList<HistoryEntry>> ReadHistoryAsync(long from, int count, CancellationToken cancellationToken) =>
@@ -190,8 +199,11 @@ internal sealed class SessionJournalLog : ISessionLog
 
         public List<RunEvent> Events { get; } = [];
 
+        public RunState? Finished { get; set; }
+
         public void Clear()
         {
+            Finished = null;
             Appends.Clear();
             Messages.Clear();
             History.Clear();

@@ -8,7 +8,9 @@ namespace AgentGrains.Grains.Sessions;
 /// <remarks>
 /// <para>The grain publishes a snapshot of the state right after each commit (before the caller of
 /// the change is answered), so a reader never sees a reply that a crash could still take back.
-/// Active and queued runs come from the snapshot, finished ones from the <c>runs</c> stream.</para>
+/// Active and queued runs come from the snapshot, and so does the run that ended last while the
+/// grain keeps it (its waiters are answered without a read); other finished runs come from the
+/// <c>runs</c> stream.</para>
 /// <para>Readers that wait (long polls) wait for the next publication, bounded by their deadline
 /// and by <see cref="MaxWait"/>; a silo going down answers them with what has committed, as soon as
 /// it starts to deactivate its grains (a waiting reader would otherwise hold the deactivation up).</para>
@@ -53,10 +55,12 @@ public sealed class SessionReadModel
     public string? CurrentAgent => published.CurrentAgent;
 
     /// <summary>Shows the committed state to readers and wakes those waiting; call right after each commit, in commit order.</summary>
-    public void Publish(AgentSessionState session)
+    /// <param name="session">The committed state.</param>
+    /// <param name="finished">The run that ended last, as committed, while it is kept in memory (its waiters read it here, not from the journal).</param>
+    public void Publish(AgentSessionState session, RunState? finished = null)
     {
         ArgumentNullException.ThrowIfNull(session);
-        var snapshot = Snapshot(session);
+        var snapshot = Snapshot(session, finished);
         TaskCompletionSource? previous;
         lock (publishGate)
         {
@@ -169,6 +173,11 @@ public sealed class SessionReadModel
             return run;
         }
 
+        if (current.Finished is { } finished && string.Equals(finished.View.RunId, runId, StringComparison.Ordinal))
+        {
+            return finished;
+        }
+
         if (number > current.RunsFinished)
         {
             return null;
@@ -209,14 +218,18 @@ public sealed class SessionReadModel
     private static TimeSpan Clamp(TimeSpan wait) => wait < TimeSpan.Zero ? TimeSpan.Zero : wait > MaxWait ? MaxWait : wait;
 
     /// <summary>What readers may see of <paramref name="session"/> once it has committed.</summary>
-    private Published Snapshot(AgentSessionState session)
+    private Published Snapshot(AgentSessionState session, RunState? finishedRun)
     {
         var agent = session.Agent;
         var messages = log.HistoryCount;
+        // A finished run does not change: its view is built once, when it is first published.
+        var finished = finishedRun is null || agent is null ? null
+            : published.Finished is { } same && string.Equals(same.View.RunId, finishedRun.RunId, StringComparison.Ordinal) ? same
+            : new PublishedRun(finishedRun.ToView(sessionId, agent, finishedRun.Messages), finishedRun.FirstEvent, finishedRun.EventCount);
         if (session.Active is null && session.Queue.Count == 0)
         {
             // The common idle case shares one empty map.
-            return new Published(agent, messages, session.RunsFinished, Published.NoRuns, session.CurrentAgent);
+            return new Published(agent, messages, session.RunsFinished, Published.NoRuns, session.CurrentAgent, finished);
         }
 
         var active = new Dictionary<string, PublishedRun>(StringComparer.Ordinal);
@@ -233,11 +246,11 @@ public sealed class SessionReadModel
             }
         }
 
-        return new Published(agent, messages, session.RunsFinished, active, session.CurrentAgent);
+        return new Published(agent, messages, session.RunsFinished, active, session.CurrentAgent, finished);
     }
 
     /// <summary>What readers see: only what has committed.</summary>
-    private sealed record Published(string? Agent, long History, long RunsFinished, IReadOnlyDictionary<string, PublishedRun> Runs, string? CurrentAgent = null)
+    private sealed record Published(string? Agent, long History, long RunsFinished, IReadOnlyDictionary<string, PublishedRun> Runs, string? CurrentAgent = null, PublishedRun? Finished = null)
     {
         public static IReadOnlyDictionary<string, PublishedRun> NoRuns { get; } = new Dictionary<string, PublishedRun>();
 
