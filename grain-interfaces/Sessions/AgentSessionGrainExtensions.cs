@@ -17,15 +17,13 @@ public static class AgentSessionGrainExtensions
     public static async Task<SendResult> SendAsync(this IAgentSessionGrain session, string text, TimeSpan? wait = null)
     {
         ArgumentNullException.ThrowIfNull(session);
-        var submission = await session.SubmitAsync(text).ConfigureAwait(false);
         var deadline = TimeProvider.System.GetUtcNow() + (wait ?? DefaultWait);
-        RunView? run;
-        do
+        var run = await session.SubmitAndWaitAsync(text, SessionCalls.NextPoll(deadline - TimeProvider.System.GetUtcNow())).ConfigureAwait(false);
+        while (!run.IsTerminal && TimeProvider.System.GetUtcNow() < deadline)
         {
-            run = await session.WaitForRunAsync(submission.RunId, SessionCalls.NextPoll(deadline - TimeProvider.System.GetUtcNow())).ConfigureAwait(false)
-                ?? throw new RunNotFoundException($"Run '{submission.RunId}' was accepted but cannot be read.");
+            run = await session.WaitForRunAsync(run.RunId, SessionCalls.NextPoll(deadline - TimeProvider.System.GetUtcNow())).ConfigureAwait(false)
+                ?? throw new RunNotFoundException($"Run '{run.RunId}' was accepted but cannot be read.");
         }
-        while (!run.IsTerminal && TimeProvider.System.GetUtcNow() < deadline);
 
         return new SendResult(run.SessionId, run.RunId, run.Status, run.Reply, run.Reason, run.Messages);
     }

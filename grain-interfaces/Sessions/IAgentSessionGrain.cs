@@ -30,6 +30,20 @@ public interface IAgentSessionGrain : IGrainWithStringKey
     [Alias("SubmitAsync")]
     Task<RunSubmission> SubmitAsync(string text);
 
+    /// <summary>Accepts a user message, then waits up to <paramref name="wait"/> for the run that answers it to end: one call where <see cref="SubmitAsync"/> and <see cref="WaitForRunAsync"/> are two.</summary>
+    /// <remarks>
+    /// The message is accepted as <see cref="SubmitAsync"/> accepts it, in a turn of the session, with
+    /// the same idempotency rules (a retry with the same key and text gets the same run, whichever
+    /// of the two methods sent it). The wait then interleaves like a read. Returns the run's view
+    /// either way: a run still going when the wait ends goes on.
+    /// </remarks>
+    /// <exception cref="SessionNotFoundException">The session was never created.</exception>
+    /// <exception cref="ArgumentException">The text is empty or too long.</exception>
+    /// <exception cref="SessionBusyException">A run is active and the agent's policy is <c>reject</c>, or the queue is full.</exception>
+    [AlwaysInterleave]
+    [Alias("SubmitAndWaitAsync")]
+    Task<RunView> SubmitAndWaitAsync(string text, TimeSpan wait);
+
     /// <summary>Starts a specialist run for a manager's call: creates the session for the specialist agent if needed and submits the request.</summary>
     /// <remarks>
     /// Sent with the manager call's key as idempotency key, so a replayed or taken-over manager gets

@@ -147,6 +147,27 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
         AcceptAsync(nameof(SubmitAsync), text, () => Engine.Submit(text));
 
     /// <inheritdoc />
+    public async Task<RunView> SubmitAndWaitAsync(string text, TimeSpan wait)
+    {
+        ThrowIfStale();
+        // This call interleaves (it waits like a read): the message is accepted in a turn of its own,
+        // under the key the call came with, and fingerprinted as SubmitAsync is.
+        var key = IdempotencyKey.Current;
+        RunSubmission submission;
+        try
+        {
+            submission = await InTurnAsync(() => AcceptAsync(key, nameof(SubmitAsync), text, () => Engine.Submit(text)));
+        }
+        catch (OperationCanceledException) when (Stopping.IsCancellationRequested)
+        {
+            throw new SessionUnavailableException($"This activation of session '{SessionId}' went away before it took the message; retry with the same idempotency key.");
+        }
+
+        return await Reads.WaitForRunAsync(submission.RunId, wait)
+            ?? throw new RunNotFoundException($"Run '{submission.RunId}' was accepted but cannot be read.");
+    }
+
+    /// <inheritdoc />
     public Task<RunSubmission> StartDelegatedAsync(DelegatedRun request) =>
         AcceptAsync(nameof(StartDelegatedAsync), JsonSerializer.Serialize(request, OutcomeJson), () => Engine.StartDelegated(request));
 
@@ -226,11 +247,15 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
     /// <param name="request">What it asks (part of its fingerprint).</param>
     /// <param name="change">The engine's change; returns the answer, or null when <paramref name="unchanged"/> answers.</param>
     /// <param name="unchanged">Answers when the change found nothing to do.</param>
-    private async Task<T> AcceptAsync<T>(string method, string request, Func<T?> change, Func<Task<T>>? unchanged = null)
+    private Task<T> AcceptAsync<T>(string method, string request, Func<T?> change, Func<Task<T>>? unchanged = null)
+        where T : class =>
+        AcceptAsync(IdempotencyKey.Current, method, request, change, unchanged);
+
+    /// <summary>As <see cref="AcceptAsync{T}(string, string, Func{T}, Func{Task{T}}?)"/>, under <paramref name="key"/> (or none).</summary>
+    private async Task<T> AcceptAsync<T>(string? key, string method, string request, Func<T?> change, Func<Task<T>>? unchanged = null)
         where T : class
     {
         ThrowIfStale();
-        var key = IdempotencyKey.Current;
         var fingerprint = key is null ? null : Fingerprint(method, request);
         if (key is not null && await Log.FindMessageAsync(key, Stopping) is { } earlier)
         {

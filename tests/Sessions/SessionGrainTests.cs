@@ -70,6 +70,53 @@ public abstract class SessionGrainTests(StorageUnderTest storage) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task SubmitAndWaitAsync_RetriedWithTheSameKeyAfterItAnswered_TheSameFinishedRunAndOneUserMessage()
+    {
+        await using var cluster = await SessionCluster.StartAsync(storage);
+        var session = cluster.Grains.GetGrain<IAgentSessionGrain>("sent-twice");
+        await session.CreateAsync("assistant");
+
+        RunView first;
+        RunView again;
+        RunSubmission submitted;
+        using (IdempotencyKey.Use("client-3"))
+        {
+            first = await session.SubmitAndWaitAsync("what is 6*7?", Bound);
+            again = await session.SubmitAndWaitAsync("what is 6*7?", Bound);
+            // The same key through SubmitAsync is the same message too.
+            submitted = await session.SubmitAsync("what is 6*7?");
+        }
+
+        Assert.Equal(RunStatus.Completed, first.Status);
+        Assert.Contains("42", first.Reply, StringComparison.Ordinal);
+        Assert.Equal((first.RunId, first.Status, first.Reply, first.EndedAt), (again.RunId, again.Status, again.Reply, again.EndedAt));
+        Assert.Equal(first.RunId, submitted.RunId);
+        Assert.Single(await session.GetHistoryAsync(), static e => e.Role == "user");
+        Assert.Null(await session.GetRunAsync(RunIds.Format("sent-twice", 2)));
+    }
+
+    [Fact]
+    public async Task SubmitAndWaitAsync_SessionNeverCreated_RefusedAndNothingIsStored()
+    {
+        await using var cluster = await SessionCluster.StartAsync(storage);
+        var session = cluster.Grains.GetGrain<IAgentSessionGrain>("never-created");
+
+        using (IdempotencyKey.Use("client-4"))
+        {
+            await Assert.ThrowsAsync<SessionNotFoundException>(() => session.SubmitAndWaitAsync("hello", Bound));
+        }
+
+        Assert.Null(await session.GetInfoAsync());
+        Assert.Empty(await session.GetHistoryAsync());
+        // The refused key was not recorded: the same key after creating the session is a new message.
+        await session.CreateAsync("assistant");
+        using (IdempotencyKey.Use("client-4"))
+        {
+            Assert.Equal(RunStatus.Completed, (await session.SubmitAndWaitAsync("hello", Bound)).Status);
+        }
+    }
+
+    [Fact]
     public async Task SubmitAsync_KeyReusedForAnotherText_RefusedAndNothingChanges()
     {
         await using var cluster = await SessionCluster.StartAsync(storage);

@@ -67,7 +67,8 @@ public sealed partial class SessionCaller
     /// <param name="clientKey">The client's <c>Idempotency-Key</c> (already checked), or null.</param>
     /// <param name="call">The grain call.</param>
     /// <param name="cancellationToken">The request's cancellation.</param>
-    public Task<T> SendAsync<T>(string? clientKey, Func<Task<T>> call, CancellationToken cancellationToken)
+    /// <param name="wait">How long the call itself may wait for the outcome (a long poll), if it does.</param>
+    public Task<T> SendAsync<T>(string? clientKey, Func<Task<T>> call, CancellationToken cancellationToken, TimeSpan wait = default)
     {
         ArgumentNullException.ThrowIfNull(call);
         var key = clientKey is null ? GatewayKeyPrefix + Guid.NewGuid().ToString("N") : ClientKeyPrefix + clientKey;
@@ -77,7 +78,7 @@ public sealed partial class SessionCaller
                 using var scope = IdempotencyKey.Use(key);
                 return await call().ConfigureAwait(false);
             },
-            TimeSpan.Zero,
+            wait,
             cancellationToken);
     }
 
@@ -88,11 +89,29 @@ public sealed partial class SessionCaller
         return RetryAsync(call, wait, cancellationToken);
     }
 
-    /// <summary>Waits up to <paramref name="wait"/> for a run to end (its view either way), in long polls short enough for Orleans' response timeout.</summary>
-    public async Task<RunView?> WaitForRunAsync(IAgentSessionGrain session, string runId, TimeSpan wait, CancellationToken cancellationToken)
+    /// <summary>Sends a user message and waits until <paramref name="deadline"/> for its run to end (its view either way): the message and the first long poll in one call, then long polls.</summary>
+    /// <param name="session">The session.</param>
+    /// <param name="text">The message.</param>
+    /// <param name="clientKey">The client's <c>Idempotency-Key</c> (already checked), or null.</param>
+    /// <param name="deadline">When to stop waiting (now: accept the message and answer at once).</param>
+    /// <param name="cancellationToken">The request's cancellation.</param>
+    public async Task<RunView> SubmitAndWaitAsync(IAgentSessionGrain session, string text, string? clientKey, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
-        var deadline = timeProvider.GetUtcNow() + wait;
+        var poll = SessionCalls.NextPoll(deadline - timeProvider.GetUtcNow());
+        var run = await SendAsync(clientKey, () => session.SubmitAndWaitAsync(text, poll), cancellationToken, poll).ConfigureAwait(false);
+        return run.IsTerminal || timeProvider.GetUtcNow() >= deadline
+            ? run
+            : await WaitForRunAsync(session, run.RunId, deadline, cancellationToken).ConfigureAwait(false) ?? run;
+    }
+
+    /// <summary>Waits up to <paramref name="wait"/> for a run to end (its view either way), in long polls short enough for Orleans' response timeout.</summary>
+    public Task<RunView?> WaitForRunAsync(IAgentSessionGrain session, string runId, TimeSpan wait, CancellationToken cancellationToken) =>
+        WaitForRunAsync(session, runId, timeProvider.GetUtcNow() + wait, cancellationToken);
+
+    private async Task<RunView?> WaitForRunAsync(IAgentSessionGrain session, string runId, DateTimeOffset deadline, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
         while (true)
         {
             var poll = SessionCalls.NextPoll(deadline - timeProvider.GetUtcNow());

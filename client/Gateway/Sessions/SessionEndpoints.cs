@@ -105,6 +105,7 @@ internal static class SessionEndpoints
         [FromServices] IGrainFactory grains,
         [FromServices] SessionCaller caller,
         [FromServices] IOptions<GatewayOptions> options,
+        [FromServices] TimeProvider timeProvider,
         CancellationToken cancellationToken)
     {
         SessionIds.Validate(id, "id");
@@ -117,20 +118,23 @@ internal static class SessionEndpoints
 
         var session = grains.GetGrain<IAgentSessionGrain>(id);
 
-        // A read first, so a message for a session that does not exist is a 404 before anything is sent.
-        if (await caller.ReadAsync(session.GetInfoAsync, cancellationToken).ConfigureAwait(false) is null)
+        // The message and the wait for its reply in one call (then long polls, all within one
+        // Gateway:MaxReplyWait); a session that does not exist refuses it before anything is stored (404).
+        var maxWait = options.Value.MaxReplyWait;
+        var deadline = timeProvider.GetUtcNow() + (wait == false || maxWait <= TimeSpan.Zero ? TimeSpan.Zero : maxWait);
+        RunView run;
+        try
+        {
+            run = await caller.SubmitAndWaitAsync(session, request.Text, idempotencyKey, deadline, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SessionNotFoundException)
         {
             throw NotFound(id);
         }
 
-        var submission = await caller.SendAsync(idempotencyKey, () => session.SubmitAsync(request.Text), cancellationToken).ConfigureAwait(false);
-        var maxWait = options.Value.MaxReplyWait;
-        var run = wait == false || maxWait <= TimeSpan.Zero
-            ? null
-            : await caller.WaitForRunAsync(session, submission.RunId, maxWait, cancellationToken).ConfigureAwait(false);
-        return run is { IsTerminal: true }
+        return run.IsTerminal
             ? TypedResults.Ok(new MessageReplyResponse(run.SessionId, run.RunId, run.Status, run.Reply, run.Reason, run.Messages))
-            : TypedResults.Accepted($"/v1/runs/{submission.RunId}", new RunAcceptedResponse(submission.RunId, run?.Status ?? submission.Status));
+            : TypedResults.Accepted($"/v1/runs/{run.RunId}", new RunAcceptedResponse(run.RunId, run.Status));
     }
 
     private static async Task<Ok<SessionResponse>> GetSessionAsync(string id, [FromServices] IGrainFactory grains, [FromServices] SessionCaller caller, CancellationToken cancellationToken)
