@@ -42,6 +42,9 @@ public static class GatewayServiceCollectionExtensions
             return Task.CompletedTask;
         }));
         services.TryAddSingleton<SessionCaller>();
+        // An Orleans client (a standalone gateway) reports lost silo connections here; a silo never does.
+        services.TryAddSingleton<GatewayConnections>();
+        services.AddSingleton<IClusterConnectionStatusObserver>(static sp => sp.GetRequiredService<GatewayConnections>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSessionExceptions();
         services.AddHealthChecks().AddCheck<OrleansReadinessCheck>("orleans", tags: [HealthEndpoints.ReadyTag]);

@@ -33,14 +33,16 @@ public sealed partial class SessionCaller
     private readonly IOptions<GatewayOptions> options;
     private readonly TimeProvider timeProvider;
     private readonly ILogger<SessionCaller> logger;
+    private readonly GatewayConnections connections;
     private readonly ResiliencePipeline pipeline;
 
     /// <summary>Creates the caller.</summary>
-    public SessionCaller(IOptions<GatewayOptions> options, TimeProvider timeProvider, ILogger<SessionCaller> logger)
+    public SessionCaller(IOptions<GatewayOptions> options, TimeProvider timeProvider, ILogger<SessionCaller> logger, GatewayConnections connections)
     {
         this.options = options;
         this.timeProvider = timeProvider;
         this.logger = logger;
+        this.connections = connections;
         // Built once: each call only puts its own deadline in the context.
         pipeline = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
             .AddRetry(new RetryStrategyOptions
@@ -129,11 +131,24 @@ public sealed partial class SessionCaller
         context.Properties.Set(Deadline, timeProvider.GetUtcNow() + options.Value.MaxReplyWait);
         try
         {
-            // Each attempt is bounded past its own wait: a call lost with its silo is abandoned and sent again.
+            // Each attempt is bounded past its own wait, and abandoned at once when a silo connection
+            // is lost meanwhile: a call lost with its silo is sent again.
             return await pipeline.ExecuteAsync(
-                static async (context, state) => await state.call().WaitAsync(state.wait + SessionCalls.CallMargin, state.timeProvider, context.CancellationToken).ConfigureAwait(false),
+                static async (context, state) =>
+                {
+                    var lost = state.connections.Lost;
+                    using var attempt = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lost);
+                    try
+                    {
+                        return await state.call().WaitAsync(state.wait + SessionCalls.CallMargin, state.timeProvider, attempt.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (lost.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+                    {
+                        throw new SessionUnavailableException("A silo connection was lost while the call was in flight; it is sent again with the same idempotency key.");
+                    }
+                },
                 context,
-                (call, wait, timeProvider)).ConfigureAwait(false);
+                (call, wait, timeProvider, connections)).ConfigureAwait(false);
         }
         finally
         {
