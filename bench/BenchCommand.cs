@@ -24,7 +24,7 @@ internal static class BenchCommand
               Managed memory per idle agent-session activation, after one completed run each.
           cluster [seconds per figure, default 10] [PostgreSQL connection string, default a throwaway server]
               1, 2 and 3 silos in this process over one PostgreSQL (ADO.NET membership), calls spread over the silos,
-              each figure next to pgbench on the same server.
+              each figure next to pgbench on the same server; the three clusters take turns for 3 rounds (medians).
           peers "<PostgreSQL connection string>" <runs> <steps per run> <concurrency>
               <runs> runs of <steps per run> no-op tool steps each (then the answer), <concurrency> at a time, on one silo
               over that database; prints one JSON line: {"peer":"agentgrains","concurrency":C,"steps_per_s":X,"step_ms_p50":Y,"step_ms_p99":Z}

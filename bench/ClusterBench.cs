@@ -25,6 +25,9 @@ namespace AgentGrains.Bench;
 /// many runs each silo held.</para>
 /// <para>Right before each figure pgbench runs a one-row insert per transaction with as many
 /// clients as concurrent runs; the ratio is steps/s over pgbench transactions/s.</para>
+/// <para>The three clusters run side by side for the whole bench and the silo counts take turns,
+/// round after round: a noisy stretch of a shared machine falls on all of them, and each figure is
+/// the median of its rounds.</para>
 /// </remarks>
 internal static class ClusterBench
 {
@@ -32,6 +35,12 @@ internal static class ClusterBench
     private const string Agent = "bench-steps";
     private static readonly int[] SiloCounts = [1, 2, 3];
     private static readonly int[] RunCounts = [1, 64];
+
+    /// <summary>Long enough for the silos' journals to close their idle connections (idle lifetime 1 s, pruned every second).</summary>
+    private static readonly TimeSpan IdleConnectionsClosed = TimeSpan.FromSeconds(3);
+
+    /// <summary>How many times each figure is measured, the silo counts taking turns.</summary>
+    private const int Rounds = 3;
 
     public static async Task RunAsync(int seconds, string? connectionString)
     {
@@ -66,32 +75,78 @@ internal static class ClusterBench
             var rows = new List<string>();
             var cpu = new List<string>();
             var phases = new List<string>();
-            foreach (var silos in SiloCounts)
+            var clusters = new List<(int Silos, Cluster Cluster, StepTimeline Timeline)>();
+            try
             {
-                var timeline = new StepTimeline();
-                await using var cluster = await StartClusterAsync(connectionString, $"{prefix}_s{silos}", silos, timeline);
-                foreach (var runs in RunCounts)
+                // Every cluster runs for the whole bench, so each figure has the same neighbours; the
+                // silo counts then take turns, round after round, so a noisy stretch of the machine
+                // falls on all of them, and each figure is the median of its rounds.
+                foreach (var silos in SiloCounts)
                 {
-                    var machine = CpuSample.Take();
-                    var floor = await pgbench.RunAsync(runs, seconds);
-                    var floorCpu = CpuSample.Take().MachineCoresSince(machine);
+                    var timeline = new StepTimeline();
+                    clusters.Add((silos, await StartClusterAsync(connectionString, $"{prefix}_s{silos}", silos, timeline), timeline));
+                }
 
-                    var figure = await MeasureAsync(cluster.Silos, runs, TimeSpan.FromSeconds(seconds), timeline);
-                    var row = string.Create(
+                var rounds = new Dictionary<(int Silos, int Runs), List<(Figure Figure, PgBench.Result Floor, double FloorCpu)>>();
+                for (var round = 1; round <= Rounds; round++)
+                {
+                    foreach (var (silos, cluster, timeline) in clusters)
+                    {
+                        foreach (var runs in RunCounts)
+                        {
+                            // Idle pooled connections are closed first (Orleans' at once, the journals' once
+                            // idle for a second), so pgbench's clients fit under the server's connection limit.
+                            NpgsqlConnection.ClearAllPools();
+                            await Task.Delay(IdleConnectionsClosed);
+                            var machine = CpuSample.Take();
+                            var floor = await pgbench.RunAsync(runs, seconds);
+                            var floorCpu = CpuSample.Take().MachineCoresSince(machine);
+                            var figure = await MeasureAsync(cluster.Silos, runs, TimeSpan.FromSeconds(seconds), timeline);
+                            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round}: {silos} silo(s), {runs} run(s): {figure.StepsPerSecond:N0} steps/s, pgbench {floor.Tps:N0} tps"));
+                            if (!rounds.TryGetValue((silos, runs), out var measured))
+                            {
+                                rounds[(silos, runs)] = measured = [];
+                            }
+
+                            measured.Add((figure, floor, floorCpu));
+                        }
+                    }
+                }
+
+                foreach (var ((silos, runs), measured) in rounds)
+                {
+                    var all = string.Join(" / ", measured.Select(static m => m.Figure.StepsPerSecond.ToString("N0", CultureInfo.InvariantCulture)));
+                    var (figure, floor, floorCpu) = measured.OrderBy(static m => m.Figure.StepsPerSecond).ElementAt(measured.Count / 2);
+                    rows.Add(string.Create(
                         CultureInfo.InvariantCulture,
-                        $"| {silos} | {runs} | {figure.StepsPerSecond:N0} | {figure.P50:0.000} | {figure.P99:0.000} | {figure.RunsPerSilo} | {floor.Tps:N0} | {floor.LatencyAverageMs:0.000} | {figure.StepsPerSecond / floor.Tps:0.00} |");
-                    Console.WriteLine(row);
-                    rows.Add(row);
+                        $"| {silos} | {runs} | {figure.StepsPerSecond:N0} | {all} | {figure.P50:0.000} | {figure.P99:0.000} | {figure.RunsPerSilo} | {floor.Tps:N0} | {floor.LatencyAverageMs:0.000} | {figure.StepsPerSecond / floor.Tps:0.00} |"));
                     phases.Add($"| {silos} | {runs} | {string.Join(" | ", Phases(figure.Phases))} |");
                     cpu.Add(string.Create(
                         CultureInfo.InvariantCulture,
                         $"| {silos} | {runs} | {figure.BenchCores:0.00} | {figure.BenchCores * 1000 / figure.StepsPerSecond:0.000} | {figure.MachineCores:0.00} | {floorCpu:0.00} |"));
                 }
+
+                foreach (var runs in RunCounts)
+                {
+                    var one = Median(rounds[(1, runs)]);
+                    rows.Add(string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"| {string.Join(" / ", SiloCounts.Skip(1).Select(s => $"{s} silos ÷ 1"))} | {runs} | {string.Join(" / ", SiloCounts.Skip(1).Select(s => (Median(rounds[(s, runs)]) / one).ToString("0.00", CultureInfo.InvariantCulture)))} | | | | | | | |"));
+                }
+            }
+            finally
+            {
+                for (var i = clusters.Count - 1; i >= 0; i--)
+                {
+                    await clusters[i].Cluster.DisposeAsync();
+                }
             }
 
             Console.WriteLine();
-            Console.WriteLine("| silos | concurrent runs | steps/s | step p50 ms | step p99 ms | runs per silo | pgbench tps (one-row insert, as many clients) | pgbench latency avg ms | steps/s ÷ pgbench tps |");
-            Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+            Console.WriteLine($"Each figure is the round with the median steps/s of {Rounds} (every round's steps/s shown); its other columns are that round's.");
+            Console.WriteLine();
+            Console.WriteLine("| silos | concurrent runs | steps/s | every round | step p50 ms | step p99 ms | runs per silo | pgbench tps (one-row insert, as many clients) | pgbench latency avg ms | steps/s ÷ pgbench tps |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
             rows.ForEach(Console.WriteLine);
             Console.WriteLine();
             Console.WriteLine("Where a step's time goes (StepTimeline, all silos' sessions; p50 ms, mean in brackets; the reminder service of a grain runs on the silo that owns its hash range):");
@@ -149,7 +204,9 @@ internal static class ClusterBench
                     new Dictionary<string, string?>
                     {
                         ["Storage:Provider"] = "PostgreSQL",
-                        ["ConnectionStrings:AgentGrains"] = connectionString,
+                        // Six silos stay up for the whole bench, each journal with a pool of its own: idle
+                        // connections close after a second, so pgbench's clients fit under the server's limit.
+                        ["ConnectionStrings:AgentGrains"] = new NpgsqlConnectionStringBuilder(connectionString) { ConnectionIdleLifetime = 1, ConnectionPruningInterval = 1 }.ConnectionString,
                         ["Storage:Schema"] = schema,
                         ["Cluster:Provider"] = "AdoNet",
                         ["Orleans:ClusterId"] = schema,
@@ -266,6 +323,9 @@ internal static class ClusterBench
         await using var drop = new NpgsqlCommand($"{schemas} DROP SCHEMA IF EXISTS \"{prefix}_floor\" CASCADE", connection);
         await drop.ExecuteNonQueryAsync();
     }
+
+    private static double Median(List<(Figure Figure, PgBench.Result Floor, double FloorCpu)> measured) =>
+        measured.Select(static m => m.Figure.StepsPerSecond).Order().ElementAt(measured.Count / 2);
 
     private sealed record Figure(double StepsPerSecond, double P50, double P99, string RunsPerSilo, double BenchCores, double MachineCores, IReadOnlyList<StepTimeline.Phase> Phases);
 

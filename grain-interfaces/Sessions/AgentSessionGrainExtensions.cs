@@ -18,13 +18,14 @@ public static class AgentSessionGrainExtensions
     {
         ArgumentNullException.ThrowIfNull(session);
         var deadline = TimeProvider.System.GetUtcNow() + (wait ?? DefaultWait);
-        var run = await session.SubmitAndWaitAsync(text, SessionCalls.NextPoll(deadline - TimeProvider.System.GetUtcNow())).ConfigureAwait(false);
-        while (!run.IsTerminal && TimeProvider.System.GetUtcNow() < deadline)
+        var result = await session.SubmitAndWaitAsync(text, SessionCalls.NextPoll(deadline - TimeProvider.System.GetUtcNow())).ConfigureAwait(false);
+        while (!result.IsTerminal && TimeProvider.System.GetUtcNow() < deadline)
         {
-            run = await session.WaitForRunAsync(run.RunId, SessionCalls.NextPoll(deadline - TimeProvider.System.GetUtcNow())).ConfigureAwait(false)
-                ?? throw new RunNotFoundException($"Run '{run.RunId}' was accepted but cannot be read.");
+            var run = await session.WaitForRunAsync(result.RunId, SessionCalls.NextPoll(deadline - TimeProvider.System.GetUtcNow())).ConfigureAwait(false)
+                ?? throw new RunNotFoundException($"Run '{result.RunId}' was accepted but cannot be read.");
+            result = SendResult.From(run);
         }
 
-        return new SendResult(run.SessionId, run.RunId, run.Status, run.Reply, run.Reason, run.Messages);
+        return result;
     }
 }

@@ -35,14 +35,15 @@ public interface IAgentSessionGrain : IGrainWithStringKey
     /// The message is accepted as <see cref="SubmitAsync"/> accepts it, in a turn of the session, with
     /// the same idempotency rules (a retry with the same key and text gets the same run, whichever
     /// of the two methods sent it). The wait then interleaves like a read. Returns the run's view
-    /// either way: a run still going when the wait ends goes on.
+    /// either way (the outcome only, not the run's steps: it often crosses silos): a run still going
+    /// when the wait ends goes on.
     /// </remarks>
     /// <exception cref="SessionNotFoundException">The session was never created.</exception>
     /// <exception cref="ArgumentException">The text is empty or too long.</exception>
     /// <exception cref="SessionBusyException">A run is active and the agent's policy is <c>reject</c>, or the queue is full.</exception>
     [AlwaysInterleave]
     [Alias("SubmitAndWaitAsync")]
-    Task<RunView> SubmitAndWaitAsync(string text, TimeSpan wait);
+    Task<SendResult> SubmitAndWaitAsync(string text, TimeSpan wait);
 
     /// <summary>Starts a specialist run for a manager's call: creates the session for the specialist agent if needed and submits the request.</summary>
     /// <remarks>

@@ -1,3 +1,4 @@
+using AgentGrains.GrainInterfaces.Runs;
 using Orleans;
 
 namespace AgentGrains.GrainInterfaces.Sessions;
@@ -11,4 +12,15 @@ namespace AgentGrains.GrainInterfaces.Sessions;
 /// <param name="Messages">The number of messages in the history at the run's last commit.</param>
 [GenerateSerializer]
 [Alias("agentgrains.SendResult")]
-public sealed record SendResult(string SessionId, string RunId, string Status, string? Reply, string? Reason, long Messages);
+public sealed record SendResult(string SessionId, string RunId, string Status, string? Reply, string? Reason, long Messages)
+{
+    /// <summary>Whether the run has ended (the wait did not run out first).</summary>
+    public bool IsTerminal => RunStatus.IsTerminal(Status);
+
+    /// <summary>The outcome as <paramref name="run"/> shows it.</summary>
+    public static SendResult From(RunView run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return new SendResult(run.SessionId, run.RunId, run.Status, run.Reply, run.Reason, run.Messages);
+    }
+}

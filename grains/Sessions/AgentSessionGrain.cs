@@ -147,7 +147,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
         AcceptAsync(nameof(SubmitAsync), text, () => Engine.Submit(text));
 
     /// <inheritdoc />
-    public async Task<RunView> SubmitAndWaitAsync(string text, TimeSpan wait)
+    public async Task<SendResult> SubmitAndWaitAsync(string text, TimeSpan wait)
     {
         ThrowIfStale();
         // This call interleaves (it waits like a read): the message is accepted in a turn of its own,
@@ -163,8 +163,9 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
             throw new SessionUnavailableException($"This activation of session '{SessionId}' went away before it took the message; retry with the same idempotency key.");
         }
 
-        return await Reads.WaitForRunAsync(submission.RunId, wait)
+        var run = await Reads.WaitForRunAsync(submission.RunId, wait)
             ?? throw new RunNotFoundException($"Run '{submission.RunId}' was accepted but cannot be read.");
+        return SendResult.From(run);
     }
 
     /// <inheritdoc />

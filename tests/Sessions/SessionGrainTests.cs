@@ -76,8 +76,8 @@ public abstract class SessionGrainTests(StorageUnderTest storage) : IAsyncLifeti
         var session = cluster.Grains.GetGrain<IAgentSessionGrain>("sent-twice");
         await session.CreateAsync("assistant");
 
-        RunView first;
-        RunView again;
+        SendResult first;
+        SendResult again;
         RunSubmission submitted;
         using (IdempotencyKey.Use("client-3"))
         {
@@ -89,7 +89,7 @@ public abstract class SessionGrainTests(StorageUnderTest storage) : IAsyncLifeti
 
         Assert.Equal(RunStatus.Completed, first.Status);
         Assert.Contains("42", first.Reply, StringComparison.Ordinal);
-        Assert.Equal((first.RunId, first.Status, first.Reply, first.EndedAt), (again.RunId, again.Status, again.Reply, again.EndedAt));
+        Assert.Equal(first, again);
         Assert.Equal(first.RunId, submitted.RunId);
         Assert.Single(await session.GetHistoryAsync(), static e => e.Role == "user");
         Assert.Null(await session.GetRunAsync(RunIds.Format("sent-twice", 2)));

@@ -97,14 +97,15 @@ public sealed partial class SessionCaller
     /// <param name="clientKey">The client's <c>Idempotency-Key</c> (already checked), or null.</param>
     /// <param name="deadline">When to stop waiting (now: accept the message and answer at once).</param>
     /// <param name="cancellationToken">The request's cancellation.</param>
-    public async Task<RunView> SubmitAndWaitAsync(IAgentSessionGrain session, string text, string? clientKey, DateTimeOffset deadline, CancellationToken cancellationToken)
+    public async Task<SendResult> SubmitAndWaitAsync(IAgentSessionGrain session, string text, string? clientKey, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
         var poll = SessionCalls.NextPoll(deadline - timeProvider.GetUtcNow());
-        var run = await SendAsync(clientKey, () => session.SubmitAndWaitAsync(text, poll), cancellationToken, poll).ConfigureAwait(false);
-        return run.IsTerminal || timeProvider.GetUtcNow() >= deadline
-            ? run
-            : await WaitForRunAsync(session, run.RunId, deadline, cancellationToken).ConfigureAwait(false) ?? run;
+        var sent = await SendAsync(clientKey, () => session.SubmitAndWaitAsync(text, poll), cancellationToken, poll).ConfigureAwait(false);
+        return sent.IsTerminal || timeProvider.GetUtcNow() >= deadline
+            || await WaitForRunAsync(session, sent.RunId, deadline, cancellationToken).ConfigureAwait(false) is not { } run
+            ? sent
+            : SendResult.From(run);
     }
 
     /// <summary>Waits up to <paramref name="wait"/> for a run to end (its view either way), in long polls short enough for Orleans' response timeout.</summary>

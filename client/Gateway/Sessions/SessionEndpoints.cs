@@ -122,7 +122,7 @@ internal static class SessionEndpoints
         // Gateway:MaxReplyWait); a session that does not exist refuses it before anything is stored (404).
         var maxWait = options.Value.MaxReplyWait;
         var deadline = timeProvider.GetUtcNow() + (wait == false || maxWait <= TimeSpan.Zero ? TimeSpan.Zero : maxWait);
-        RunView run;
+        SendResult run;
         try
         {
             run = await caller.SubmitAndWaitAsync(session, request.Text, idempotencyKey, deadline, cancellationToken).ConfigureAwait(false);
