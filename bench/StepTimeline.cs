@@ -137,13 +137,13 @@ internal sealed class StepTimeline
         })];
     }
 
-    private const string PlanPhase = "commit done → model called: publish, the driver's planning turn (grain timer), Task.Run";
+    private const string PlanPhase = "commit done → model called: publish, planning (the first step's own turn, later steps in the turn that journaled the last), Task.Run";
     private const string ModelPhase = "model called → tool called: the scripted model, Task.Run";
     private const string RecordPhase = "last call → commit starts: the journaling turn (grain timer), the engine records, JSON";
     private const string CommitPhase = "journal commit (the group-committing writer's round trip)";
-    private const string UpsertPhase = "reminder upsert (a run's watchdog registered, before the submit commit)";
-    private const string RemovePhase = "reminder delete (the watchdog removed, after the run's last commit)";
-    private const string TurnPhase = "grain turn of the session: the driver's timers and other requests (reads and submits excluded)";
+    private const string UpsertPhase = "reminder upsert (a session's watchdog registered, before the commit of its first run's start)";
+    private const string RemovePhase = "reminder delete (the watchdog removed by its first tick with no run going)";
+    private const string TurnPhase = "grain turn of the session: the driver's and the messages' turns (grain timers) and other requests (reads excluded)";
     private const string SubmitPhase = "submit turn: the run starts, its watchdog is registered (through the reminder service, on the silo owning the grain's range), the start commits";
     private static readonly string[] Order = [PlanPhase, ModelPhase, RecordPhase, CommitPhase, UpsertPhase, RemovePhase, TurnPhase, SubmitPhase];
 
@@ -177,9 +177,11 @@ internal sealed class StepTimeline
     {
         public async Task Invoke(IIncomingGrainCallContext context)
         {
-            // Reads interleave and long-poll: their time is waiting, not work.
-            if (!timeline.Enabled || context.TargetId.Type.ToString() != "agent-session" || context.ImplementationMethod.Name.StartsWith("Get", StringComparison.Ordinal)
-                || context.ImplementationMethod.Name.StartsWith("Wait", StringComparison.Ordinal))
+            // Reads interleave and long-poll: their time is waiting, not work. So does SubmitAndWaitAsync,
+            // which takes its message in a turn of its own (a grain timer, which no call filter sees).
+            var method = context.ImplementationMethod.Name;
+            if (!timeline.Enabled || context.TargetId.Type.ToString() != "agent-session" || method.StartsWith("Get", StringComparison.Ordinal)
+                || method.StartsWith("Wait", StringComparison.Ordinal) || method == "SubmitAndWaitAsync")
             {
                 await context.Invoke();
                 return;
