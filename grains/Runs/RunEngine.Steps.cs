@@ -18,8 +18,11 @@ public sealed partial class RunEngine
     private const int ReadPageSize = 500;
 
     // The messages the model sees for the active run: the window before it and the run's own. Loaded
-    // when a driver first plans a model call, dropped when the run ends, so an idle session holds none.
+    // when a driver first plans a model call and kept while runs follow each other (the next run's
+    // window is this one's end), dropped when the session comes to rest (Rest), so an idle session
+    // holds none. tailStart is the history position of its first message.
     private List<ChatMessage>? tail;
+    private long tailStart;
 
     /// <summary>Decides the driver's next action from the journal; null when the run does not go on (ended, waits for a person).</summary>
     /// <param name="resumeReason">Why a new driver resumes the run (journaled as a <c>run.resumed</c> event), or null.</param>
@@ -69,7 +72,7 @@ public sealed partial class RunEngine
             return null;
         }
 
-        tail ??= await LoadTailAsync(run, agent, cancellationToken).ConfigureAwait(false);
+        await LoadTailAsync(run, agent, cancellationToken).ConfigureAwait(false);
         var remaining = agent.MaxWallTime - (now - run.StartedAt!.Value - run.ApprovalWait);
         var options = new ChatOptions { ModelId = agent.Model ?? modelOptions.Name, Tools = catalog.OfferedTools(agent) };
         return new ModelPlan(run.RunId, run.Steps.Count + 1, ModelMessages(agent), options, remaining < agent.ModelTimeout ? remaining : agent.ModelTimeout, remaining < agent.ModelTimeout, agent);
@@ -307,9 +310,18 @@ public sealed partial class RunEngine
             : null;
     }
 
-    private async Task<List<ChatMessage>> LoadTailAsync(RunState run, AgentDefinition agent, CancellationToken cancellationToken)
+    /// <summary>Makes <see cref="tail"/> the run's window: trims what the last run kept, or reads it from the journal.</summary>
+    private async Task LoadTailAsync(RunState run, AgentDefinition agent, CancellationToken cancellationToken)
     {
         var from = Math.Max(0, run.HistoryStart - agent.HistoryWindow);
+        if (tail is not null && tailStart <= from)
+        {
+            // Kept from the runs before (every message appended since is in it): drop what fell out of the window.
+            tail.RemoveRange(0, (int)(from - tailStart));
+            tailStart = from;
+            return;
+        }
+
         var messages = new List<ChatMessage>();
         while (from + messages.Count < log.HistoryCount)
         {
@@ -322,7 +334,7 @@ public sealed partial class RunEngine
             messages.AddRange(page.Select(HistoryMessages.ToChatMessage));
         }
 
-        return messages;
+        (tail, tailStart) = (messages, from);
     }
 
     private List<ChatMessage> ModelMessages(AgentDefinition agent)

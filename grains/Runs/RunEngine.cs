@@ -352,6 +352,15 @@ public sealed partial class RunEngine
         }
     }
 
+    /// <summary>Lets go of what the engine keeps between runs (the conversation's tail), once no run is going: an idle session holds none.</summary>
+    public void Rest()
+    {
+        if (Session.Active is null)
+        {
+            tail = null;
+        }
+    }
+
     /// <summary>Finds a queued or active run for a change; null when it has ended.</summary>
     private (RunState? Run, string Agent) FindForChange(string runId)
     {
@@ -441,7 +450,6 @@ public sealed partial class RunEngine
         {
             Session.Active = null;
             effects.StopDriver();
-            tail = null;
             if (awaitingApproval)
             {
                 effects.Unregister(ApprovalReminder);

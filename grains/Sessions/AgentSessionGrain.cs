@@ -193,11 +193,16 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
         ThrowIfStale();
         Change(() => Engine.Tick(reminderName, DriverAlive));
         await ApplyAsync();
-        if (Log.State.Active is null && Log.Finished is not null)
+        if (Log.State.Active is null)
         {
-            // At rest since the last tick at least: the last run's waiters have had it; readers find it in the journal.
-            Log.ForgetFinished();
-            Reads.Publish(Log.State);
+            // At rest since the last tick at least: what was kept for the next run goes (the history's
+            // tail), and so does the last run's view (its waiters have had it; readers find it in the journal).
+            Engine.Rest();
+            if (Log.Finished is not null)
+            {
+                Log.ForgetFinished();
+                Reads.Publish(Log.State);
+            }
         }
     }
 
