@@ -16,6 +16,7 @@ namespace AgentGrains.Client.Gateway.Sessions;
 public sealed partial class GatewayConnections(ILogger<GatewayConnections> logger) : IClusterConnectionStatusObserver, IDisposable
 {
     private CancellationTokenSource current = new();
+    private bool disposed;
 
     /// <summary>Cancelled when a connection to a silo is lost after the call that took it began.</summary>
     public CancellationToken Lost => Volatile.Read(ref current).Token;
@@ -34,10 +35,20 @@ public sealed partial class GatewayConnections(ILogger<GatewayConnections> logge
     public void NotifyClusterConnectionLost() => Renew();
 
     /// <inheritdoc />
-    public void Dispose() => current.Dispose();
+    public void Dispose()
+    {
+        // The client may still report closed connections while the host stops: nothing is renewed then.
+        Volatile.Write(ref disposed, true);
+        current.Dispose();
+    }
 
     private void Renew()
     {
+        if (Volatile.Read(ref disposed))
+        {
+            return;
+        }
+
         // Calls that start from now on watch the new source; the old one is cancelled, never disposed,
         // since calls in flight may still be registering on its token.
         Interlocked.Exchange(ref current, new CancellationTokenSource()).Cancel();
