@@ -116,7 +116,7 @@ internal static class ClusterBench
                 foreach (var ((silos, runs), measured) in rounds)
                 {
                     var all = string.Join(" / ", measured.Select(static m => m.Figure.StepsPerSecond.ToString("N0", CultureInfo.InvariantCulture)));
-                    var (figure, floor, floorCpu) = measured.OrderBy(static m => m.Figure.StepsPerSecond).ElementAt(measured.Count / 2);
+                    var (figure, floor, floorCpu) = MedianRound(measured);
                     rows.Add(string.Create(
                         CultureInfo.InvariantCulture,
                         $"| {silos} | {runs} | {figure.StepsPerSecond:N0} | {all} | {figure.P50:0.000} | {figure.P99:0.000} | {figure.RunsPerSilo} | {floor.Tps:N0} | {floor.LatencyAverageMs:0.000} | {figure.StepsPerSecond / floor.Tps:0.00} |"));
@@ -128,10 +128,10 @@ internal static class ClusterBench
 
                 foreach (var runs in RunCounts)
                 {
-                    var one = Median(rounds[(1, runs)]);
+                    var one = MedianRound(rounds[(1, runs)]).Figure.StepsPerSecond;
                     rows.Add(string.Create(
                         CultureInfo.InvariantCulture,
-                        $"| {string.Join(" / ", SiloCounts.Skip(1).Select(s => $"{s} silos ÷ 1"))} | {runs} | {string.Join(" / ", SiloCounts.Skip(1).Select(s => (Median(rounds[(s, runs)]) / one).ToString("0.00", CultureInfo.InvariantCulture)))} | | | | | | | |"));
+                        $"| {string.Join(" / ", SiloCounts.Skip(1).Select(s => $"{s} silos ÷ 1"))} | {runs} | {string.Join(" / ", SiloCounts.Skip(1).Select(s => (MedianRound(rounds[(s, runs)]).Figure.StepsPerSecond / one).ToString("0.00", CultureInfo.InvariantCulture)))} | | | | | | | |"));
                 }
             }
             finally
@@ -186,7 +186,7 @@ internal static class ClusterBench
     }
 
     /// <summary>Starts <paramref name="count"/> silos of one new cluster, one after the other, and waits until each sees them all active.</summary>
-    private static readonly string[] PhaseColumns = ["planning hop", "journaling hop", "journal commit", "reminder upsert", "reminder delete", "submit turn", "session turn"];
+    private static readonly string[] PhaseColumns = ["planning hop", "journaling hop", "journal commit", "reminder upsert", "reminder delete", "session turn"];
 
     private static IEnumerable<string> Phases(IReadOnlyList<StepTimeline.Phase> phases) =>
         PhaseColumns.Select(column => phases.FirstOrDefault(p => p.Key == column) is { } phase
@@ -324,8 +324,9 @@ internal static class ClusterBench
         await drop.ExecuteNonQueryAsync();
     }
 
-    private static double Median(List<(Figure Figure, PgBench.Result Floor, double FloorCpu)> measured) =>
-        measured.Select(static m => m.Figure.StepsPerSecond).Order().ElementAt(measured.Count / 2);
+    /// <summary>The round with the median steps/s.</summary>
+    private static (Figure Figure, PgBench.Result Floor, double FloorCpu) MedianRound(List<(Figure Figure, PgBench.Result Floor, double FloorCpu)> measured) =>
+        measured.OrderBy(static m => m.Figure.StepsPerSecond).ElementAt(measured.Count / 2);
 
     private sealed record Figure(double StepsPerSecond, double P50, double P99, string RunsPerSilo, double BenchCores, double MachineCores, IReadOnlyList<StepTimeline.Phase> Phases);
 

@@ -8,11 +8,11 @@ namespace AgentGrains.Bench;
 
 /// <summary>The default mode: one durable agent message (submit, one step, the reply) and a read-only session call, next to a bare commit.</summary>
 /// <remarks>
-/// The agent's scripted model answers at once, so a message is: the submit turn (the run's watchdog
-/// reminder, then the commit of the message and the run's start), the driver's planning turn, the
-/// model call, the journaling turn and its commit (the reply and the run's end), then the watchdog's
-/// removal; the caller waits for the run to end. The bare commit is a one-row insert on the same kind
-/// of database in the same run.
+/// The agent's scripted model answers at once, so a message is one session call (<c>SendAsync</c>):
+/// the message's turn (the session's watchdog registered on its first run, then the commit of the
+/// message and the run's start), the driver's planning turn, the model call, the journaling turn and
+/// its commit (the reply and the run's end), and the answer from the session's published view. The
+/// bare commit is a one-row insert on the same kind of database in the same run.
 /// </remarks>
 internal static class DefaultBench
 {

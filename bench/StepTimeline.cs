@@ -36,11 +36,8 @@ internal sealed class StepTimeline
         /// <summary>A reminder table delete: a run's watchdog removed (an interval).</summary>
         ReminderRemove,
 
-        /// <summary>A grain turn of the session that is not a read nor a submit (an interval).</summary>
+        /// <summary>A grain turn of the session that is not a read (an interval).</summary>
         Turn,
-
-        /// <summary>The turn of <c>SubmitAsync</c>: a run starts, its watchdog is registered, the start commits (an interval).</summary>
-        SubmitTurn,
     }
 
     /// <summary>Whether events are recorded now.</summary>
@@ -122,9 +119,6 @@ internal sealed class StepTimeline
                     case Kind.Turn:
                         Add(TurnPhase, e.Start, e.End);
                         break;
-                    case Kind.SubmitTurn:
-                        Add(SubmitPhase, e.Start, e.End);
-                        break;
                 }
             }
         }
@@ -144,11 +138,10 @@ internal sealed class StepTimeline
     private const string UpsertPhase = "reminder upsert (a session's watchdog registered, before the commit of its first run's start)";
     private const string RemovePhase = "reminder delete (the watchdog removed by its first tick with no run going)";
     private const string TurnPhase = "grain turn of the session: the driver's and the messages' turns (grain timers) and other requests (reads excluded)";
-    private const string SubmitPhase = "submit turn: the run starts, its watchdog is registered (through the reminder service, on the silo owning the grain's range), the start commits";
-    private static readonly string[] Order = [PlanPhase, ModelPhase, RecordPhase, CommitPhase, UpsertPhase, RemovePhase, TurnPhase, SubmitPhase];
+    private static readonly string[] Order = [PlanPhase, ModelPhase, RecordPhase, CommitPhase, UpsertPhase, RemovePhase, TurnPhase];
 
     /// <summary>Short names of the phases, in <see cref="Order"/>.</summary>
-    public static readonly string[] Keys = ["planning hop", "model + tool", "journaling hop", "journal commit", "reminder upsert", "reminder delete", "session turn", "submit turn"];
+    public static readonly string[] Keys = ["planning hop", "model + tool", "journaling hop", "journal commit", "reminder upsert", "reminder delete", "session turn"];
 
     /// <summary>The grain id's key (<c>agent-session/{key}</c> → <c>{key}</c>): the journal and Orleans name sessions by grain id, the tools by key.</summary>
     private static string KeyOf(string session) => session[(session.LastIndexOf('/') + 1)..];
@@ -178,7 +171,7 @@ internal sealed class StepTimeline
         public async Task Invoke(IIncomingGrainCallContext context)
         {
             // Reads interleave and long-poll: their time is waiting, not work. So does SubmitAndWaitAsync,
-            // which takes its message in a turn of its own (a grain timer, which no call filter sees).
+            // which takes its message in a turn of its own (a grain timer, timed here as any other turn).
             var method = context.ImplementationMethod.Name;
             if (!timeline.Enabled || context.TargetId.Type.ToString() != "agent-session" || method.StartsWith("Get", StringComparison.Ordinal)
                 || method.StartsWith("Wait", StringComparison.Ordinal) || method == "SubmitAndWaitAsync")
@@ -194,7 +187,7 @@ internal sealed class StepTimeline
             }
             finally
             {
-                timeline.Record(context.ImplementationMethod.Name == "SubmitAsync" ? Kind.SubmitTurn : Kind.Turn, context.TargetId.Key.ToString()!, start);
+                timeline.Record(Kind.Turn, context.TargetId.Key.ToString()!, start);
             }
         }
     }

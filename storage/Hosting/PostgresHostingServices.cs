@@ -16,20 +16,7 @@ internal static class PostgresHostingServices
             return;
         }
 
-        services.AddOptions<StorageOptions>()
-            .BindConfiguration(StorageOptions.SectionName)
-            .Configure<IConfiguration>(static (options, configuration) =>
-            {
-                // Connection strings live under ConnectionStrings, where hosting tools (and environment
-                // variables such as ConnectionStrings__AgentGrains) put them.
-                var connectionString = configuration.GetConnectionString(StorageOptions.ConnectionStringName);
-                if (!string.IsNullOrWhiteSpace(connectionString))
-                {
-                    options.ConnectionString = connectionString;
-                }
-            })
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>());
+        StorageOptionsRegistration.AddStorageOptions(services);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, PostgresProviderRequired>());
         services.AddSingleton<OrleansPostgres>();
     }

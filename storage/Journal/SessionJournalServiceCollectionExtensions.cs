@@ -29,20 +29,7 @@ public static class SessionJournalServiceCollectionExtensions
     public static IServiceCollection AddSessionJournal(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<StorageOptions>()
-            .BindConfiguration(StorageOptions.SectionName)
-            .Configure<IConfiguration>(static (options, configuration) =>
-            {
-                // Connection strings live under ConnectionStrings, where hosting tools (and environment
-                // variables such as ConnectionStrings__AgentGrains) put them.
-                var connectionString = configuration.GetConnectionString(StorageOptions.ConnectionStringName);
-                if (!string.IsNullOrWhiteSpace(connectionString))
-                {
-                    options.ConnectionString = connectionString;
-                }
-            })
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>());
+        StorageOptionsRegistration.AddStorageOptions(services);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ISessionJournal>(static sp =>
         {

@@ -124,8 +124,7 @@ public static class SqliteSiloBuilderExtensions
             return;
         }
 
-        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>());
+        StorageOptionsRegistration.AddStorageOptions(services);
         // The container disposes it with the silo, which closes the pooled connections to the file.
         services.AddSingleton(sp => new SqliteOrleansDataSource(sp.GetRequiredService<IOptions<StorageOptions>>().Value));
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SqliteSchemaMigration>();
