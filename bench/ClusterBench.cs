@@ -24,7 +24,9 @@ namespace AgentGrains.Bench;
 /// places each session (resource-optimized placement, the default since 9.2); the table shows how
 /// many runs each silo held.</para>
 /// <para>Right before each figure pgbench runs a one-row insert per transaction with as many
-/// clients as concurrent runs; the ratio is steps/s over pgbench transactions/s.</para>
+/// clients as concurrent runs; the ratio is steps/s over pgbench transactions/s. Right after it the
+/// same callers read their sessions through the same rotation of silos (a call answered from
+/// memory): Orleans alone on the same path, the floor of the silo-count ratio.</para>
 /// <para>The three clusters run side by side for the whole bench and the silo counts take turns,
 /// round after round: a noisy stretch of a shared machine falls on all of them, and each figure is
 /// the median of its rounds.</para>
@@ -75,6 +77,7 @@ internal static class ClusterBench
             var rows = new List<string>();
             var cpu = new List<string>();
             var phases = new List<string>();
+            var hopRows = new List<string>();
             var clusters = new List<(int Silos, Cluster Cluster, StepTimeline Timeline)>();
             try
             {
@@ -88,6 +91,7 @@ internal static class ClusterBench
                 }
 
                 var rounds = new Dictionary<(int Silos, int Runs), List<(Figure Figure, PgBench.Result Floor, double FloorCpu)>>();
+                var hops = new Dictionary<(int Silos, int Runs), List<(double CallsPerSecond, double CpuPerCallMs)>>();
                 for (var round = 1; round <= Rounds; round++)
                 {
                     foreach (var (silos, cluster, timeline) in clusters)
@@ -109,6 +113,13 @@ internal static class ClusterBench
                             }
 
                             measured.Add((figure, floor, floorCpu));
+                            var hop = await MeasureHopAsync(cluster.Silos, runs, TimeSpan.FromSeconds(seconds));
+                            if (!hops.TryGetValue((silos, runs), out var hopRounds))
+                            {
+                                hops[(silos, runs)] = hopRounds = [];
+                            }
+
+                            hopRounds.Add(hop);
                         }
                     }
                 }
@@ -124,6 +135,22 @@ internal static class ClusterBench
                     cpu.Add(string.Create(
                         CultureInfo.InvariantCulture,
                         $"| {silos} | {runs} | {figure.BenchCores:0.00} | {figure.BenchCores * 1000 / figure.StepsPerSecond:0.000} | {figure.MachineCores:0.00} | {floorCpu:0.00} |"));
+                }
+
+                foreach (var ((silos, runs), measured) in hops)
+                {
+                    var (callsPerSecond, cpuPerCall) = measured.OrderBy(static m => m.CallsPerSecond).ElementAt(measured.Count / 2);
+                    hopRows.Add(string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"| {silos} | {runs} | {callsPerSecond:N0} | {string.Join(" / ", measured.Select(static m => m.CallsPerSecond.ToString("N0", CultureInfo.InvariantCulture)))} | {cpuPerCall:0.000} |"));
+                }
+
+                foreach (var runs in RunCounts)
+                {
+                    var one = hops[(1, runs)].Select(static m => m.CallsPerSecond).Order().ElementAt(Rounds / 2);
+                    hopRows.Add(string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"| {string.Join(" / ", SiloCounts.Skip(1).Select(s => $"{s} silos ÷ 1"))} | {runs} | {string.Join(" / ", SiloCounts.Skip(1).Select(s => (hops[(s, runs)].Select(static m => m.CallsPerSecond).Order().ElementAt(Rounds / 2) / one).ToString("0.00", CultureInfo.InvariantCulture)))} | | |"));
                 }
 
                 foreach (var runs in RunCounts)
@@ -148,6 +175,12 @@ internal static class ClusterBench
             Console.WriteLine("| silos | concurrent runs | steps/s | every round | step p50 ms | step p99 ms | runs per silo | pgbench tps (one-row insert, as many clients) | pgbench latency avg ms | steps/s ÷ pgbench tps |");
             Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
             rows.ForEach(Console.WriteLine);
+            Console.WriteLine();
+            Console.WriteLine("Orleans alone on the same path: each caller reads its session (GetInfoAsync, answered from memory, no run, no storage) through the same rotation of silos, so the figure is what the calls' hops cost without the work they carry:");
+            Console.WriteLine();
+            Console.WriteLine("| silos | concurrent callers | calls/s | every round | bench process CPU per call, ms |");
+            Console.WriteLine("|---|---|---|---|---|");
+            hopRows.ForEach(Console.WriteLine);
             Console.WriteLine();
             Console.WriteLine("Where a step's time goes (StepTimeline, all silos' sessions; p50 ms, mean in brackets; the reminder service of a grain runs on the silo that owns its hash range):");
             Console.WriteLine();
@@ -298,6 +331,31 @@ internal static class ClusterBench
             benchCores,
             machineCores,
             timeline.Analyze());
+    }
+
+    /// <summary>The same callers, sessions and rotation of entry silos as <see cref="MeasureAsync"/>, each call a read answered from the session's memory.</summary>
+    private static async Task<(double CallsPerSecond, double CpuPerCallMs)> MeasureHopAsync(List<BenchSilo> silos, int concurrent, TimeSpan duration)
+    {
+        var n = silos.Count;
+        var keys = Enumerable.Range(0, concurrent).Select(c => $"cluster-{concurrent}-{c}").ToArray();
+        var refs = silos.Select(s => keys.Select(k => s.Grains.GetGrain<IAgentSessionGrain>(k)).ToArray()).ToArray();
+        var process = Process.GetCurrentProcess();
+        var processStart = process.TotalProcessorTime;
+        var result = await Measurement.RunAsync(
+            $"{n} silo(s), reads",
+            concurrent,
+            duration,
+            async (c, i) =>
+            {
+                if (await refs[(int)(((c + i) % n + n) % n)][c].GetInfoAsync() is null)
+                {
+                    throw new InvalidOperationException($"Session {keys[c]} was not found.");
+                }
+            },
+            recordLatency: false);
+        process.Refresh();
+        var calls = result.PerSecond * duration.TotalSeconds;
+        return (result.PerSecond, (process.TotalProcessorTime - processStart).TotalMilliseconds / calls);
     }
 
     /// <summary>Runs <paramref name="cleanup"/> when the process is told to end; the signal then ends it as usual.</summary>
