@@ -1,4 +1,5 @@
 using AgentGrains.Client.Gateway;
+using AgentGrains.Client.Hosting;
 using AgentGrains.GrainInterfaces.Messages;
 using AgentGrains.Storage.Cluster;
 using Orleans.Hosting;
@@ -8,25 +9,54 @@ namespace AgentGrains.Client;
 /// <summary>The standalone gateway: the HTTP API as an Orleans client of a cluster it finds through the same membership as the silos.</summary>
 public static class GatewayProgram
 {
+    private const string Name = "agentgrains-gateway";
+
+    private static readonly string Usage = $"""
+        AgentGrains gateway: the HTTP API as an Orleans client of a cluster of silos.
+
+        Usage: dotnet run --project client [-- --<key>=<value> ...]
+
+          --urls=<url>                     where the API listens (default http://127.0.0.1:5090)
+        {ExecutableHost.SharedSettings}
+
+        It finds the silos through the same membership as they do, and waits for one to answer.
+        """;
+
     /// <summary>Runs the gateway until Ctrl-C / SIGTERM.</summary>
-    public static async Task Main(string[] args)
+    /// <returns>0 after a normal stop; <see cref="ExecutableHost.BadSettingsExitCode"/> when settings are refused.</returns>
+    public static async Task<int> Main(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+        if (ExecutableHost.TryPrintUsage(args, Usage))
         {
-            // Beside an embedded silo on 5080 by default.
-            builder.WebHost.UseUrls("http://127.0.0.1:5090");
+            return 0;
         }
 
-        // Cluster:Provider (Localhost, Redis or AdoNet) and Orleans:ClusterId as the silos have them.
-        builder.UseOrleansClient(client =>
+        var app = ExecutableHost.TryBuild(Name, () =>
         {
-            client.UseAgentGrainsClustering(builder.Configuration);
-            client.Services.AddSessionExceptions();
+            var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+            if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+            {
+                // Beside an embedded silo on 5080 by default.
+                builder.WebHost.UseUrls("http://127.0.0.1:5090");
+            }
+
+            // Cluster:Provider (Localhost, Redis or AdoNet) and Orleans:ClusterId as the silos have them.
+            builder.UseOrleansClient(client =>
+            {
+                client.UseAgentGrainsClustering(builder.Configuration);
+                client.UseConnectionRetryFilter<WaitForCluster>();
+                client.Services.AddSessionExceptions();
+            });
+            builder.Services.AddAgentGrainsGateway();
+            return builder.Build();
         });
-        builder.Services.AddAgentGrainsGateway();
-        var app = builder.Build();
+        if (app is null)
+        {
+            return ExecutableHost.BadSettingsExitCode;
+        }
+
         app.MapAgentGrainsGateway();
         await app.RunAsync().ConfigureAwait(false);
+        return 0;
     }
 }

@@ -1,4 +1,5 @@
 using AgentGrains.Client.Gateway;
+using AgentGrains.Client.Hosting;
 using AgentGrains.Grains;
 using AgentGrains.Storage.Cluster;
 using AgentGrains.Storage.Hosting;
@@ -9,29 +10,57 @@ using Orleans.Hosting;
 // Ctrl-C / SIGTERM stop the host, which stops the silo gracefully; runs in flight resume from their
 // journals on the next start (or on another silo of the cluster).
 // Settings ship next to the binary; the working directory is where data/ goes (Storage:Path is relative to it).
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+const string Name = "agentgrains-silo";
+const string Usage = $"""
+    AgentGrains silo: an Orleans silo with the gateway HTTP API, agent sessions and their journals.
 
-// Loopback by default, so a laptop run exposes nothing. Set here rather than as "Urls" in
-// appsettings.json, because appsettings.json outranks ASPNETCORE_URLS and would silently override it.
-if (string.IsNullOrEmpty(builder.Configuration["urls"])
-    && string.IsNullOrEmpty(builder.Configuration["http_ports"])
-    && string.IsNullOrEmpty(builder.Configuration["https_ports"])
-    && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
+    Usage: dotnet run --project silo [-- --<key>=<value> ...]
+
+      --urls=<url>                     where the API listens (default http://127.0.0.1:5080)
+      --Storage:Provider=<name>        Sqlite (default: one file, one process) or PostgreSQL
+      --Storage:Path=<file>            the SQLite file (default data/agentgrains.db)
+      --Orleans:SiloPort=<port>        silo-to-silo port (default 11111)
+      --Orleans:GatewayPort=<port>     the port standalone gateways connect to (default 30000)
+      --Model:Provider=<name>          Scripted (default: offline) or OpenAI (with Model:Name, OPENAI_API_KEY)
+    {ExecutableHost.SharedSettings}
+    """;
+if (ExecutableHost.TryPrintUsage(args, Usage))
 {
-    builder.WebHost.UseUrls("http://127.0.0.1:5080");
+    return 0;
 }
 
-builder.UseOrleans(silo =>
+var app = ExecutableHost.TryBuild(Name, () =>
 {
-    silo.UseAgentGrainsClustering(builder.Configuration);
-    silo.UseAgentGrainsStorage(builder.Configuration);
-    silo.AddAgentSessions();
-});
-builder.Services.AddAgentGrainsGateway();
+    var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
-var app = builder.Build();
+    // Loopback by default, so a laptop run exposes nothing. Set here rather than as "Urls" in
+    // appsettings.json, because appsettings.json outranks ASPNETCORE_URLS and would silently override it.
+    if (string.IsNullOrEmpty(builder.Configuration["urls"])
+        && string.IsNullOrEmpty(builder.Configuration["http_ports"])
+        && string.IsNullOrEmpty(builder.Configuration["https_ports"])
+        && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
+    {
+        builder.WebHost.UseUrls("http://127.0.0.1:5080");
+    }
+
+    builder.UseOrleans(silo =>
+    {
+        silo.UseAgentGrainsClustering(builder.Configuration);
+        silo.UseAgentGrainsStorage(builder.Configuration);
+        silo.AddAgentSessions();
+    });
+    builder.Services.AddAgentGrainsGateway();
+
+    return builder.Build();
+});
+if (app is null)
+{
+    return ExecutableHost.BadSettingsExitCode;
+}
+
 app.MapAgentGrainsGateway();
 await app.RunAsync();
+return 0;
 
 /// <summary>The silo executable; public so tests can host it with <c>WebApplicationFactory&lt;Program&gt;</c>.</summary>
 public partial class Program;

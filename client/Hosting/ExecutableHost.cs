@@ -1,0 +1,79 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace AgentGrains.Client.Hosting;
+
+/// <summary>What the silo and gateway executables share before and around their host: usage for <c>--help</c>, and settings refused in one line.</summary>
+/// <remarks>
+/// A host refuses bad settings when it starts, by throwing from deep inside its composition; the
+/// user would see the reason under a page of stack trace. <see cref="TryBuild"/> composes the host
+/// and runs the same validation before it starts, and prints only the reason, the way a
+/// command-line tool does.
+/// </remarks>
+public static class ExecutableHost
+{
+    /// <summary>The exit code when settings are refused (2, as command-line tools use for usage errors).</summary>
+    public const int BadSettingsExitCode = 2;
+
+    private static readonly string[] HelpSwitches = ["--help", "-h", "-?", "/?", "help"];
+
+    /// <summary>The keys every executable shares, for its usage text.</summary>
+    public const string SharedSettings = """
+          --Cluster:Provider=<name>        how silos find each other: Localhost (default), Redis or AdoNet
+          --ConnectionStrings:Redis=<cs>   Redis membership (Cluster:Provider=Redis)
+          --ConnectionStrings:AgentGrains=<cs>
+                                           PostgreSQL (Storage:Provider=PostgreSQL, Cluster:Provider=AdoNet)
+          --Orleans:ClusterId=<id>         the cluster's id, the same on every silo and gateway (default agentgrains)
+          --Gateway:MaxReplyWait=<time>    how long POST .../messages waits for a reply (default 00:00:30)
+
+        Settings also come from appsettings.json and from environment variables, with __ for :
+        (Cluster__Provider=Redis). Every setting is listed in README.md under Configuration.
+        """;
+
+    /// <summary>Prints <paramref name="usage"/> to standard output when the first argument asks for help.</summary>
+    /// <returns>Whether usage was printed (the executable then exits with 0).</returns>
+    public static bool TryPrintUsage(string[] args, string usage)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Length == 0 || !HelpSwitches.Contains(args[0], StringComparer.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        Console.Out.WriteLine(usage.TrimEnd());
+        return true;
+    }
+
+    /// <summary>Composes and builds the host, then validates its settings as its start would; a refusal is printed as one line on standard error.</summary>
+    /// <param name="name">The executable's name, which starts the line.</param>
+    /// <param name="build">Composes the host from its settings and builds it.</param>
+    /// <returns>The host, or null when its settings were refused (the executable then exits with <see cref="BadSettingsExitCode"/>).</returns>
+    public static TApplication? TryBuild<TApplication>(string name, Func<TApplication> build)
+        where TApplication : class, IHost
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        try
+        {
+            var app = build();
+            app.Services.GetService<IStartupValidator>()?.Validate();
+            return app;
+        }
+        catch (Exception ex) when (Refusal(ex) is { } reason)
+        {
+            Console.Error.WriteLine($"{name}: {reason}");
+            return null;
+        }
+    }
+
+    /// <summary>The reason a setting was refused, or null when <paramref name="exception"/> is not a refused setting.</summary>
+    internal static string? Refusal(Exception exception) => exception switch
+    {
+        OptionsValidationException e => string.Join(" ", e.Failures),
+        AggregateException { InnerExceptions: [var only] } => Refusal(only),
+        AggregateException e when e.InnerExceptions.Select(Refusal).ToList() is var reasons && reasons.All(static r => r is not null) => string.Join(" ", reasons),
+        // The configuration binder: a value that does not convert to its setting's type.
+        InvalidOperationException { InnerException: FormatException format } e => $"{e.Message.Split(" to type ", 2)[0]}: {format.Message}",
+        _ => null,
+    };
+}
