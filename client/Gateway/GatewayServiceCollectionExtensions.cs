@@ -29,7 +29,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>());
         services.TryAddSingleton<JsonRequestReader>();
-        services.AddProblemDetails();
+        services.AddProblemDetails(static options => options.CustomizeProblemDetails = StatusCodeProblems.Describe);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Diagnostics.IExceptionHandler, GatewayExceptionHandler>());
         services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {

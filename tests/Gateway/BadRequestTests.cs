@@ -92,6 +92,58 @@ public abstract class BadRequestTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task SendMessage_FormBodyAsCurlDashDSends_Returns415SayingToSendJsonAndHistoryUnchanged()
+    {
+        var sessionId = await client.CreateSessionWithHistoryAsync();
+        var before = await client.GetSessionJsonAsync(sessionId);
+
+        using var response = await client.PostRawAsync($"/v1/sessions/{sessionId}/messages", "{\"text\":\"hi\"}", contentType: "application/x-www-form-urlencoded");
+
+        var problem = await GatewayHttp.AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType);
+        Assert.Contains("Content-Type: application/json", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(before, await client.GetSessionJsonAsync(sessionId));
+    }
+
+    [Fact]
+    public async Task SendMessage_WrongMethod_Returns405NamingTheAllowedMethod()
+    {
+        var sessionId = await client.CreateSessionWithHistoryAsync();
+        var before = await client.GetSessionJsonAsync(sessionId);
+
+        using var response = await client.PutAsync($"/v1/sessions/{sessionId}/messages", new StringContent("{\"text\":\"hi\"}", System.Text.Encoding.UTF8, "application/json"), Ct);
+
+        var problem = await GatewayHttp.AssertProblemAsync(response, HttpStatusCode.MethodNotAllowed);
+        Assert.Contains("allows POST", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(before, await client.GetSessionJsonAsync(sessionId));
+    }
+
+    [Theory]
+    [InlineData("maybe")]
+    [InlineData("1")]
+    [InlineData("")]
+    public async Task SendMessage_WaitNeitherTrueNorFalse_Returns400NamingWaitAndHistoryUnchanged(string wait)
+    {
+        var sessionId = await client.CreateSessionWithHistoryAsync();
+        var before = await client.GetSessionJsonAsync(sessionId);
+
+        using var response = await client.PostRawAsync($"/v1/sessions/{sessionId}/messages?wait={wait}", "{\"text\":\"hi\"}");
+
+        var problem = await GatewayHttp.AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("wait", out _), problem.ToString());
+        Assert.Contains("wait=false", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(before, await client.GetSessionJsonAsync(sessionId));
+    }
+
+    [Fact]
+    public async Task UnknownRoute_Returns404PointingToTheApiDocument()
+    {
+        using var response = await client.GetAsync("/v1/sesions", Ct);
+
+        var problem = await GatewayHttp.AssertProblemAsync(response, HttpStatusCode.NotFound);
+        Assert.Contains("/openapi/v1.json", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SendMessage_UnknownSession_Returns404AndSessionStillMissing()
     {
         var sessionId = GatewayHttp.NewSessionId();

@@ -68,6 +68,8 @@ public static class GatewayHttp
         var problem = JsonDocument.Parse(body).RootElement.Clone();
         Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
         Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("title").GetString()), body);
+        // Every refusal says what happened or what to do, not only its status's name.
+        Assert.True(problem.TryGetProperty("detail", out var detail) && !string.IsNullOrWhiteSpace(detail.GetString()), $"The problem has no detail: {body}");
         return problem;
     }
 

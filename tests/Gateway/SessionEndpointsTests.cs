@@ -142,8 +142,60 @@ public abstract class SessionEndpointsTests(GatewayFixture fixture)
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         var problem = await GatewayHttp.AssertProblemAsync(second, HttpStatusCode.UnprocessableEntity);
-        Assert.Contains("reused-key", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var detail = problem.GetProperty("detail").GetString()!;
+        Assert.Contains("'reused-key'", detail, StringComparison.Ordinal);
+        // In the API's words: not the key as stored, the grain or the grain call.
+        Assert.DoesNotContain("http:", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("agent-session", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("Grain", detail, StringComparison.Ordinal);
         Assert.Equal(before, await client.GetSessionJsonAsync(sessionId));
+    }
+
+    [Fact]
+    public async Task SendMessage_WaitFalseRepeatOfAFinishedRun_ReportsItsRealStatus()
+    {
+        var sessionId = await client.CreateSessionAsync();
+        using var first = await client.SendTextAsync(sessionId, "What is 2 + 3?", "finished-key");
+        var reply = await GatewayHttp.ReadJsonAsync(first);
+        Assert.Equal("completed", reply.GetProperty("status").GetString());
+
+        using var repeat = await client.PostRawAsync($"/v1/sessions/{sessionId}/messages?wait=false", """{"text":"What is 2 + 3?"}""", "finished-key");
+
+        // The run ended long ago: the repeat reports it as it is, with its reply, not as running.
+        Assert.Equal(HttpStatusCode.OK, repeat.StatusCode);
+        Assert.Equal(reply.ToString(), (await GatewayHttp.ReadJsonAsync(repeat)).ToString());
+    }
+
+    [Fact]
+    public async Task GetSession_SpecialistSession_IsReadableByTheIdRunViewsName()
+    {
+        var sessionId = await client.CreateSessionAsync(agent: "twenty-questions");
+        using var sent = await client.SendTextAsync(sessionId, "play with secret: owl");
+        var runId = (await GatewayHttp.ReadJsonAsync(sent)).GetProperty("runId").GetString()!;
+        using var run = await client.GetAsync($"/v1/runs/{runId}", Ct);
+        // A specialist run's id is its session's id and its number there: research-demo~1.1.0~1.
+        var childRunId = (await GatewayHttp.ReadJsonAsync(run)).GetProperty("children")[0].GetProperty("runId").GetString()!;
+        var specialistSession = childRunId[..childRunId.LastIndexOf('~')];
+        Assert.Contains('~', specialistSession);
+
+        using var response = await client.GetAsync($"/v1/sessions/{specialistSession}", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var view = await GatewayHttp.ReadJsonAsync(response);
+        Assert.Equal(specialistSession, view.GetProperty("sessionId").GetString());
+        Assert.Equal("answerer", view.GetProperty("agent").GetString());
+    }
+
+    [Fact]
+    public async Task CreateSession_IdWithSpecialistSeparator_Returns400AndNothingCreated()
+    {
+        var sessionId = GatewayHttp.NewSessionId() + "~answerer";
+
+        using var response = await client.PostAsJsonAsync("/v1/sessions", new { agent = GatewayHttp.Agent, sessionId }, Ct);
+
+        var problem = await GatewayHttp.AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("sessionId", out _), problem.ToString());
+        await client.AssertSessionMissingAsync(sessionId);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
 using AgentGrains.GrainInterfaces;
 using AgentGrains.GrainInterfaces.Messages;
+using AgentGrains.Client.Gateway.Sessions;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -27,7 +28,7 @@ internal sealed partial class GatewayExceptionHandler(ILogger<GatewayExceptionHa
             return true;
         }
 
-        var problem = ToProblem(exception);
+        var problem = ToProblem(exception, httpContext.Request.Headers[SessionEndpoints.IdempotencyKeyHeader].FirstOrDefault());
         var status = problem.Status ?? StatusCodes.Status500InternalServerError;
         if (status >= StatusCodes.Status500InternalServerError && !SessionCalls.IsTransient(exception))
         {
@@ -48,7 +49,9 @@ internal sealed partial class GatewayExceptionHandler(ILogger<GatewayExceptionHa
     }
 
     /// <summary>The exception-to-status mapping.</summary>
-    internal static ProblemDetails ToProblem(Exception exception) => exception switch
+    /// <param name="exception">The failure.</param>
+    /// <param name="idempotencyKey">The request's <c>Idempotency-Key</c> header, if it had one.</param>
+    internal static ProblemDetails ToProblem(Exception exception, string? idempotencyKey = null) => exception switch
     {
         GatewayProblemException { Errors: { } errors } e => new HttpValidationProblemDetails(errors) { Status = e.StatusCode, Title = e.Title, Detail = e.Message },
         GatewayProblemException e => Problem(e.StatusCode, e.Title, e.Message),
@@ -63,14 +66,22 @@ internal sealed partial class GatewayExceptionHandler(ILogger<GatewayExceptionHa
         SessionBusyException e => Problem(StatusCodes.Status409Conflict, "The session is busy.", e.Message),
         UnknownAgentException e => Problem(StatusCodes.Status400BadRequest, "Unknown agent.", e.Message),
         SessionConflictException e => Problem(StatusCodes.Status409Conflict, "The session exists for another agent.", e.Message),
-        MessageKeyReusedException e => Problem(StatusCodes.Status422UnprocessableEntity, "The idempotency key was used for a different request.", e.Message),
+        // In the API's words: the grain's message names the key as stored and the grain call it was first used for.
+        MessageKeyReusedException => Problem(
+            StatusCodes.Status422UnprocessableEntity,
+            "The idempotency key was used for a different request.",
+            $"The Idempotency-Key {(idempotencyKey is null ? string.Empty : $"'{idempotencyKey}' ")}was already used for a different request to this session; send a new key with a new request, and the same key only to repeat a request exactly."),
         ArgumentException e => Problem(StatusCodes.Status400BadRequest, "Invalid argument.", e.Message),
         // Orleans' own: the session's silo died or cannot be reached (retried until Gateway:MaxReplyWait before it gets here), or a call timed out.
         Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException => Problem(
             StatusCodes.Status503ServiceUnavailable,
             "The silo is not available.",
             "The session's silo could not be reached; retry the request (with the same Idempotency-Key for a message)."),
-        TimeoutException e => Problem(StatusCodes.Status504GatewayTimeout, "The call timed out.", e.Message),
+        // Orleans' message names the grain call; the client needs only what to do.
+        TimeoutException => Problem(
+            StatusCodes.Status504GatewayTimeout,
+            "The call timed out.",
+            "The session did not answer in time; retry the request (with the same Idempotency-Key for a message)."),
         _ when SessionCalls.IsTransient(exception) => Problem(
             StatusCodes.Status503ServiceUnavailable,
             "Temporarily unavailable.",

@@ -99,7 +99,7 @@ internal static class SessionEndpoints
     private static async Task<Results<Ok<MessageReplyResponse>, Accepted<RunAcceptedResponse>>> SendMessageAsync(
         string id,
         [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey,
-        [FromQuery] bool? wait,
+        [FromQuery] string? wait,
         HttpRequest httpRequest,
         [FromServices] JsonRequestReader reader,
         [FromServices] IGrainFactory grains,
@@ -110,6 +110,7 @@ internal static class SessionEndpoints
     {
         SessionIds.Validate(id, "id");
         ValidateIdempotencyKey(idempotencyKey);
+        var waitForReply = ParseWait(wait);
         var request = await reader.ReadAsync<SendMessageRequest>(httpRequest, cancellationToken).ConfigureAwait(false);
         if (string.IsNullOrWhiteSpace(request.Text))
         {
@@ -121,7 +122,7 @@ internal static class SessionEndpoints
         // The message and the wait for its reply in one call (then long polls, all within one
         // Gateway:MaxReplyWait); a session that does not exist refuses it before anything is stored (404).
         var maxWait = options.Value.MaxReplyWait;
-        var deadline = timeProvider.GetUtcNow() + (wait == false || maxWait <= TimeSpan.Zero ? TimeSpan.Zero : maxWait);
+        var deadline = timeProvider.GetUtcNow() + (!waitForReply || maxWait <= TimeSpan.Zero ? TimeSpan.Zero : maxWait);
         SendResult run;
         try
         {
@@ -139,10 +140,19 @@ internal static class SessionEndpoints
 
     private static async Task<Ok<SessionResponse>> GetSessionAsync(string id, [FromServices] IGrainFactory grains, [FromServices] SessionCaller caller, CancellationToken cancellationToken)
     {
-        SessionIds.Validate(id, "id");
+        // Specialist sessions (named manager~specialist in run views) are read like any other.
+        SessionIds.ValidateExisting(id, "id");
         var view = await caller.ReadAsync(grains.GetGrain<IAgentSessionGrain>(id).GetAsync, cancellationToken).ConfigureAwait(false) ?? throw NotFound(id);
         return TypedResults.Ok(SessionResponse.From(view));
     }
+
+    /// <summary>The <c>wait</c> query parameter: true (the default) or false.</summary>
+    private static bool ParseWait(string? wait) => wait switch
+    {
+        null => true,
+        _ when bool.TryParse(wait, out var parsed) => parsed,
+        _ => throw GatewayProblemException.Invalid("wait", $"wait is '{wait}'; send wait=false to get 202 with the run at once, or leave it out (or wait=true) to wait for the reply."),
+    };
 
     internal static void ValidateIdempotencyKey(string? key)
     {

@@ -16,7 +16,19 @@ internal static class SessionIds
     private static readonly SearchValues<char> Allowed =
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-");
 
+    /// <summary>Separates a manager's session id from its specialist's in the id of a specialist session (<c>game-demo~answerer</c>).</summary>
+    public const char SpecialistSeparator = '~';
+
+    private static readonly SearchValues<char> AllowedExisting =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-~");
+
     public static string New() => Guid.NewGuid().ToString("N");
+
+    /// <summary>Like <see cref="Validate"/>, but also accepts the ids of specialist sessions, which delegation names with <c>~</c> and clients may read but not create.</summary>
+    public static void ValidateExisting(string? id, string field)
+    {
+        Validate(id?.Replace(SpecialistSeparator, '-'), field);
+    }
 
     /// <summary>Throws a validation problem naming <paramref name="field"/> unless <paramref name="id"/> is a valid session id.</summary>
     public static void Validate(string? id, string field)

@@ -1,0 +1,36 @@
+using Microsoft.AspNetCore.Http;
+
+namespace AgentGrains.Client.Gateway.Errors;
+
+/// <summary>Says what to do in the problem details ASP.NET Core writes itself (no route, wrong method, wrong content type, an unreadable parameter).</summary>
+/// <remarks>
+/// Those refusals happen in routing and parameter binding, before an endpoint runs, and come with a
+/// title only. Refusals raised by the gateway carry their own detail and are left as they are.
+/// </remarks>
+internal static class StatusCodeProblems
+{
+    private const string Reference = "the API's operations are in the OpenAPI document at /openapi/v1.json";
+
+    public static void Describe(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        if (problem.Detail is not null)
+        {
+            return;
+        }
+
+        var request = context.HttpContext.Request;
+        problem.Instance ??= request.Path;
+        problem.Detail = problem.Status switch
+        {
+            StatusCodes.Status404NotFound => $"There is nothing at {request.Path}; {Reference}.",
+            StatusCodes.Status405MethodNotAllowed => context.HttpContext.Response.Headers.Allow is { Count: > 0 } allow
+                ? $"{request.Method} is not allowed on {request.Path}; it allows {string.Join(", ", allow.ToString().Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))}."
+                : $"{request.Method} is not allowed on {request.Path}; {Reference}.",
+            StatusCodes.Status415UnsupportedMediaType =>
+                $"The request body must be JSON sent with 'Content-Type: application/json' (with curl: -H 'Content-Type: application/json'); it was '{request.ContentType ?? "(none)"}'.",
+            StatusCodes.Status400BadRequest => $"A parameter of the request could not be read; {Reference}.",
+            _ => null,
+        };
+    }
+}
