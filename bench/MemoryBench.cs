@@ -11,7 +11,7 @@ using Orleans.Configuration;
 
 namespace AgentGrains.Bench;
 
-/// <summary>Managed memory held per idle agent-session activation (DESIGN.md §7: at most 4 KiB beyond its state).</summary>
+/// <summary>Managed memory held per idle agent-session activation (the target: at most 4 KiB beyond its state).</summary>
 /// <remarks>
 /// <para>Activates <c>count</c> sessions on one silo, each after one completed run of the built-in
 /// assistant (so every activation has been through a whole run: driver, journal, published view),

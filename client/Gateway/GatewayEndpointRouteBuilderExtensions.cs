@@ -3,15 +3,19 @@ using AgentGrains.Client.Gateway.Health;
 using AgentGrains.Client.Gateway.Runs;
 using AgentGrains.Client.Gateway.Sessions;
 using Microsoft.AspNetCore.Builder;
+using Scalar.AspNetCore;
 
 namespace AgentGrains.Client.Gateway;
 
 /// <summary>Maps the gateway HTTP API into an application.</summary>
 public static class GatewayEndpointRouteBuilderExtensions
 {
+    /// <summary>Where the API reference page is served.</summary>
+    public const string ApiReferencePrefix = "/api-reference";
+
     /// <summary>
     /// Adds the error-handling middleware and maps the gateway: <c>/v1/sessions</c>, <c>/v1/runs</c>, <c>/v1/cluster</c>, <c>/healthz</c>,
-    /// <c>/readyz</c> and the OpenAPI document at <c>/openapi/v1.json</c>.
+    /// <c>/readyz</c>, the OpenAPI document at <c>/openapi/v1.json</c> and its API reference page at <c>/api-reference</c>.
     /// </summary>
     /// <remarks>
     /// Call it before other middleware that should have its failures reported as problem details:
@@ -25,6 +29,8 @@ public static class GatewayEndpointRouteBuilderExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapOpenApi();
+        // The API reference, a page over the OpenAPI document (its script is served by the gateway itself).
+        app.MapScalarApiReference(ApiReferencePrefix, static options => options.WithTitle("AgentGrains gateway API"));
         app.MapHealthEndpoints();
         app.MapSessionEndpoints();
         app.MapRunEndpoints();

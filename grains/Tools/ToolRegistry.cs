@@ -12,7 +12,7 @@ namespace AgentGrains.Grains.Tools;
 /// A bad call never throws: an unknown or unauthorized tool, arguments that are not valid JSON, do
 /// not fit the tool's schema or do not bind to its parameters, a tool that throws and a tool that exceeds its timeout
 /// all come back as a <see cref="ToolResult"/> whose text starts with <c>error:</c>, so the model
-/// can correct itself and the turn carries on (DESIGN.md §6.5).
+/// can correct itself and the turn carries on.
 /// </remarks>
 public sealed partial class ToolRegistry
 {

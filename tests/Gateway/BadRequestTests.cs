@@ -2,7 +2,7 @@ using System.Net;
 
 namespace AgentGrains.Tests.Gateway;
 
-/// <summary>Bad input gets a 4xx problem and never changes what is stored (DESIGN.md §6.5).</summary>
+/// <summary>Bad input gets a 4xx problem and never changes what is stored.</summary>
 /// <remarks>Runs on every storage provider: one nested subclass each.</remarks>
 public abstract class BadRequestTests(GatewayFixture fixture)
 {

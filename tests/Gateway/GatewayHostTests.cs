@@ -95,6 +95,25 @@ public abstract class GatewayHostTests(StorageUnderTest storage) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task ApiReference_Page_ShowsTheOpenApiDocumentWithItsScriptServedLocally()
+    {
+        await using var app = new GatewayApp(storage);
+        using var client = app.CreateClient();
+
+        using var page = await client.GetAsync("/api-reference/", Ct);
+        using var script = await client.GetAsync("/api-reference/scalar.js", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        var html = await page.Content.ReadAsStringAsync(Ct);
+        Assert.Contains("<title>AgentGrains gateway API</title>", html, StringComparison.Ordinal);
+        Assert.Contains("openapi/v1.json", html, StringComparison.Ordinal);
+        // The page works without reaching the internet: its script comes from the gateway.
+        Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+        Assert.True((await script.Content.ReadAsByteArrayAsync(Ct)).Length > 100_000);
+    }
+
+    [Fact]
     public async Task OpenApi_Document_ListsTheSessionAndRunRoutesWithTheirStatuses()
     {
         await using var app = new GatewayApp(storage);
