@@ -22,8 +22,8 @@ public static class AgentSessionsSiloBuilderExtensions
     /// Adds agent sessions to an Orleans silo: the <see cref="AgentSessionGrain"/> over the session
     /// journal (<see cref="SessionJournalServiceCollectionExtensions.AddSessionJournal"/>, from the
     /// <c>Storage</c> configuration section); the built-in <c>assistant</c> agent and the showcase
-    /// agents (<see cref="ShowcaseAgents"/>); the built-in <c>calculator</c>, <c>clock</c> and
-    /// <c>corpus_search</c> tools; and the model chosen by the <c>Model</c> configuration section
+    /// agents (<see cref="ShowcaseAgents"/>); the built-in <c>calculator</c>, <c>clock</c>,
+    /// <c>corpus_search</c> and <c>send_message</c> tools (the last delivers to the cluster's outbox grain); and the model chosen by the <c>Model</c> configuration section
     /// (<see cref="ModelServiceCollectionExtensions.AddAgentModel"/>) unless an <see cref="IChatClient"/>
     /// is registered already.
     /// </summary>
@@ -61,6 +61,7 @@ public static class AgentSessionsSiloBuilderExtensions
         services.AddSingleton(static _ => CalculatorTool.Create());
         services.AddSingleton(static sp => ClockTool.Create(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(static _ => CorpusSearchTool.Create());
+        services.AddSingleton(static sp => SendMessageTool.Create(sp.GetRequiredService<IGrainFactory>, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(BuiltInAgents.Assistant);
         foreach (var agent in ShowcaseAgents.All)
         {

@@ -1,5 +1,6 @@
 using AgentGrains.Client.Gateway.Cluster;
 using AgentGrains.Client.Gateway.Health;
+using AgentGrains.Client.Gateway.Outbox;
 using AgentGrains.Client.Gateway.Runs;
 using AgentGrains.Client.Gateway.Sessions;
 using Microsoft.AspNetCore.Builder;
@@ -14,7 +15,7 @@ public static class GatewayEndpointRouteBuilderExtensions
     public const string ApiReferencePrefix = "/api-reference";
 
     /// <summary>
-    /// Adds the error-handling middleware and maps the gateway: <c>/v1/sessions</c>, <c>/v1/runs</c>, <c>/v1/cluster</c>, <c>/healthz</c>,
+    /// Adds the error-handling middleware and maps the gateway: <c>/v1/sessions</c>, <c>/v1/runs</c>, <c>/v1/cluster</c>, <c>/v1/outbox</c>, <c>/healthz</c>,
     /// <c>/readyz</c>, the OpenAPI document at <c>/openapi/v1.json</c> and its API reference page at <c>/api-reference</c>.
     /// </summary>
     /// <remarks>
@@ -35,6 +36,7 @@ public static class GatewayEndpointRouteBuilderExtensions
         app.MapSessionEndpoints();
         app.MapRunEndpoints();
         app.MapClusterEndpoints();
+        app.MapOutboxEndpoints();
         return app;
     }
 }

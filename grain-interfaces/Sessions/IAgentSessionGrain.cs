@@ -36,7 +36,7 @@ public interface IAgentSessionGrain : IGrainWithStringKey
     /// the same idempotency rules (a retry with the same key and text gets the same run, whichever
     /// of the two methods sent it). The wait then interleaves like a read. Returns the run's view
     /// either way (the outcome only, not the run's steps: it often crosses silos): a run still going
-    /// when the wait ends goes on.
+    /// when the wait ends goes on. The wait also ends when the run pauses for a person's approval.
     /// </remarks>
     /// <exception cref="SessionNotFoundException">The session was never created.</exception>
     /// <exception cref="ArgumentException">The text is empty or too long.</exception>
@@ -82,6 +82,11 @@ public interface IAgentSessionGrain : IGrainWithStringKey
     [AlwaysInterleave]
     [Alias("WaitForRunAsync")]
     Task<RunView?> WaitForRunAsync(string runId, TimeSpan timeout);
+
+    /// <summary>Waits up to <paramref name="timeout"/> for the run to end or to pause for a person's approval; returns its view either way (null if unknown).</summary>
+    [AlwaysInterleave]
+    [Alias("WaitForReplyAsync")]
+    Task<RunView?> WaitForReplyAsync(string runId, TimeSpan timeout);
 
     /// <summary>The run's committed events after <paramref name="after"/>, waiting up to <paramref name="wait"/> for one if there is none yet.</summary>
     /// <exception cref="RunNotFoundException">No such run.</exception>

@@ -17,6 +17,9 @@ public sealed record SendResult(string SessionId, string RunId, string Status, s
     /// <summary>Whether the run has ended (the wait did not run out first).</summary>
     public bool IsTerminal => RunStatus.IsTerminal(Status);
 
+    /// <summary>Whether the run is paused until a person approves or denies a tool call.</summary>
+    public bool AwaitsApproval => Status == RunStatus.AwaitingApproval;
+
     /// <summary>The outcome as <paramref name="run"/> shows it.</summary>
     public static SendResult From(RunView run)
     {

@@ -12,6 +12,7 @@ namespace AgentGrains.Grains.Models;
 /// always gets the same replies (tests, demos and benchmarks depend on that). In order:</para>
 /// <list type="number">
 /// <item>after tool results, it answers in text from them ("The answer is 42.");</item>
+/// <item>"send a message to ada@example.com: the deploy is done" becomes a <c>send_message</c> call;</item>
 /// <item>arithmetic in the user's message (<c>what is 6*7?</c>) becomes a <c>calculator</c> call;</item>
 /// <item>a question about the time or date becomes a <c>clock</c> call;</item>
 /// <item>a question about something stated earlier (<c>what is my name?</c>) is answered from the
@@ -48,6 +49,12 @@ public sealed partial class ScriptedChatClient() : DeterministicChatClient(Model
         if (text.Length > MaxAnalyzedLength)
         {
             return Say($"You said: {text[..80]}…");
+        }
+
+        // Before arithmetic: a message may hold numbers and dates.
+        if (Offers(options, SendMessageTool.Name) && SendRequest().Match(text) is { Success: true } send)
+        {
+            return Call(messages, (SendMessageTool.Name, new Dictionary<string, object?> { ["to"] = send.Groups["to"].Value, ["text"] = send.Groups["text"].Value.Trim() }));
         }
 
         if (Offers(options, CalculatorTool.Name) && TryFindExpression(text, out var expression))
@@ -107,6 +114,7 @@ public sealed partial class ScriptedChatClient() : DeterministicChatClient(Model
             CalculatorTool.Name => Sentence($"The answer is {value}"),
             ClockTool.Name when DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var now) =>
                 $"The current time is {now.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC.",
+            SendMessageTool.Name when value.StartsWith("sent to ", StringComparison.Ordinal) => $"Your message to {value["sent to ".Length..]} was sent.",
             null => Sentence($"The tool returned: {value}"),
             _ => Sentence($"The {tool} tool returned: {value}"),
         };
@@ -235,6 +243,12 @@ public sealed partial class ScriptedChatClient() : DeterministicChatClient(Model
         @"\b(what\s+time|what\s+date|what\s+day|which\s+day|what(?:'s|’s|\s+is)\s+(?:the\s+)?(?:current\s+)?(?:time|date|day)|today'?s\s+date|current\s+(?:time|date)|tell\s+me\s+the\s+(?:time|date))\b",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex TimeQuestion();
+
+    // "send a message to ada@example.com: the deploy is done", "Please send ada a note saying hi", "message bob: lunch?"
+    [GeneratedRegex(
+        @"^(?:please\s+)?(?:(?:send|write)\s+(?:(?:a|an)\s+(?:message|note|e-?mail)\s+to\s+(?<to>[^\s:,]+)|(?<to>[^\s:,]+)\s+(?:a|an)\s+(?:message|note|e-?mail))|message\s+(?<to>[^\s:,]+))\s*(?::|,|\bsaying\b|\bthat\b)\s*(?<text>\S.*)$",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Singleline)]
+    private static partial Regex SendRequest();
 
     [GeneratedRegex(
         @"^(?:(?:and|so|ok|okay|now)[,\s]+)?(?:(?:what|who|where|when|which)(?:\s+(?<verb>is|are|was|were)\b|(?<verb>'s|’s))\s*(?<subject>[^?]+?)|do\s+you\s+(?:know|remember)\s+(?<subject>[^?]+?))[\s?.!]*$",

@@ -163,7 +163,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
             throw new SessionUnavailableException($"This activation of session '{SessionId}' went away before it took the message; retry with the same idempotency key.");
         }
 
-        var run = await Reads.WaitForRunAsync(submission.RunId, wait)
+        var run = await Reads.WaitForRunAsync(submission.RunId, wait, orApproval: true)
             ?? throw new RunNotFoundException($"Run '{submission.RunId}' was accepted but cannot be read.");
         return SendResult.From(run);
     }
@@ -218,6 +218,13 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
     {
         ThrowIfStale();
         return Reads.WaitForRunAsync(runId, timeout);
+    }
+
+    /// <inheritdoc />
+    public Task<RunView?> WaitForReplyAsync(string runId, TimeSpan timeout)
+    {
+        ThrowIfStale();
+        return Reads.WaitForRunAsync(runId, timeout, orApproval: true);
     }
 
     /// <inheritdoc />

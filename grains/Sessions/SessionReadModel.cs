@@ -76,12 +76,13 @@ public sealed class SessionReadModel
     public async Task<RunView?> GetRunAsync(string runId) =>
         await FindRunAsync(runId).ConfigureAwait(false) is { } found ? found.View : null;
 
-    /// <summary>Waits up to <paramref name="timeout"/> for the run to end; its view either way (null if unknown).</summary>
-    public async Task<RunView?> WaitForRunAsync(string runId, TimeSpan timeout)
+    /// <summary>Waits up to <paramref name="timeout"/> for the run to end (or, with <paramref name="orApproval"/>, to pause for a person's approval); its view either way (null if unknown).</summary>
+    public async Task<RunView?> WaitForRunAsync(string runId, TimeSpan timeout, bool orApproval = false)
     {
         var deadline = timeProvider.GetUtcNow() + Clamp(timeout);
         var first = await FindRunAsync(runId).ConfigureAwait(false);
-        if (first is null || first.View.IsTerminal)
+        bool Done(RunView view) => view.IsTerminal || (orApproval && view.Status == RunStatus.AwaitingApproval);
+        if (first is null || Done(first.View))
         {
             // Ended or unknown: answered without a signal to wait on (an idle session keeps none).
             return first?.View;
@@ -91,9 +92,9 @@ public sealed class SessionReadModel
         {
             var signal = Changed;
             var found = await FindRunAsync(runId).ConfigureAwait(false);
-            if (found is null || found.View.IsTerminal || !await WaitAsync(signal, deadline).ConfigureAwait(false))
+            if (found is null || Done(found.View) || !await WaitAsync(signal, deadline).ConfigureAwait(false))
             {
-                return found is null || found.View.IsTerminal ? found?.View : (await FindRunAsync(runId).ConfigureAwait(false))?.View;
+                return found is null || Done(found.View) ? found?.View : (await FindRunAsync(runId).ConfigureAwait(false))?.View;
             }
         }
     }

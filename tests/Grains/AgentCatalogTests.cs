@@ -15,7 +15,7 @@ namespace AgentGrains.Tests.Grains;
 [Trait("Provider", "None")]
 public sealed class AgentCatalogTests
 {
-    private static readonly ToolRegistry Tools = new([CalculatorTool.Create(), ClockTool.Create(TimeProvider.System)], TimeProvider.System, NullLogger<ToolRegistry>.Instance);
+    private static readonly ToolRegistry Tools = new([CalculatorTool.Create(), ClockTool.Create(TimeProvider.System), SendMessageTool.Create(static () => throw new InvalidOperationException("No cluster here."), TimeProvider.System)], TimeProvider.System, NullLogger<ToolRegistry>.Instance);
 
     [Fact]
     public void Constructor_InvalidDefinitions_ReportsEveryProblemAtOnce()

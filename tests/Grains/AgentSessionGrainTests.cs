@@ -128,6 +128,7 @@ public abstract class AgentSessionGrainTests(StorageUnderTest storage) : IAsyncL
             services.AddSingleton(CalculatorTool.Create());
             services.AddSingleton(ClockTool.Create(clock));
             services.AddSingleton(AgentGrains.Grains.Showcase.CorpusSearchTool.Create());
+            services.AddSingleton(static sp => SendMessageTool.Create(sp.GetRequiredService<IGrainFactory>, TimeProvider.System));
         });
         var session = await CreateSessionAsync(cluster, "time");
 

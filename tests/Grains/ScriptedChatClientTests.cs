@@ -43,6 +43,22 @@ public sealed class ScriptedChatClientTests : IDisposable
         Assert.Equal("clock", call.Name);
     }
 
+    [Theory]
+    [InlineData("Send a message to ada@example.com: the deploy of 2026-12-06 is done", "ada@example.com", "the deploy of 2026-12-06 is done")]
+    [InlineData("please send bob a note saying lunch at 12:30?", "bob", "lunch at 12:30?")]
+    [InlineData("message carol, see you at 3+4", "carol", "see you at 3+4")]
+    public async Task GetResponseAsync_SendRequest_CallsSendMessageWithRecipientAndText(string text, string to, string message)
+    {
+        var options = new ChatOptions { Tools = [.. WithTools.Tools!, AIFunctionFactory.Create((string to, string text) => "sent", SendMessageTool.Name)] };
+
+        var response = await model.GetResponseAsync([User(text)], options, TestContext.Current.CancellationToken);
+
+        var call = Assert.IsType<FunctionCallContent>(Assert.Single(Assert.Single(response.Messages).Contents));
+        Assert.Equal(SendMessageTool.Name, call.Name);
+        Assert.Equal(to, call.Arguments!["to"]);
+        Assert.Equal(message, call.Arguments!["text"]);
+    }
+
     [Fact]
     public async Task GetResponseAsync_ToolsNotOffered_AnswersWithoutCallingThem()
     {
@@ -74,6 +90,8 @@ public sealed class ScriptedChatClientTests : IDisposable
     [InlineData("clock", "2030-04-05T06:09:10Z", "The current time is 2030-04-05 06:09:10 UTC.")]
     [InlineData("calculator", "error: 'calculator' failed: division by zero.", "Sorry, that did not work: 'calculator' failed: division by zero.")]
     [InlineData("weather", "sunny", "The weather tool returned: sunny.")]
+    [InlineData("send_message", "sent to ada@example.com", "Your message to ada@example.com was sent.")]
+    [InlineData("send_message", "error: the call was not run: denied by a person.", "Sorry, that did not work: the call was not run: denied by a person.")]
     public async Task GetResponseAsync_LastMessageIsToolResult_AnswersFromIt(string tool, string result, string expected)
     {
         List<ChatMessage> messages =

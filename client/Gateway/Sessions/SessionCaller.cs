@@ -102,8 +102,8 @@ public sealed partial class SessionCaller
         ArgumentNullException.ThrowIfNull(session);
         var poll = SessionCalls.NextPoll(deadline - timeProvider.GetUtcNow());
         var sent = await SendAsync(clientKey, () => session.SubmitAndWaitAsync(text, poll), cancellationToken, poll).ConfigureAwait(false);
-        return sent.IsTerminal || timeProvider.GetUtcNow() >= deadline
-            || await WaitForRunAsync(session, sent.RunId, deadline, cancellationToken).ConfigureAwait(false) is not { } run
+        return sent.IsTerminal || sent.AwaitsApproval || timeProvider.GetUtcNow() >= deadline
+            || await WaitForRunAsync(session, sent.RunId, deadline, cancellationToken, orApproval: true).ConfigureAwait(false) is not { } run
             ? sent
             : SendResult.From(run);
     }
@@ -112,14 +112,14 @@ public sealed partial class SessionCaller
     public Task<RunView?> WaitForRunAsync(IAgentSessionGrain session, string runId, TimeSpan wait, CancellationToken cancellationToken) =>
         WaitForRunAsync(session, runId, timeProvider.GetUtcNow() + wait, cancellationToken);
 
-    private async Task<RunView?> WaitForRunAsync(IAgentSessionGrain session, string runId, DateTimeOffset deadline, CancellationToken cancellationToken)
+    private async Task<RunView?> WaitForRunAsync(IAgentSessionGrain session, string runId, DateTimeOffset deadline, CancellationToken cancellationToken, bool orApproval = false)
     {
         ArgumentNullException.ThrowIfNull(session);
         while (true)
         {
             var poll = SessionCalls.NextPoll(deadline - timeProvider.GetUtcNow());
-            var view = await ReadAsync(() => session.WaitForRunAsync(runId, poll), cancellationToken, poll).ConfigureAwait(false);
-            if (view is null or { IsTerminal: true } || timeProvider.GetUtcNow() >= deadline)
+            var view = await ReadAsync(() => orApproval ? session.WaitForReplyAsync(runId, poll) : session.WaitForRunAsync(runId, poll), cancellationToken, poll).ConfigureAwait(false);
+            if (view is null or { IsTerminal: true } || (orApproval && view.Status == RunStatus.AwaitingApproval) || timeProvider.GetUtcNow() >= deadline)
             {
                 return view;
             }

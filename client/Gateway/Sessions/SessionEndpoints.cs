@@ -48,7 +48,7 @@ internal static class SessionEndpoints
         group.MapPost("/{id}/messages", SendMessageAsync)
             .WithName("SendMessage")
             .WithSummary("Sends a user message to a session; waits for the run's final reply unless wait=false.")
-            .WithDescription($"The message starts a run (or queues behind the active one). 200 with the reply once the run ends within Gateway:MaxReplyWait; otherwise, or with ?wait=false, 202 with the runId and a Location header to follow it at /v1/runs/{{runId}}. With an {IdempotencyKeyHeader} header (at most {MaxIdempotencyKeyLength} characters), a repeated request returns the first one's run and adds no second message; reusing a key for a different message is refused with 422. 404 when the session does not exist; nothing is sent then. 409 when a run is active and the agent's policy is reject.")
+            .WithDescription($"The message starts a run (or queues behind the active one). 200 with the reply once the run ends within Gateway:MaxReplyWait; otherwise, or once the run pauses for a person's approval, or with ?wait=false, 202 with the runId, its status and a Location header to follow it at /v1/runs/{{runId}}. With an {IdempotencyKeyHeader} header (at most {MaxIdempotencyKeyLength} characters), a repeated request returns the first one's run and adds no second message; reusing a key for a different message is refused with 422. 404 when the session does not exist; nothing is sent then. 409 when a run is active and the agent's policy is reject.")
             .Accepts<SendMessageRequest>("application/json")
             .ProducesValidationProblem()
             .Produces<RunAcceptedResponse>(StatusCodes.Status202Accepted)
