@@ -1,3 +1,4 @@
+using AgentGrains.Client.Gateway.Agents;
 using AgentGrains.Client.Gateway.Cluster;
 using AgentGrains.Client.Gateway.Health;
 using AgentGrains.Client.Gateway.Runs;
@@ -10,7 +11,7 @@ namespace AgentGrains.Client.Gateway;
 public static class GatewayEndpointRouteBuilderExtensions
 {
     /// <summary>
-    /// Adds the error-handling middleware and maps the gateway: <c>/v1/sessions</c>, <c>/v1/runs</c>, <c>/v1/cluster</c>, <c>/healthz</c>,
+    /// Adds the error-handling middleware and maps the gateway: <c>/v1/agents</c>, <c>/v1/sessions</c>, <c>/v1/runs</c>, <c>/v1/cluster</c>, <c>/healthz</c>,
     /// <c>/readyz</c> and the OpenAPI document at <c>/openapi/v1.json</c>.
     /// </summary>
     /// <remarks>
@@ -26,6 +27,7 @@ public static class GatewayEndpointRouteBuilderExtensions
         app.UseStatusCodePages();
         app.MapOpenApi();
         app.MapHealthEndpoints();
+        app.MapAgentEndpoints();
         app.MapSessionEndpoints();
         app.MapRunEndpoints();
         app.MapClusterEndpoints();
