@@ -196,4 +196,30 @@ public abstract class ListEndpointsTests(GatewayFixture fixture)
         Assert.Contains("asistant", detail, StringComparison.Ordinal);
         Assert.Contains("assistant", detail, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task OpenApi_Document_DescribesTheListRoutesTheirParametersAndStatuses()
+    {
+        var paths = (await client.GetJsonAsync("/openapi/v1.json")).GetProperty("paths");
+
+        var agents = paths.GetProperty("/v1/agents").GetProperty("get");
+        var sessions = paths.GetProperty("/v1/sessions").GetProperty("get");
+        var runs = paths.GetProperty("/v1/sessions/{id}/runs").GetProperty("get");
+
+        Assert.Equal("ListAgents", agents.GetProperty("operationId").GetString());
+        Assert.Equal("ListSessions", sessions.GetProperty("operationId").GetString());
+        Assert.Equal("ListSessionRuns", runs.GetProperty("operationId").GetString());
+        Assert.Subset(Responses(agents), new HashSet<string> { "200", "503" });
+        Assert.Subset(Responses(sessions), new HashSet<string> { "200", "400" });
+        Assert.Subset(Responses(runs), new HashSet<string> { "200", "400", "404" });
+        Assert.Subset(Parameters(sessions), new HashSet<string> { "limit", "cursor", "agent", "include" });
+        Assert.Subset(Parameters(runs), new HashSet<string> { "id", "limit", "cursor" });
+        Assert.All(new[] { agents, sessions, runs }, o => Assert.False(string.IsNullOrWhiteSpace(o.GetProperty("summary").GetString())));
+    }
+
+    private static HashSet<string> Responses(JsonElement operation) =>
+        [.. operation.GetProperty("responses").EnumerateObject().Select(static r => r.Name)];
+
+    private static HashSet<string> Parameters(JsonElement operation) =>
+        [.. operation.GetProperty("parameters").EnumerateArray().Select(static p => p.GetProperty("name").GetString()!)];
 }
