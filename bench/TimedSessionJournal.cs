@@ -19,6 +19,9 @@ internal sealed class TimedSessionJournal(ISessionJournal inner, StepTimeline ti
     public Task<MessageRecord?> FindMessageAsync(string sessionId, string key, CancellationToken cancellationToken) =>
         inner.FindMessageAsync(sessionId, key, cancellationToken);
 
+    public Task<JournalSessionPage> ListAsync(JournalListQuery query, CancellationToken cancellationToken) =>
+        inner.ListAsync(query, cancellationToken);
+
     /// <summary>The largest step commit seen (a model reply with its rows): what <see cref="JournalFloor"/> replays.</summary>
     public JournalCommit? LargestStep { get; private set; }
 

@@ -1,3 +1,4 @@
+using AgentGrains.Client.Gateway.Agents;
 using AgentGrains.Client.Gateway.Cluster;
 using AgentGrains.Client.Gateway.Health;
 using AgentGrains.Client.Gateway.Outbox;
@@ -15,7 +16,7 @@ public static class GatewayEndpointRouteBuilderExtensions
     public const string ApiReferencePrefix = "/api-reference";
 
     /// <summary>
-    /// Adds the error-handling middleware and maps the gateway: <c>/v1/sessions</c>, <c>/v1/runs</c>, <c>/v1/cluster</c>, <c>/v1/outbox</c>, <c>/healthz</c>,
+    /// Adds the error-handling middleware and maps the gateway: <c>/v1/agents</c>, <c>/v1/sessions</c>, <c>/v1/runs</c>, <c>/v1/cluster</c>, <c>/v1/outbox</c>, <c>/healthz</c>,
     /// <c>/readyz</c>, the OpenAPI document at <c>/openapi/v1.json</c> and its API reference page at <c>/api-reference</c>.
     /// </summary>
     /// <remarks>
@@ -33,6 +34,7 @@ public static class GatewayEndpointRouteBuilderExtensions
         // The API reference, a page over the OpenAPI document (its script is served by the gateway itself).
         app.MapScalarApiReference(ApiReferencePrefix, static options => options.WithTitle("AgentGrains gateway API"));
         app.MapHealthEndpoints();
+        app.MapAgentEndpoints();
         app.MapSessionEndpoints();
         app.MapRunEndpoints();
         app.MapClusterEndpoints();

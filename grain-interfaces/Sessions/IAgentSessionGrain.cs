@@ -94,6 +94,15 @@ public interface IAgentSessionGrain : IGrainWithStringKey
     [Alias("GetRunEventsAsync")]
     Task<RunEventPage> GetRunEventsAsync(string runId, long after, TimeSpan wait);
 
+    /// <summary>Up to <paramref name="limit"/> of the session's runs numbered below <paramref name="before"/>, newest first; <c>null</c> if the session was never created.</summary>
+    /// <param name="before">Lists runs with a smaller number (a page's <see cref="RunPage.Next"/>); 0 or less starts at the newest.</param>
+    /// <param name="limit">1 to <see cref="RunPage.MaxLimit"/>.</param>
+    /// <remarks>Runs are numbered in the order they were submitted, so pages neither repeat nor skip a run while new ones arrive.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">The limit is outside 1 to <see cref="RunPage.MaxLimit"/>.</exception>
+    [AlwaysInterleave]
+    [Alias("ListRunsAsync")]
+    Task<RunPage?> ListRunsAsync(long before, int limit);
+
     /// <summary>The session without its history (cheap at any length), or <c>null</c> if it was never created.</summary>
     [AlwaysInterleave]
     [Alias("GetInfoAsync")]

@@ -235,6 +235,15 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
     }
 
     /// <inheritdoc />
+    public Task<RunPage?> ListRunsAsync(long before, int limit)
+    {
+        ThrowIfStale();
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, RunPage.MaxLimit);
+        return Reads.ListRunsAsync(before, limit);
+    }
+
+    /// <inheritdoc />
     public Task<SessionInfo?> GetInfoAsync()
     {
         ThrowIfStale();

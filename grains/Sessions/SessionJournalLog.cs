@@ -114,9 +114,10 @@ internal sealed class SessionJournalLog : ISessionLog
     /// <exception cref="Storage.StorageException">The database failed.</exception>
     public async Task CommitAsync(DateTimeOffset at, CancellationToken cancellationToken)
     {
+        // Sessions are listed by the agent they were created with: the journal keeps the first commit's label.
         var commit = staged is { } buffers
-            ? new JournalCommit(sessionId, version, Write(State), [.. buffers.Appends], [.. buffers.Messages], at)
-            : new JournalCommit(sessionId, version, Write(State), [], [], at);
+            ? new JournalCommit(sessionId, version, Write(State), [.. buffers.Appends], [.. buffers.Messages], at) { Label = State.Agent }
+            : new JournalCommit(sessionId, version, Write(State), [], [], at) { Label = State.Agent };
         version = await journal.CommitAsync(commit, cancellationToken);
         if (staged is { } committed)
         {
@@ -171,6 +172,10 @@ internal sealed class SessionJournalLog : ISessionLog
 
         return result;
     }
+
+    /// <summary>Reads a committed state payload (a session head as a listing returns it).</summary>
+    /// <exception cref="Storage.StorageException">The payload cannot be read as a state.</exception>
+    public static AgentSessionState ReadState(string payload, string sessionId) => Read<AgentSessionState>(payload, sessionId, "state");
 
     private static string Write<T>(T value) => JsonSerializer.Serialize(value, Json);
 

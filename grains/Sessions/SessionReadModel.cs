@@ -128,6 +128,46 @@ public sealed class SessionReadModel
         }
     }
 
+    /// <summary>Up to <paramref name="limit"/> committed runs numbered below <paramref name="before"/> (0 or less: from the newest), newest first; null while the session was never created.</summary>
+    /// <remarks>
+    /// Runs end in number order, so the newest ones are the active and queued runs of the last
+    /// publication and the rest are rows of the <c>runs</c> stream at number − 1: a page is at most
+    /// one range read of that stream, however many runs the session has.
+    /// </remarks>
+    public async Task<RunPage?> ListRunsAsync(long before, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        var current = published;
+        if (current.Agent is not { } agent)
+        {
+            return null;
+        }
+
+        var newest = current.RunsFinished + current.Runs.Count;
+        var top = before <= 0 ? newest : Math.Min(before - 1, newest);
+        var bottom = Math.Max(1, top - limit + 1);
+        var runs = new List<RunSummary>((int)Math.Max(0, top - bottom + 1));
+        for (var number = top; number >= bottom && number > current.RunsFinished; number--)
+        {
+            if (current.Runs.TryGetValue(RunIds.Format(sessionId, number), out var active))
+            {
+                runs.Add(RunSummary.From(active.View));
+            }
+        }
+
+        var finished = Math.Min(top, current.RunsFinished);
+        if (finished >= bottom)
+        {
+            var rows = await log.ReadRunsAsync(bottom - 1, (int)(finished - bottom + 1), stopping).ConfigureAwait(false);
+            for (var i = rows.Count - 1; i >= 0; i--)
+            {
+                runs.Add(RunSummary.From(rows[i].ToView(sessionId, agent, rows[i].Messages)));
+            }
+        }
+
+        return new RunPage(runs, bottom > 1 ? bottom : null);
+    }
+
     /// <summary>The committed conversation, in order.</summary>
     public async Task<IReadOnlyList<HistoryEntry>> ReadHistoryAsync()
     {

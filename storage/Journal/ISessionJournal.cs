@@ -33,6 +33,17 @@ public interface ISessionJournal
     /// <exception cref="StorageException">The database failed.</exception>
     Task<MessageRecord?> FindMessageAsync(string sessionId, string key, CancellationToken cancellationToken);
 
+    /// <summary>Reads one page of session heads in session id order (byte order), after <see cref="JournalListQuery.After"/>.</summary>
+    /// <remarks>
+    /// Keyset paging: each page is one range scan of an index from the previous page's last id, so a
+    /// page costs the same however deep it lies, and a session created or changed between two pages
+    /// never makes another appear twice or not at all (a session created behind the cursor is on no
+    /// later page). Only committed heads are listed.
+    /// </remarks>
+    /// <exception cref="StorageException">The database failed.</exception>
+    /// <exception cref="ArgumentException">The limit is outside 1 to <see cref="JournalListQuery.MaxLimit"/>.</exception>
+    Task<JournalSessionPage> ListAsync(JournalListQuery query, CancellationToken cancellationToken);
+
     /// <summary>Commits one step atomically; returns the head's new version (<see cref="JournalCommit.ExpectedVersion"/> + 1).</summary>
     /// <remarks>
     /// A commit handed to the writer is not taken back: cancelling <paramref name="cancellationToken"/>

@@ -41,4 +41,25 @@ internal static class JournalArguments
         ArgumentOutOfRangeException.ThrowIfNegative(from);
         ArgumentOutOfRangeException.ThrowIfNegative(maxCount);
     }
+
+    public static void ValidateList(JournalListQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Limit is < 1 or > JournalListQuery.MaxLimit)
+        {
+            throw new ArgumentException($"A listing's limit is {query.Limit}; ask for 1 to {JournalListQuery.MaxLimit} sessions.", nameof(query));
+        }
+    }
+
+    /// <summary>Takes the first <paramref name="limit"/> of up to <paramref name="limit"/> + 1 rows read; the extra row only says a next page exists.</summary>
+    public static JournalSessionPage Page(List<JournalSession> rows, int limit)
+    {
+        if (rows.Count <= limit)
+        {
+            return new JournalSessionPage(rows, null);
+        }
+
+        rows.RemoveAt(limit);
+        return new JournalSessionPage(rows, rows[^1].SessionId);
+    }
 }

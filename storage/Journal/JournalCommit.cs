@@ -13,4 +13,13 @@ public sealed record JournalCommit(
     string State,
     IReadOnlyList<JournalAppend> Appends,
     IReadOnlyList<MessageRecord> Messages,
-    DateTimeOffset At);
+    DateTimeOffset At)
+{
+    /// <summary>What the session is listed under (<see cref="JournalListQuery.Label"/>), e.g. its agent; null for nothing.</summary>
+    /// <remarks>
+    /// Stored by the commit that creates the head (<see cref="ExpectedVersion"/> 0) and ignored by
+    /// every later one: a session keeps the label it was created with, so listing by label costs the
+    /// session's steps nothing.
+    /// </remarks>
+    public string? Label { get; init; }
+}

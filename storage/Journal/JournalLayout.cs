@@ -9,4 +9,8 @@ internal static class JournalLayout
 {
     /// <summary>The <c>grain_state.name</c> of a session's head.</summary>
     public const string HeadName = "session";
+
+    /// <summary>The character that marks a derived session id: one a run started for a call of its own (a specialist's session).</summary>
+    /// <remarks>Listings leave such sessions out unless asked for them (<see cref="JournalListQuery.IncludeDerived"/>).</remarks>
+    public const string DerivedMark = "~";
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using AgentGrains.Client.Gateway.Errors;
 using AgentGrains.Client.Gateway.Http;
 using AgentGrains.GrainInterfaces.Runs;
@@ -27,6 +28,13 @@ internal static class SessionEndpoints
     public static readonly int MaxIdempotencyKeyLength = IdempotencyKey.MaxLength - SessionCaller.ClientKeyPrefix.Length;
 
     private const string GetSessionRoute = "GetSession";
+
+    // The listings' names in their cursors, so one listing's cursor is never read by another.
+    private const string SessionsListing = "sessions";
+    private const string RunsListing = "runs";
+
+    // Longer than any agent name a definition can have as a tool (64), for agents only people talk to.
+    private const int MaxAgentLength = 128;
 
     public static RouteGroupBuilder MapSessionEndpoints(this IEndpointRouteBuilder routes)
     {
@@ -58,13 +66,75 @@ internal static class SessionEndpoints
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
+        group.MapGet(string.Empty, ListSessionsAsync)
+            .WithName("ListSessions")
+            .WithSummary("Lists sessions, a page at a time, in session id order.")
+            .WithDescription($"Each session with its agent, status (idle, running, awaiting_approval, as of its last commit), the active run, the number of runs, and its creation and last activity times. ?limit= 1 to {PageQuery.MaxLimit} (default {PageQuery.DefaultLimit}); pass a page's next as ?cursor= for the page after it (null on the last page); pages never repeat or skip a session. ?agent= lists only the sessions created with that agent (400 for an agent that is not defined). The sessions that runs start for their specialists (ids containing '~') are left out unless ?include=specialists. Reads only; 400 for a bad limit, cursor, agent or include.")
+            .ProducesValidationProblem();
+
         group.MapGet("/{id}", GetSessionAsync)
             .WithName(GetSessionRoute)
             .WithSummary("Returns a session and its whole history.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
+        group.MapGet("/{id}/runs", ListRunsAsync)
+            .WithName("ListSessionRuns")
+            .WithSummary("Lists a session's runs, newest first, a page at a time.")
+            .WithDescription($"Each run with its status, reason, agent, submission, start and end times, and the first 200 characters of its input and reply; the whole run is at /v1/runs/{{runId}}. ?limit= 1 to {PageQuery.MaxLimit} (default {PageQuery.DefaultLimit}); pass a page's next as ?cursor= for the older runs after it (null on the page with the first run). 404 when the session does not exist; 400 for a bad limit or cursor.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
         return group;
+    }
+
+    private static async Task<Ok<SessionListResponse>> ListSessionsAsync(
+        [FromQuery] string? limit,
+        [FromQuery] string? cursor,
+        [FromQuery] string? agent,
+        [FromQuery] string? include,
+        [FromServices] IGrainFactory grains,
+        [FromServices] SessionCaller caller,
+        CancellationToken cancellationToken)
+    {
+        var size = PageQuery.Limit(limit);
+        var after = PageQuery.Key(SessionsListing, cursor);
+        if (agent is not null && (string.IsNullOrWhiteSpace(agent) || agent.Length > MaxAgentLength))
+        {
+            throw GatewayProblemException.Invalid("agent", $"agent must name an agent definition (1 to {MaxAgentLength} characters, see GET /v1/agents), or be omitted to list every agent's sessions.");
+        }
+
+        var specialists = include switch
+        {
+            null => false,
+            "specialists" => true,
+            _ => throw GatewayProblemException.Invalid("include", $"include may only be 'specialists' (to list the sessions runs start for their specialists too); it was '{include}'."),
+        };
+        var directory = grains.GetGrain<ISessionDirectoryGrain>(0);
+        var page = await caller.ReadAsync(() => directory.ListAsync(new SessionQuery(after, size, agent, specialists)), cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(new SessionListResponse(page.Sessions, PageQuery.Cursor(SessionsListing, page.Next)));
+    }
+
+    private static async Task<Ok<RunListResponse>> ListRunsAsync(
+        string id,
+        [FromQuery] string? limit,
+        [FromQuery] string? cursor,
+        [FromServices] IGrainFactory grains,
+        [FromServices] SessionCaller caller,
+        CancellationToken cancellationToken)
+    {
+        SessionIds.ValidateListed(id, "id");
+        var size = PageQuery.Limit(limit);
+        long before = 0;
+        if (PageQuery.Key(RunsListing, cursor) is { } key
+            && (!long.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out before) || before < 1))
+        {
+            throw GatewayProblemException.Invalid("cursor", "cursor is not one this listing handed out; send the 'next' value of the previous page of runs as is, or omit cursor for the newest runs.");
+        }
+
+        var session = grains.GetGrain<IAgentSessionGrain>(id);
+        var page = await caller.ReadAsync(() => session.ListRunsAsync(before, size), cancellationToken).ConfigureAwait(false) ?? throw NotFound(id);
+        return TypedResults.Ok(new RunListResponse(page.Runs, PageQuery.Cursor(RunsListing, page.Next?.ToString(CultureInfo.InvariantCulture))));
     }
 
     private static async Task<Results<Created<SessionCreatedResponse>, Ok<SessionCreatedResponse>>> CreateSessionAsync(
@@ -141,7 +211,7 @@ internal static class SessionEndpoints
     private static async Task<Ok<SessionResponse>> GetSessionAsync(string id, [FromServices] IGrainFactory grains, [FromServices] SessionCaller caller, CancellationToken cancellationToken)
     {
         // Specialist sessions (named manager~specialist in run views) are read like any other.
-        SessionIds.ValidateExisting(id, "id");
+        SessionIds.ValidateListed(id, "id");
         var view = await caller.ReadAsync(grains.GetGrain<IAgentSessionGrain>(id).GetAsync, cancellationToken).ConfigureAwait(false) ?? throw NotFound(id);
         return TypedResults.Ok(SessionResponse.From(view));
     }

@@ -16,19 +16,13 @@ internal static class SessionIds
     private static readonly SearchValues<char> Allowed =
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-");
 
-    /// <summary>Separates a manager's session id from its specialist's in the id of a specialist session (<c>game-demo~answerer</c>).</summary>
-    public const char SpecialistSeparator = '~';
+    /// <summary>The longest id a listing may hand out: a specialist's session is named after its manager's run, so its id grows with the depth of the tree.</summary>
+    public const int MaxListedLength = 1024;
 
-    private static readonly SearchValues<char> AllowedExisting =
+    private static readonly SearchValues<char> AllowedListed =
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-~");
 
     public static string New() => Guid.NewGuid().ToString("N");
-
-    /// <summary>Like <see cref="Validate"/>, but also accepts the ids of specialist sessions, which delegation names with <c>~</c> and clients may read but not create.</summary>
-    public static void ValidateExisting(string? id, string field)
-    {
-        Validate(id?.Replace(SpecialistSeparator, '-'), field);
-    }
 
     /// <summary>Throws a validation problem naming <paramref name="field"/> unless <paramref name="id"/> is a valid session id.</summary>
     public static void Validate(string? id, string field)
@@ -46,6 +40,15 @@ internal static class SessionIds
         if (id.AsSpan().ContainsAnyExcept(Allowed) || !char.IsAsciiLetterOrDigit(id[0]))
         {
             throw GatewayProblemException.Invalid(field, $"{field} may contain only A-Z, a-z, 0-9, '.', '_', ':' and '-', and must start with a letter or digit.");
+        }
+    }
+
+    /// <summary>As <see cref="Validate"/>, for reads that also accept the ids of specialists' sessions (containing '~'), as listings show them.</summary>
+    public static void ValidateListed(string? id, string field)
+    {
+        if (string.IsNullOrEmpty(id) || id.Length > MaxListedLength || id.AsSpan().ContainsAnyExcept(AllowedListed) || !char.IsAsciiLetterOrDigit(id[0]))
+        {
+            throw GatewayProblemException.Invalid(field, $"{field} must be a session id as GET /v1/sessions lists it: 1 to {MaxListedLength} of A-Z, a-z, 0-9, '.', '_', ':', '-' and '~', starting with a letter or digit.");
         }
     }
 }

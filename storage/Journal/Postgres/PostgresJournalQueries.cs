@@ -31,11 +31,28 @@ internal sealed class PostgresJournalQueries(string schema)
         SELECT payload FROM {schema}.grain_log WHERE grain_id = $1 AND stream = $2 AND seq >= $3 ORDER BY seq LIMIT $4
         """);
 
+    /// <summary>A page of every session head after <c>$1</c>: <c>$2</c> rows.</summary>
+    /// <remarks>
+    /// Ids compare in byte order (<c>COLLATE "C"</c>), as the partial indexes of migration 0006 are
+    /// built, whatever the database's collation; the terms match those indexes' predicates, so a page
+    /// is one range scan from the cursor.
+    /// </remarks>
+    public string ListSessions { get; } = List(schema, derived: true, label: false);
+
+    /// <summary>As <see cref="ListSessions"/>, without derived sessions.</summary>
+    public string ListTopSessions { get; } = List(schema, derived: false, label: false);
+
+    /// <summary>As <see cref="ListSessions"/>, only those labelled <c>$3</c>.</summary>
+    public string ListLabel { get; } = List(schema, derived: true, label: true);
+
+    /// <summary>As <see cref="ListLabel"/>, without derived sessions.</summary>
+    public string ListTopLabel { get; } = List(schema, derived: false, label: true);
+
     public string FindMessage { get; } = PostgresMigrator.Splice(schema, "SELECT request, outcome FROM {schema}.message_keys WHERE grain_id = $1 AND key = $2");
 
-    /// <summary>A first commit: the head at version 1; a head already there is a unique violation.</summary>
+    /// <summary>A first commit: the head at version 1, with its label; a head already there is a unique violation.</summary>
     public string InsertHead { get; } = PostgresMigrator.Splice(schema, $$"""
-        INSERT INTO {schema}.grain_state (grain_id, name, version, payload, updated_at) VALUES ($1, '{{JournalLayout.HeadName}}', 1, $2, $3)
+        INSERT INTO {schema}.grain_state (grain_id, name, version, payload, updated_at, label) VALUES ($1, '{{JournalLayout.HeadName}}', 1, $2, $3, $4)
         """);
 
     /// <summary>The fence: moves the head on only from the version the writer read, else raises (<c>ensure</c>, AG001).</summary>
@@ -60,5 +77,12 @@ internal sealed class PostgresJournalQueries(string schema)
     public string RecordMessages { get; } = PostgresMigrator.Splice(schema, """
         INSERT INTO {schema}.message_keys (grain_id, key, request, outcome, created_at)
         SELECT $1, k, r, o, $5 FROM unnest($2::text[], $3::text[], $4::text[]) AS t(k, r, o)
+        """);
+
+    private static string List(string schema, bool derived, bool label) => PostgresMigrator.Splice(schema, $$"""
+        SELECT grain_id, version, payload, label, updated_at FROM {schema}.grain_state
+        WHERE name = '{{JournalLayout.HeadName}}'{{(derived ? "" : $" AND strpos(grain_id, '{JournalLayout.DerivedMark}') = 0")}}{{(label ? " AND label = $3" : "")}}
+          AND grain_id COLLATE "C" > $1
+        ORDER BY grain_id COLLATE "C" LIMIT $2
         """);
 }

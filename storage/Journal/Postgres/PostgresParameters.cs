@@ -12,6 +12,12 @@ internal static class PostgresParameters
         return parameters;
     }
 
+    public static NpgsqlParameterCollection NullableText(this NpgsqlParameterCollection parameters, string? value)
+    {
+        parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)value ?? DBNull.Value });
+        return parameters;
+    }
+
     public static NpgsqlParameterCollection Bigint(this NpgsqlParameterCollection parameters, long value)
     {
         parameters.Add(new NpgsqlParameter<long> { NpgsqlDbType = NpgsqlDbType.Bigint, TypedValue = value });

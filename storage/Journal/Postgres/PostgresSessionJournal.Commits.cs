@@ -25,7 +25,7 @@ internal sealed partial class PostgresSessionJournal
         Func<string> stale = () => JournalConflicts.HeadMoved(id, commit.ExpectedVersion);
         if (commit.ExpectedVersion == 0)
         {
-            batch.Add(queries.InsertHead, stale).Parameters.Text(id).Text(commit.State).Timestamp(commit.At);
+            batch.Add(queries.InsertHead, stale).Parameters.Text(id).Text(commit.State).Timestamp(commit.At).NullableText(commit.Label);
         }
         else
         {

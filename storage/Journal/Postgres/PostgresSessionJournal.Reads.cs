@@ -64,6 +64,39 @@ internal sealed partial class PostgresSessionJournal
         return record;
     }
 
+    /// <inheritdoc />
+    public async Task<JournalSessionPage> ListAsync(JournalListQuery query, CancellationToken cancellationToken)
+    {
+        JournalArguments.ValidateList(query);
+        var sql = (query.Label, query.IncludeDerived) switch
+        {
+            (null, true) => queries.ListSessions,
+            (null, false) => queries.ListTopSessions,
+            (_, true) => queries.ListLabel,
+            (_, false) => queries.ListTopLabel,
+        };
+        var rows = new List<JournalSession>(query.Limit + 1);
+        await QueryAsync(
+            sql,
+            p =>
+            {
+                // One row more than asked: it only tells whether a next page exists.
+                p.Text(query.After ?? string.Empty).Bigint(query.Limit + 1);
+                if (query.Label is { } label)
+                {
+                    p.Text(label);
+                }
+            },
+            r => rows.Add(new JournalSession(
+                r.GetString(0),
+                r.GetInt64(1),
+                r.GetString(2),
+                r.IsDBNull(3) ? null : r.GetString(3),
+                r.GetFieldValue<DateTimeOffset>(4))),
+            cancellationToken).ConfigureAwait(false);
+        return JournalArguments.Page(rows, query.Limit);
+    }
+
     /// <summary>Runs one query on a pooled connection and hands every row to <paramref name="row"/>.</summary>
     private async Task QueryAsync(string sql, Action<NpgsqlParameterCollection> parameters, Action<NpgsqlDataReader> row, CancellationToken cancellationToken)
     {

@@ -7,7 +7,7 @@ internal sealed partial class SqliteSessionJournal
     // A first commit inserts the head at version 1; a head already there (another activation's
     // first commit) inserts nothing, which the commit reads as a conflict.
     private const string InsertHeadSql = $"""
-        INSERT INTO grain_state (grain_id, name, version, payload, updated_at) VALUES ($g, '{JournalLayout.HeadName}', 1, $p, $t)
+        INSERT INTO grain_state (grain_id, name, version, payload, updated_at, label) VALUES ($g, '{JournalLayout.HeadName}', 1, $p, $t, $l)
         ON CONFLICT DO NOTHING
         """;
 
@@ -40,6 +40,7 @@ internal sealed partial class SqliteSessionJournal
         if (commit.ExpectedVersion == 0)
         {
             head = writer.Command(InsertHeadSql);
+            head.Parameters.AddWithValue("$l", (object?)commit.Label ?? DBNull.Value);
         }
         else
         {

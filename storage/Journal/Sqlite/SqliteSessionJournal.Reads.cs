@@ -14,6 +14,28 @@ internal sealed partial class SqliteSessionJournal
 
     private const string FindMessageSql = "SELECT request, outcome FROM message_keys WHERE grain_id = $g AND key = $k";
 
+    // The terms match the partial indexes of migration 0007 word for word, which is how SQLite picks
+    // them: each page is one range scan from the cursor. An empty string sorts before every id.
+    private const string ListSessionsSql = $"""
+        SELECT grain_id, version, payload, label, updated_at FROM grain_state
+        WHERE name = '{JournalLayout.HeadName}' AND grain_id > $a ORDER BY grain_id LIMIT $n
+        """;
+
+    private const string ListTopSessionsSql = $"""
+        SELECT grain_id, version, payload, label, updated_at FROM grain_state
+        WHERE name = '{JournalLayout.HeadName}' AND instr(grain_id, '{JournalLayout.DerivedMark}') = 0 AND grain_id > $a ORDER BY grain_id LIMIT $n
+        """;
+
+    private const string ListLabelSql = $"""
+        SELECT grain_id, version, payload, label, updated_at FROM grain_state
+        WHERE name = '{JournalLayout.HeadName}' AND label = $l AND grain_id > $a ORDER BY grain_id LIMIT $n
+        """;
+
+    private const string ListTopLabelSql = $"""
+        SELECT grain_id, version, payload, label, updated_at FROM grain_state
+        WHERE name = '{JournalLayout.HeadName}' AND instr(grain_id, '{JournalLayout.DerivedMark}') = 0 AND label = $l AND grain_id > $a ORDER BY grain_id LIMIT $n
+        """;
+
     /// <inheritdoc />
     public async Task<JournalHead> LoadAsync(string sessionId, IReadOnlyList<string> streams, CancellationToken cancellationToken)
     {
@@ -111,6 +133,50 @@ internal sealed partial class SqliteSessionJournal
             return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
                 ? new MessageRecord(key, reader.GetString(0), reader.GetString(1))
                 : null;
+        }
+        catch (SqliteException ex)
+        {
+            throw ReadFailed(ex);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<JournalSessionPage> ListAsync(JournalListQuery query, CancellationToken cancellationToken)
+    {
+        JournalArguments.ValidateList(query);
+        await ReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = connection.CreateCommand();
+            command.CommandText = (query.Label, query.IncludeDerived) switch
+            {
+                (null, true) => ListSessionsSql,
+                (null, false) => ListTopSessionsSql,
+                (_, true) => ListLabelSql,
+                (_, false) => ListTopLabelSql,
+            };
+            command.Parameters.AddWithValue("$a", query.After ?? string.Empty);
+            // One row more than asked: it only tells whether a next page exists.
+            command.Parameters.AddWithValue("$n", query.Limit + 1);
+            if (query.Label is not null)
+            {
+                command.Parameters.AddWithValue("$l", query.Label);
+            }
+
+            var rows = new List<JournalSession>(query.Limit + 1);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                rows.Add(new JournalSession(
+                    reader.GetString(0),
+                    reader.GetInt64(1),
+                    reader.GetString(2),
+                    reader.IsDBNull(3) ? null : reader.GetString(3),
+                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4))));
+            }
+
+            return JournalArguments.Page(rows, query.Limit);
         }
         catch (SqliteException ex)
         {

@@ -8,7 +8,7 @@ namespace AgentGrains.Tests.Storage.Journal;
 /// A test class shares one database (a SQLite file, a PostgreSQL schema); every test uses sessions
 /// of its own (<see cref="NewSession"/>), so tests never see each other's rows.
 /// </remarks>
-public abstract class SessionJournalContractTests : IAsyncLifetime
+public abstract partial class SessionJournalContractTests : IAsyncLifetime
 {
     private protected static readonly DateTimeOffset At = new(2026, 12, 6, 10, 15, 30, 123, TimeSpan.Zero);
 
@@ -413,6 +413,8 @@ public abstract class SessionJournalContractTests : IAsyncLifetime
     {
         // Rows exactly as the pre-Orleans runtime wrote a session grain: its state named 'session' and its logs.
         var session = NewSession();
+        // The journal creates its tables on first use; this test may be the class's first.
+        Assert.Equal(0, (await Journal.LoadAsync(session, [], CancellationToken.None)).Version);
         await ExecuteAsync($$"""
             INSERT INTO grain_state (grain_id, name, version, payload, updated_at) VALUES ('{{session}}', 'session', 7, '{"old":true}', {{SqlTime(At)}});
             INSERT INTO grain_log (grain_id, stream, seq, payload, created_at) VALUES
