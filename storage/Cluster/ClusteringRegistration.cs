@@ -21,6 +21,9 @@ internal static class ClusteringRegistration
     /// <summary>The variable Kubernetes sets in every container of a pod (the API server's address).</summary>
     public const string KubernetesServiceHostKey = "KUBERNETES_SERVICE_HOST";
 
+    /// <summary>The pod's address, from the downward API (the variable Orleans' Kubernetes hosting reads).</summary>
+    public const string PodIPKey = "POD_IP";
+
     /// <summary>
     /// Registers <see cref="ClusteringOptions"/> (bound from <paramref name="configuration"/>, validated
     /// at start-up) and returns the values as they stand now, for the choices that must be made while
@@ -80,6 +83,12 @@ internal static class ClusteringRegistration
             {
                 endpoints.AdvertisedIPAddress = IPAddress.Parse(advertised);
             }
+            else if (ours.Value.Kubernetes && IPAddress.TryParse(ours.Value.PodIP, out var pod))
+            {
+                // Orleans' Kubernetes hosting would advertise POD_IP only when no address is set, but Orleans' own
+                // default (an address of the host's interfaces) is set before it looks.
+                endpoints.AdvertisedIPAddress = pod;
+            }
         });
 
     /// <summary>Points Orleans' Redis clustering at the validated <c>ConnectionStrings:Redis</c>.</summary>
@@ -131,6 +140,7 @@ internal static class ClusteringRegistration
 
         // Kubernetes sets this variable in every container; the executables read environment variables into their configuration.
         options.InKubernetesPod = !string.IsNullOrWhiteSpace(configuration[KubernetesServiceHostKey]);
+        options.PodIP = configuration[PodIPKey]?.Trim();
 
         var endpoints = configuration.GetSection(ClusteringOptions.OrleansSectionName).GetSection("Endpoints");
         options.OrleansEndpoints = (endpoints["SiloPort"], endpoints["GatewayPort"], endpoints["AdvertisedIPAddress"]);

@@ -44,6 +44,22 @@ public sealed class KubernetesHostingSwitchTests
     }
 
     [Fact]
+    public void UseAgentGrainsClustering_SwitchOnInAPod_AdvertisesThePodsAddressUnlessOneIsConfigured()
+    {
+        var pod = new Dictionary<string, string?>(RedisCluster) { ["Orleans:Kubernetes"] = "true", ["KUBERNETES_SERVICE_HOST"] = "10.96.0.1", ["POD_IP"] = "10.244.1.7" };
+        using var host = BuildSilo(pod);
+        using var configured = BuildSilo(new(pod) { ["Orleans:AdvertisedIP"] = "10.0.0.9" });
+        using var outside = BuildSilo(new(RedisCluster) { ["POD_IP"] = "10.244.1.7" });
+
+        var endpoints = host.Services.GetRequiredService<IOptions<EndpointOptions>>().Value;
+        Assert.Equal(System.Net.IPAddress.Parse("10.244.1.7"), endpoints.AdvertisedIPAddress);
+        // Orleans' Kubernetes hosting listens on every interface.
+        Assert.Equal(new System.Net.IPEndPoint(System.Net.IPAddress.Any, 11111), endpoints.SiloListeningEndpoint);
+        Assert.Equal(System.Net.IPAddress.Parse("10.0.0.9"), configured.Services.GetRequiredService<IOptions<EndpointOptions>>().Value.AdvertisedIPAddress);
+        Assert.NotEqual(System.Net.IPAddress.Parse("10.244.1.7"), outside.Services.GetRequiredService<IOptions<EndpointOptions>>().Value.AdvertisedIPAddress);
+    }
+
+    [Fact]
     public void UseAgentGrainsClustering_SwitchOnOutsideAPod_IsRefusedWithTheFix()
     {
         using var host = BuildSilo(new(RedisCluster) { ["Orleans:Kubernetes"] = "true" });
