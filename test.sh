@@ -13,13 +13,17 @@ fi
 
 # Servers the tests start throwaway copies of, installed from Debian's packages with one apt-get update
 # when missing: PostgreSQL (initdb and pg_ctl; or a server in AGENTGRAINS_TEST_POSTGRES) and Redis
-# (redis-server; or a server in AGENTGRAINS_TEST_REDIS).
+# (redis-server; or a server in AGENTGRAINS_TEST_REDIS); and kubectl (kubernetes-client), whose
+# `kubectl kustomize` renders the Kubernetes overlays offline for the deployment tests.
 packages=()
 if [[ ! "${AGENTGRAINS_TEST_POSTGRES:-}" =~ [^[:space:]] ]] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
   packages+=(postgresql)
 fi
 if [[ ! "${AGENTGRAINS_TEST_REDIS:-}" =~ [^[:space:]] ]] && ! command -v redis-server >/dev/null 2>&1; then
   packages+=(redis-server)
+fi
+if ! command -v kubectl >/dev/null 2>&1; then
+  packages+=(kubernetes-client)
 fi
 if (( ${#packages[@]} > 0 )); then
   echo "test.sh: installing ${packages[*]} (apt-get install -y ${packages[*]})"
@@ -41,6 +45,10 @@ if (( ${#packages[@]} > 0 )); then
   fi
   if [[ " ${packages[*]} " == *" redis-server "* ]] && ! command -v redis-server >/dev/null 2>&1; then
     echo "test.sh: the redis-server package put no redis-server on PATH" >&2
+    exit 1
+  fi
+  if [[ " ${packages[*]} " == *" kubernetes-client "* ]] && ! command -v kubectl >/dev/null 2>&1; then
+    echo "test.sh: the kubernetes-client package put no kubectl on PATH" >&2
     exit 1
   fi
 fi

@@ -25,7 +25,7 @@ public static class ClusteringClientBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configuration);
 
-        var options = ClusteringRegistration.AddClusteringOptions(builder.Services, configuration);
+        var options = ClusteringRegistration.AddClusteringOptions(builder.Services, configuration, silo: false);
         if (options.UnrecognizedProvider is null)
         {
             switch (options.Provider)

@@ -69,6 +69,28 @@ public sealed class ClusteringOptions
     /// </summary>
     public string? AdvertisedIP { get; set; }
 
+    /// <summary>
+    /// Whether the silo runs as a pod of a Kubernetes Deployment (<c>Orleans:Kubernetes</c>); default false.
+    /// </summary>
+    /// <remarks>
+    /// <para>When true, a silo adds Orleans' Kubernetes hosting (<c>UseKubernetesHosting</c>): its silo name
+    /// becomes the pod's name (<c>POD_NAME</c>), it listens on every interface and, unless
+    /// <see cref="AdvertisedIP"/> is set, advertises the pod's address (<c>POD_IP</c>, read here because Orleans'
+    /// own choice of an interface address would otherwise come first); it labels its pod with
+    /// <c>orleans/serviceId</c> and <c>orleans/clusterId</c> and watches the pods so labelled in its namespace
+    /// (<c>POD_NAMESPACE</c>), declaring a silo dead as soon as its pod is deleted. That needs a service
+    /// account allowed to get, list, watch and patch pods. Membership still comes from <see cref="Provider"/>,
+    /// which must be Redis or AdoNet.</para>
+    /// <para>Nothing changes when false. Silos only: the standalone gateway ignores it.</para>
+    /// </remarks>
+    public bool Kubernetes { get; set; }
+
+    /// <summary>Whether the process runs in a Kubernetes pod (<c>KUBERNETES_SERVICE_HOST</c> is set), for the validator.</summary>
+    internal bool InKubernetesPod { get; set; }
+
+    /// <summary>The pod's address from the downward API (<c>POD_IP</c>), advertised with <see cref="Kubernetes"/> when <see cref="AdvertisedIP"/> is unset.</summary>
+    internal string? PodIP { get; set; }
+
     /// <summary>The text of <c>Cluster:Provider</c> when it names no provider, for the validator's message.</summary>
     internal string? UnrecognizedProvider { get; set; }
 

@@ -53,6 +53,11 @@ internal sealed class ClusteringOptionsValidator : IValidateOptions<ClusteringOp
                 "reach this silo at (such as 10.0.0.5), or remove it to let Orleans pick one.");
         }
 
+        if (options.Kubernetes)
+        {
+            ValidateKubernetes(options, failures);
+        }
+
         ValidateOrleansEndpoints(options, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
@@ -83,6 +88,23 @@ internal sealed class ClusteringOptionsValidator : IValidateOptions<ClusteringOp
             failures.Add(
                 $"Orleans:Endpoints:AdvertisedIPAddress is {advertisedIP.Trim()} but Orleans:AdvertisedIP is {options.AdvertisedIP}; " +
                 "set the address in Orleans:AdvertisedIP and remove Orleans:Endpoints:AdvertisedIPAddress.");
+        }
+    }
+
+    private static void ValidateKubernetes(ClusteringOptions options, List<string> failures)
+    {
+        if (options.UnrecognizedProvider is null && options.Provider == ClusterProvider.Localhost)
+        {
+            failures.Add(
+                "Orleans:Kubernetes is true but Cluster:Provider is Localhost, whose silo is alone on its machine; set Cluster:Provider " +
+                "to Redis or AdoNet so the pods find each other, or set Orleans:Kubernetes to false.");
+        }
+
+        if (!options.InKubernetesPod)
+        {
+            failures.Add(
+                $"Orleans:Kubernetes is true but this process does not run in a Kubernetes pod ({ClusteringRegistration.KubernetesServiceHostKey} " +
+                "is not set); set Orleans:Kubernetes to false (or remove it) outside Kubernetes.");
         }
     }
 

@@ -18,18 +18,31 @@ namespace AgentGrains.Storage.Cluster;
 /// </remarks>
 internal static class ClusteringRegistration
 {
+    /// <summary>The variable Kubernetes sets in every container of a pod (the API server's address).</summary>
+    public const string KubernetesServiceHostKey = "KUBERNETES_SERVICE_HOST";
+
+    /// <summary>The pod's address, from the downward API (the variable Orleans' Kubernetes hosting reads).</summary>
+    public const string PodIPKey = "POD_IP";
+
     /// <summary>
     /// Registers <see cref="ClusteringOptions"/> (bound from <paramref name="configuration"/>, validated
     /// at start-up) and returns the values as they stand now, for the choices that must be made while
     /// the host is built (which provider to register).
     /// </summary>
-    public static ClusteringOptions AddClusteringOptions(IServiceCollection services, IConfiguration configuration)
+    /// <param name="services">The host's services.</param>
+    /// <param name="configuration">The configuration to bind.</param>
+    /// <param name="silo">False for a client, which ignores <see cref="ClusteringOptions.Kubernetes"/>.</param>
+    public static ClusteringOptions AddClusteringOptions(IServiceCollection services, IConfiguration configuration, bool silo)
     {
         // Bound from the configuration handed to UseAgentGrainsClustering rather than the host's
         // (BindConfiguration), so that the registered provider and the validated options come from one source.
         services.AddOptions<ClusteringOptions>()
             .Bind(configuration.GetSection(ClusteringOptions.OrleansSectionName))
-            .Configure(options => ReadKeysOutsideTheSection(configuration, options))
+            .Configure(options =>
+            {
+                ReadKeysOutsideTheSection(configuration, options);
+                options.Kubernetes &= silo;
+            })
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClusteringOptions>, ClusteringOptionsValidator>());
 
@@ -46,6 +59,7 @@ internal static class ClusteringRegistration
         }
 
         ReadKeysOutsideTheSection(configuration, snapshot);
+        snapshot.Kubernetes &= silo;
         return snapshot;
     }
 
@@ -68,6 +82,12 @@ internal static class ClusteringRegistration
             if (ours.Value.AdvertisedIP is { } advertised)
             {
                 endpoints.AdvertisedIPAddress = IPAddress.Parse(advertised);
+            }
+            else if (ours.Value.Kubernetes && IPAddress.TryParse(ours.Value.PodIP, out var pod))
+            {
+                // Orleans' Kubernetes hosting would advertise POD_IP only when no address is set, but Orleans' own
+                // default (an address of the host's interfaces) is set before it looks.
+                endpoints.AdvertisedIPAddress = pod;
             }
         });
 
@@ -117,6 +137,10 @@ internal static class ClusteringRegistration
         {
             options.RedisConnectionString = redis;
         }
+
+        // Kubernetes sets this variable in every container; the executables read environment variables into their configuration.
+        options.InKubernetesPod = !string.IsNullOrWhiteSpace(configuration[KubernetesServiceHostKey]);
+        options.PodIP = configuration[PodIPKey]?.Trim();
 
         var endpoints = configuration.GetSection(ClusteringOptions.OrleansSectionName).GetSection("Endpoints");
         options.OrleansEndpoints = (endpoints["SiloPort"], endpoints["GatewayPort"], endpoints["AdvertisedIPAddress"]);

@@ -19,6 +19,8 @@ public static class ClusteringSiloBuilderExtensions
     /// <remarks>
     /// <para>Localhost uses Orleans' <c>UseLocalhostClustering</c> on the configured ports: a single
     /// silo that is its own primary. Redis uses <c>UseRedisClustering</c> with <c>ConnectionStrings:Redis</c>.</para>
+    /// <para>With <c>Orleans:Kubernetes=true</c> the silo also uses Orleans' Kubernetes hosting (see
+    /// <see cref="ClusteringOptions.Kubernetes"/>); without it nothing about Kubernetes is registered.</para>
     /// <para>The options are validated when the silo starts; a bad value fails start-up with every
     /// problem and its fix. An unknown provider registers no membership and fails the same way.</para>
     /// </remarks>
@@ -27,7 +29,7 @@ public static class ClusteringSiloBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configuration);
 
-        var options = ClusteringRegistration.AddClusteringOptions(builder.Services, configuration);
+        var options = ClusteringRegistration.AddClusteringOptions(builder.Services, configuration, silo: true);
         if (options.UnrecognizedProvider is null)
         {
             switch (options.Provider)
@@ -46,6 +48,13 @@ public static class ClusteringSiloBuilderExtensions
                     // Not a named value: the validator reports it at start-up.
                     break;
             }
+        }
+
+        if (options.Kubernetes)
+        {
+            // Before the cluster ids and endpoints below: Orleans' Kubernetes hosting also reads ORLEANS_CLUSTER_ID and
+            // ORLEANS_SERVICE_ID, and Orleans:ClusterId / Orleans:ServiceId must win, as they do everywhere else.
+            builder.UseKubernetesHosting();
         }
 
         ClusteringRegistration.ConfigureClusterIds(builder.Services);
