@@ -1,3 +1,4 @@
+using AgentGrains.Client.Dashboard;
 using AgentGrains.Client.Gateway;
 using AgentGrains.GrainInterfaces.Messages;
 using AgentGrains.Storage.Cluster;
@@ -23,10 +24,13 @@ public static class GatewayProgram
         {
             client.UseAgentGrainsClustering(builder.Configuration);
             client.Services.AddSessionExceptions();
+            // Served from the silos' dashboard grains.
+            client.AddAgentGrainsDashboard(builder.Configuration);
         });
         builder.Services.AddAgentGrainsGateway();
         var app = builder.Build();
         app.MapAgentGrainsGateway();
+        app.MapAgentGrainsDashboard();
         await app.RunAsync().ConfigureAwait(false);
     }
 }

@@ -1,3 +1,4 @@
+using AgentGrains.Client.Dashboard;
 using AgentGrains.Client.Gateway;
 using AgentGrains.Grains;
 using AgentGrains.Storage.Cluster;
@@ -26,11 +27,14 @@ builder.UseOrleans(silo =>
     silo.UseAgentGrainsClustering(builder.Configuration);
     silo.UseAgentGrainsStorage(builder.Configuration);
     silo.AddAgentSessions();
+    // The executable's, not AddAgentSessions': hosts that embed silos (tests, benchmarks) stay without it.
+    silo.AddAgentGrainsDashboard(builder.Configuration);
 });
 builder.Services.AddAgentGrainsGateway();
 
 var app = builder.Build();
 app.MapAgentGrainsGateway();
+app.MapAgentGrainsDashboard();
 await app.RunAsync();
 
 /// <summary>The silo executable; public so tests can host it with <c>WebApplicationFactory&lt;Program&gt;</c>.</summary>
