@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Dashboard;
 using Orleans.Hosting;
 
@@ -40,6 +42,7 @@ public static class DashboardHostingExtensions
         if (IsEnabled(configuration))
         {
             builder.AddDashboard(options => configuration.GetSection(SectionName).Bind(options));
+            builder.Services.TryAddSingleton<DashboardAdded>();
         }
 
         return builder;
@@ -59,19 +62,27 @@ public static class DashboardHostingExtensions
         if (IsEnabled(configuration))
         {
             builder.AddDashboard(options => configuration.GetSection(SectionName).Bind(options));
+            builder.Services.TryAddSingleton<DashboardAdded>();
         }
 
         return builder;
     }
 
-    /// <summary>Serves the dashboard at <see cref="RoutePrefix"/>; nothing when <c>Dashboard:Enabled</c> is false (the route is then unknown: 404).</summary>
-    /// <param name="app">The application, after <see cref="AddAgentGrainsDashboard(ISiloBuilder, IConfiguration)"/> or its client overload.</param>
+    /// <summary>
+    /// Serves the dashboard at <see cref="RoutePrefix"/> if <see cref="AddAgentGrainsDashboard(ISiloBuilder, IConfiguration)"/>
+    /// or its client overload added it; otherwise nothing (the route is then unknown: 404).
+    /// </summary>
+    /// <param name="app">The application.</param>
     /// <returns>The same application.</returns>
-    /// <remarks>Map it after the gateway, so an unknown route under it gets the gateway's problem details.</remarks>
+    /// <remarks>
+    /// Whether the dashboard was added decides, not the configuration read again: one decision, made
+    /// while the host was composed. Map it after the gateway, so an unknown route under it gets the
+    /// gateway's problem details.
+    /// </remarks>
     public static WebApplication MapAgentGrainsDashboard(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        if (IsEnabled(app.Configuration))
+        if (app.Services.GetService<DashboardAdded>() is not null)
         {
             app.MapOrleansDashboard(RoutePrefix);
         }
@@ -81,7 +92,7 @@ public static class DashboardHostingExtensions
 
     /// <summary>Whether <c>Dashboard:Enabled</c> is true or unset (the default).</summary>
     /// <exception cref="InvalidOperationException">The value is neither true nor false.</exception>
-    public static bool IsEnabled(IConfiguration configuration)
+    private static bool IsEnabled(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var value = configuration[EnabledKey];
@@ -94,4 +105,7 @@ public static class DashboardHostingExtensions
             ? enabled
             : throw new InvalidOperationException($"{EnabledKey} is '{value}'; set it to true or false.");
     }
+
+    /// <summary>Marks a host whose silo or client has the dashboard, so the endpoints are mapped only then.</summary>
+    private sealed class DashboardAdded;
 }
