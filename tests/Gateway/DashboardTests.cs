@@ -95,6 +95,19 @@ public sealed class DashboardTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Trace_HideTrace_Returns403InsteadOfTheLiveLog()
+    {
+        await using var app = new GatewayApp(storage, new Dictionary<string, string?> { ["Dashboard:HideTrace"] = "true" });
+        using var client = app.CreateClient();
+
+        using var trace = await client.GetAsync("/dashboard/Trace", HttpCompletionOption.ResponseHeadersRead, Ct);
+
+        // Checked before the body is read: a served live log would stream for an hour.
+        Assert.Equal(HttpStatusCode.Forbidden, trace.StatusCode);
+        await GatewayHttp.AssertProblemAsync(trace, HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
     public void Start_DashboardEnabledNotABoolean_FailsNamingTheSetting()
     {
         using var app = new GatewayApp(storage, new Dictionary<string, string?> { ["Dashboard:Enabled"] = "sometimes" });
