@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Dashboard;
 using Orleans.Hosting;
 
@@ -31,6 +30,7 @@ public static class DashboardHostingExtensions
     /// <summary>
     /// Adds the dashboard's silo part: its grains, the silo's statistics service and the grain call
     /// filter that times calls while someone watches the dashboard. Nothing when <c>Dashboard:Enabled</c> is false.
+    /// Calling it twice adds it once.
     /// </summary>
     /// <param name="builder">The silo builder.</param>
     /// <param name="configuration">The host's configuration.</param>
@@ -39,10 +39,10 @@ public static class DashboardHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configuration);
-        if (IsEnabled(configuration))
+        if (IsEnabled(configuration) && !IsAdded(builder.Services))
         {
             builder.AddDashboard(options => configuration.GetSection(SectionName).Bind(options));
-            builder.Services.TryAddSingleton<DashboardAdded>();
+            builder.Services.AddSingleton<DashboardAdded>();
         }
 
         return builder;
@@ -50,7 +50,7 @@ public static class DashboardHostingExtensions
 
     /// <summary>
     /// Adds the dashboard to an Orleans client, which then serves the views of the cluster's silos.
-    /// Nothing when <c>Dashboard:Enabled</c> is false.
+    /// Nothing when <c>Dashboard:Enabled</c> is false. Calling it twice adds it once.
     /// </summary>
     /// <param name="builder">The client builder.</param>
     /// <param name="configuration">The host's configuration.</param>
@@ -59,10 +59,10 @@ public static class DashboardHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configuration);
-        if (IsEnabled(configuration))
+        if (IsEnabled(configuration) && !IsAdded(builder.Services))
         {
             builder.AddDashboard(options => configuration.GetSection(SectionName).Bind(options));
-            builder.Services.TryAddSingleton<DashboardAdded>();
+            builder.Services.AddSingleton<DashboardAdded>();
         }
 
         return builder;
@@ -105,6 +105,8 @@ public static class DashboardHostingExtensions
             ? enabled
             : throw new InvalidOperationException($"{EnabledKey} is '{value}'; set it to true or false.");
     }
+
+    private static bool IsAdded(IServiceCollection services) => services.Any(static d => d.ServiceType == typeof(DashboardAdded));
 
     /// <summary>Marks a host whose silo or client has the dashboard, so the endpoints are mapped only then.</summary>
     private sealed class DashboardAdded;
