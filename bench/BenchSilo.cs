@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 
 namespace AgentGrains.Bench;
 
-/// <summary>An Orleans silo in this process, composed as the silo executable composes it: clustering and storage from configuration, agent sessions.</summary>
+/// <summary>An Orleans silo in this process, composed as the silo executable composes it: clustering and storage from configuration, agent sessions (the Orleans Dashboard only where a mode adds it).</summary>
 /// <remarks>
 /// The configuration is only what the bench passes (no appsettings, environment or command line),
 /// so a variable set in the shell cannot change what is measured. Each silo gets free loopback
