@@ -12,7 +12,7 @@ namespace AgentGrains.Bench;
 /// <para>The dashboard adds to a silo a grain call filter on every incoming grain call (requests and
 /// grain-timer turns alike), a metrics reader of Orleans' instruments exporting every second, a grain
 /// service that samples the silo's statistics every second and its own grains. The filter only passes
-/// the call on until someone reads the dashboard; from then until a minute after the last read it
+/// the call on until someone reads the dashboard; from then until one to two minutes after the last read it
 /// times every call and aggregates it per grain method. "Watched" turns that on for the whole
 /// measurement (<see cref="GrainProfilerOptions.TraceAlways"/>), as a browser left open on the dashboard does.</para>
 /// <para>Each measurement starts a silo of its own over a fresh SQLite file (WAL, synchronous=FULL),
