@@ -28,6 +28,10 @@ internal static class BenchCommand
           peers "<PostgreSQL connection string>" <runs> <steps per run> <concurrency>
               <runs> runs of <steps per run> no-op tool steps each (then the answer), <concurrency> at a time, on one silo
               over that database; prints one JSON line: {"peer":"agentgrains","concurrency":C,"steps_per_s":X,"step_ms_p50":Y,"step_ms_p99":Z}
+          dashboard [seconds per figure, default 5]
+              What the Orleans Dashboard costs a silo: read-only session calls (8 callers) and durable agent messages
+              (64 callers) on SQLite with the dashboard off, on with nobody watching, and on while watched (every grain
+              call timed); the three take turns for 3 rounds (medians), with the process's CPU per call.
           -h, --help
               This text.
 
@@ -56,6 +60,10 @@ internal static class BenchCommand
                 case "cluster":
                     MaxArguments(args, 3);
                     await ClusterBench.RunAsync(PositiveInt(args, 1, "seconds per figure", 10), args.Length > 2 ? ConnectionString(args[2]) : null);
+                    return 0;
+                case "dashboard":
+                    MaxArguments(args, 2);
+                    await DashboardBench.RunAsync(PositiveSeconds(args, 1, 5));
                     return 0;
                 case "peers":
                     if (args.Length != 5)

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 
 namespace AgentGrains.Bench;
 
-/// <summary>An Orleans silo in this process, composed as the silo executable composes it: clustering and storage from configuration, agent sessions.</summary>
+/// <summary>An Orleans silo in this process, composed as the silo executable composes it: clustering and storage from configuration, agent sessions (the Orleans Dashboard only where a mode adds it).</summary>
 /// <remarks>
 /// The configuration is only what the bench passes (no appsettings, environment or command line),
 /// so a variable set in the shell cannot change what is measured. Each silo gets free loopback
@@ -41,7 +41,8 @@ internal sealed class BenchSilo : IAsyncDisposable
     /// <summary>Starts a silo over <paramref name="settings"/> (the <c>Storage</c>, <c>Cluster</c> and <c>Orleans</c> keys of the silo executable).</summary>
     /// <param name="settings">The silo's configuration.</param>
     /// <param name="services">Adds the bench's agents and tools, or replaces services to time them.</param>
-    public static async Task<BenchSilo> StartAsync(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection> services)
+    /// <param name="silo">Adds to the silo what a mode compares (the Orleans Dashboard), after the executable's composition.</param>
+    public static async Task<BenchSilo> StartAsync(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection> services, Action<ISiloBuilder>? silo = null)
     {
         var configuration = new Dictionary<string, string?>(settings);
         configuration.TryAdd("Orleans:SiloPort", FreePort());
@@ -51,11 +52,12 @@ internal sealed class BenchSilo : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole(static o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(LogLevel.Error);
-        builder.UseOrleans(silo =>
+        builder.UseOrleans(orleans =>
         {
-            silo.UseAgentGrainsClustering(builder.Configuration);
-            silo.UseAgentGrainsStorage(builder.Configuration);
-            silo.AddAgentSessions();
+            orleans.UseAgentGrainsClustering(builder.Configuration);
+            orleans.UseAgentGrainsStorage(builder.Configuration);
+            orleans.AddAgentSessions();
+            silo?.Invoke(orleans);
         });
         services(builder.Services);
         var host = builder.Build();

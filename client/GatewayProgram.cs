@@ -1,3 +1,4 @@
+using AgentGrains.Client.Dashboard;
 using AgentGrains.Client.Gateway;
 using AgentGrains.Client.Hosting;
 using AgentGrains.GrainInterfaces.Messages;
@@ -50,6 +51,8 @@ public static class GatewayProgram
                 client.UseAgentGrainsClustering(builder.Configuration);
                 client.UseConnectionRetryFilter<WaitForCluster>();
                 client.Services.AddSessionExceptions();
+                // Served from the silos' dashboard grains.
+                client.AddAgentGrainsDashboard(builder.Configuration);
             });
             builder.Services.AddAgentGrainsGateway();
             return builder.Build();
@@ -60,6 +63,7 @@ public static class GatewayProgram
         }
 
         app.MapAgentGrainsGateway();
+        app.MapAgentGrainsDashboard();
         await app.RunAsync().ConfigureAwait(false);
         return 0;
     }

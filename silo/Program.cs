@@ -1,3 +1,4 @@
+using AgentGrains.Client.Dashboard;
 using AgentGrains.Client.Gateway;
 using AgentGrains.Client.Hosting;
 using AgentGrains.Grains;
@@ -48,6 +49,8 @@ var app = ExecutableHost.TryBuild(Name, () =>
         silo.UseAgentGrainsClustering(builder.Configuration);
         silo.UseAgentGrainsStorage(builder.Configuration);
         silo.AddAgentSessions();
+        // The executable's, not AddAgentSessions': hosts that embed silos (tests, benchmarks) stay without it.
+        silo.AddAgentGrainsDashboard(builder.Configuration);
     });
     builder.Services.AddAgentGrainsGateway();
 
@@ -59,6 +62,7 @@ if (app is null)
 }
 
 app.MapAgentGrainsGateway();
+app.MapAgentGrainsDashboard();
 await app.RunAsync();
 return 0;
 

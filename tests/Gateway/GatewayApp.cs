@@ -25,6 +25,11 @@ public sealed class GatewayApp(
         ["Orleans:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
+    /// <summary>The port Orleans clients (a standalone gateway) reach this silo at.</summary>
+    public int GatewayPort => int.Parse(
+        settings is not null && settings.TryGetValue("Orleans:GatewayPort", out var port) && port is not null ? port : ports["Orleans:GatewayPort"]!,
+        System.Globalization.CultureInfo.InvariantCulture);
+
     private static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
@@ -36,6 +41,20 @@ public sealed class GatewayApp(
     {
         // The executable runs as Production when started with dotnet run; test what ships.
         builder.UseEnvironment("Production");
+        if (settings is not null)
+        {
+            // Host settings reach Program.cs as its command line does, before the silo is composed:
+            // choices made while composing (Dashboard:Enabled) see them. The app configuration below
+            // is laid over the host's only when it is built.
+            foreach (var (key, value) in settings)
+            {
+                if (value is not null)
+                {
+                    builder.UseSetting(key, value);
+                }
+            }
+        }
+
         builder.ConfigureAppConfiguration(configuration =>
         {
             configuration.AddInMemoryCollection(storage.Settings);
