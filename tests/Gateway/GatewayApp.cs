@@ -41,17 +41,15 @@ public sealed class GatewayApp(
     {
         // The executable runs as Production when started with dotnet run; test what ships.
         builder.UseEnvironment("Production");
-        if (settings is not null)
+        // Host settings reach Program.cs as its command line does, before the silo is composed:
+        // choices made while composing (Storage:Provider for reminders and grain state,
+        // Dashboard:Enabled) see them. The app configuration below is laid over the host's only
+        // when it is built.
+        foreach (var (key, value) in storage.Settings.Concat(ports).Concat(settings ?? new Dictionary<string, string?>()))
         {
-            // Host settings reach Program.cs as its command line does, before the silo is composed:
-            // choices made while composing (Dashboard:Enabled) see them. The app configuration below
-            // is laid over the host's only when it is built.
-            foreach (var (key, value) in settings)
+            if (value is not null)
             {
-                if (value is not null)
-                {
-                    builder.UseSetting(key, value);
-                }
+                builder.UseSetting(key, value);
             }
         }
 

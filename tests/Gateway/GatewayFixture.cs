@@ -15,6 +15,9 @@ public abstract class GatewayFixture(StorageUnderTest storage) : IAsyncLifetime
 
     public HttpClient Client { get; private set; } = null!;
 
+    /// <summary>The database the app keeps its data in.</summary>
+    public StorageUnderTest Storage => storage;
+
     public async ValueTask InitializeAsync()
     {
         await storage.InitializeAsync();

@@ -7,6 +7,8 @@ namespace AgentGrains.Tests.Gateway;
 /// <summary>Approvals without a model: the offline assistant's <c>send_message</c> waits for a person, and what it sends shows in <c>/v1/outbox</c>.</summary>
 public abstract class OutboxTests(GatewayFixture fixture)
 {
+    private readonly GatewayFixture fixture = fixture;
+
     [Trait("Category", "Integration")]
     [Trait("Provider", "Sqlite")]
     public sealed class Sqlite(GatewayFixture.Sqlite fixture) : OutboxTests(fixture), IClassFixture<GatewayFixture.Sqlite>
@@ -49,6 +51,8 @@ public abstract class OutboxTests(GatewayFixture fixture)
         Assert.Equal("Your message to ada@example.com was sent.", done.GetProperty("reply").GetString());
         var message = Assert.Single(await OutboxAsync(), m => m.GetProperty("runId").GetString() == runId);
         Assert.Equal(("ada@example.com", text, sessionId, $"{runId}:1:0"), (message.GetProperty("to").GetString(), message.GetProperty("text").GetString(), message.GetProperty("sessionId").GetString(), message.GetProperty("idempotencyKey").GetString()));
+        // Kept in Orleans grain state where Storage:Provider says, with the journals.
+        Assert.Equal(1L, Convert.ToInt64(await fixture.Storage.ScalarAsync($"SELECT count(*) FROM {fixture.Storage.Table("orleans_grain_state")} WHERE state_name = 'outbox'"), System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]

@@ -28,6 +28,9 @@ public abstract class StorageUnderTest : IAsyncDisposable
     /// <summary>Runs a query and returns the first column of the first row.</summary>
     public abstract Task<object?> ScalarAsync(string sql);
 
+    /// <summary>The name to query <paramref name="table"/> by: in PostgreSQL, within the test's schema.</summary>
+    public abstract string Table(string table);
+
     /// <summary>Runs a statement and returns the number of rows it changed.</summary>
     public abstract Task<int> ExecuteAsync(string sql);
 
@@ -50,6 +53,8 @@ public abstract class StorageUnderTest : IAsyncDisposable
         };
 
         public override Task InitializeAsync() => Task.CompletedTask;
+
+        public override string Table(string table) => table;
 
         public override async Task<object?> ScalarAsync(string sql)
         {
@@ -102,6 +107,8 @@ public abstract class StorageUnderTest : IAsyncDisposable
         public string ConnectionString => connectionString ?? throw new InvalidOperationException("InitializeAsync has not run.");
 
         public string Schema => schema;
+
+        public override string Table(string table) => $"\"{schema}\".{table}";
 
         public override async Task InitializeAsync()
         {
