@@ -32,20 +32,24 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         await Expect(page.Locator("#run-status .status")).ToHaveAttributeAsync("data-status", "completed");
         var analystBar = page.Locator(".bar[data-kind='run'][data-agent='analyst']");
         await Expect(analystBar).ToHaveCountAsync(1);
-        var searchers = await BarsAsync(page, ".bar[data-kind='run'][data-agent='searcher']");
-        var analyst = Assert.Single(await BarsAsync(page, ".bar[data-kind='run'][data-agent='analyst']"));
+        var searcherCalls = await BarsAsync(page, ".bar[data-kind='specialist'][data-agent='searcher']");
+        var analystCall = Assert.Single(await BarsAsync(page, ".bar[data-kind='specialist'][data-agent='analyst']"));
+        var searcherRuns = await BarsAsync(page, ".bar[data-kind='run'][data-agent='searcher']");
+        var analystRun = Assert.Single(await BarsAsync(page, ".bar[data-kind='run'][data-agent='analyst']"));
 
-        // Three searches at once: one moment lies within all three runs, on the time axis and on the screen.
-        Assert.Equal(3, searchers.Count);
-        Assert.True(searchers.Max(static b => b.StartMs) < searchers.Min(static b => b.EndMs), $"searcher runs do not overlap: {Describe(searchers)}");
-        Assert.True(searchers.Max(static b => b.Left) < searchers.Min(static b => b.Right), $"searcher bars do not overlap on screen: {Describe(searchers)}");
-        // The analyst starts once every search has ended.
-        Assert.True(analyst.StartMs >= searchers.Max(static b => b.EndMs), $"analyst {Describe([analyst])} starts before the searchers end: {Describe(searchers)}");
-        Assert.True(analyst.Left >= searchers.Max(static b => b.Right) - 1, $"analyst bar {Describe([analyst])} starts left of the searchers' ends: {Describe(searchers)}");
-        // Every bar lies within the manager run's bar.
+        // Three searches at once: one moment lies within all three calls, on the time axis and on the screen.
+        Assert.Equal(3, searcherCalls.Count);
+        Assert.True(searcherCalls.Max(static b => b.StartMs) < searcherCalls.Min(static b => b.EndMs), $"searcher calls do not overlap: {Describe(searcherCalls)}");
+        Assert.True(searcherCalls.Max(static b => b.Left) < searcherCalls.Min(static b => b.Right), $"searcher bars do not overlap on screen: {Describe(searcherCalls)}");
+        // The analyst is called once every search has come back, and its run starts after the searchers' runs end.
+        Assert.True(analystCall.StartMs >= searcherCalls.Max(static b => b.EndMs), $"analyst call {Describe([analystCall])} starts before the searches end: {Describe(searcherCalls)}");
+        Assert.True(analystCall.Left >= searcherCalls.Max(static b => b.Right) - 1, $"analyst bar {Describe([analystCall])} starts left of the searches' ends: {Describe(searcherCalls)}");
+        Assert.Equal(3, searcherRuns.Count);
+        Assert.True(analystRun.StartMs >= searcherRuns.Max(static b => b.EndMs), $"analyst run {Describe([analystRun])} starts before the searcher runs end: {Describe(searcherRuns)}");
+        // Every run lies within the manager run.
         var manager = Assert.Single(await BarsAsync(page, ".bar[data-kind='run'][data-agent='research']"));
         Assert.Equal(0, manager.StartMs, 3);
-        Assert.All(searchers.Append(analyst), b => Assert.InRange(b.EndMs, b.StartMs, manager.EndMs));
+        Assert.All(searcherRuns.Append(analystRun), b => Assert.InRange(b.EndMs, b.StartMs, manager.EndMs));
         // Each searcher's own steps are on the timeline: its model calls and its corpus searches.
         Assert.Equal(3, await page.Locator(".bar[data-kind='tool'][data-tool='corpus_search']").CountAsync());
         Assert.True(await page.Locator(".bar[data-kind='model'][data-agent='searcher']").CountAsync() >= 3);

@@ -48,22 +48,21 @@ function collect(view, depth, list, call = null) {
       inputTokens: step.inputTokens, outputTokens: step.outputTokens,
     });
     for (const toolCall of step.toolCalls) {
+      // A specialist call is a bar of its own (from when the manager sent it to its result), with the specialist's run under it.
       const child = children.get(`${step.step}:${toolCall.callIndex}`);
-      if (child && views.has(child.runId)) {
-        collect(views.get(child.runId), depth + 1, list, toolCall);
-        continue;
-      }
+      const specialist = toolCall.risk === 'agent' || child !== undefined;
       const start = ms(toolCall.startedAt);
       const unfinished = start === null && !['succeeded', 'failed', 'denied'].includes(toolCall.status);
       list.push({
-        key: `tool:${view.runId}:${step.step}:${toolCall.callIndex}`, kind: toolCall.risk === 'agent' ? 'specialist' : 'tool',
-        depth: depth + 1, agent: view.agent, tool: toolCall.name, runId: view.runId, step: step.step, status: toolCall.status,
-        label: `${toolCall.name}`, call: toolCall,
-        // A call without a recorded start has not run yet (it waits for a person, or is running): drawn from the model's reply to now.
+        key: `call:${view.runId}:${step.step}:${toolCall.callIndex}`, kind: specialist ? 'specialist' : 'tool',
+        depth: depth + 1, agent: specialist ? toolCall.name : view.agent, caller: view.agent, tool: specialist ? null : toolCall.name,
+        runId: view.runId, step: step.step, status: toolCall.status, label: specialist ? `call ${toolCall.name}` : toolCall.name, call: toolCall,
+        // A call without a recorded start has no result yet (it waits for a person, or runs): drawn from the model's reply to now.
         start: start ?? (unfinished ? modelEnd : null),
         end: start !== null && toolCall.durationMs !== null ? start + toolCall.durationMs : null,
         open: unfinished, result: results.get(`${view.runId}:${step.step}:${toolCall.callIndex}`),
       });
+      if (child && views.has(child.runId)) collect(views.get(child.runId), depth + 2, list, toolCall);
     }
   }
   if (!view.endedAt) {
@@ -132,7 +131,7 @@ function render() {
       const end = item.end ?? item.start;
       const bar = el('button', {
         type: 'button', class: 'bar', title: title(item),
-        'data-key': item.key, 'data-kind': item.kind, 'data-agent': item.agent, 'data-tool': item.tool,
+        'data-key': item.key, 'data-kind': item.kind, 'data-agent': item.agent, 'data-caller': item.caller, 'data-tool': item.tool,
         'data-run-id': item.runId, 'data-step': item.step, 'data-status': item.status, 'data-open': item.open ? 'true' : null,
         'data-start-ms': (item.start - origin).toFixed(3), 'data-end-ms': (end - origin).toFixed(3),
         'aria-pressed': item.key === selectedKey ? 'true' : 'false',
@@ -200,7 +199,7 @@ function select(key) {
   if (!item) return;
   const origin = items[0].start;
   const rows = [
-    ['Kind', item.kind], ['Agent', item.agent],
+    ['Kind', item.kind], ['Agent', item.agent], item.caller && item.caller !== item.agent ? ['Called by', item.caller] : null,
     ['Run', item.kind === 'run' ? el('a', { href: links.run(item.runId) }, item.runId) : item.runId],
     ['Status', statusBadge(item.status)],
     item.step ? ['Step', item.step] : null,

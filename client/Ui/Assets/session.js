@@ -27,9 +27,8 @@ async function loadSession() {
 
 function runRow(run) {
   return el('tr', { 'data-run-id': run.runId, 'data-status': run.status },
-    el('td', {}, el('a', { href: links.run(run.runId) }, run.runId)),
-    el('td', {}, statusBadge(run.status), run.reason ? el('span', { class: 'reason', title: run.reason }, ' ⓘ') : null),
-    el('td', { class: 'snippet' }, run.input),
+    el('td', {}, el('a', { href: links.run(run.runId) }, run.runId), el('div', { class: 'snippet', title: run.input }, run.input)),
+    el('td', {}, statusBadge(run.status), run.reason ? el('div', { class: 'reason meta' }, run.reason) : null),
     el('td', {}, el('time', { datetime: run.submittedAt }, formatTime(run.submittedAt))));
 }
 
