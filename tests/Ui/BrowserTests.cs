@@ -89,6 +89,27 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
     }
 
     [Fact]
+    public async Task RunPage_ToolCallFailed_BarShowsTheErrorInItsTooltipAndDetails()
+    {
+        var page = await fixture.NewPageAsync();
+        var sessionId = await client.CreateSessionAsync();
+        using (var sent = await client.SendTextAsync(sessionId, "What is 1/0?"))
+        {
+            Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
+        }
+
+        await page.GotoAsync($"/ui/runs/{sessionId}~1");
+
+        var bar = page.Locator(".bar[data-kind='tool'][data-tool='calculator']");
+        await Expect(bar).ToHaveAttributeAsync("data-status", "failed");
+        // The error text comes from the run's event stream, replayed for a finished run.
+        await Expect(bar).ToHaveAttributeAsync("title", new System.Text.RegularExpressions.Regex("division by zero"));
+        await bar.ClickAsync();
+        await Expect(page.Locator("#details")).ToContainTextAsync("Error");
+        await Expect(page.Locator("#details pre")).ToContainTextAsync("division by zero");
+    }
+
+    [Fact]
     public async Task SessionsPage_SessionCreatedThroughTheApi_ListedWithItsAgentAndLinked()
     {
         var page = await fixture.NewPageAsync();
