@@ -13,8 +13,9 @@ fi
 
 # Servers the tests start throwaway copies of, installed from Debian's packages with one apt-get update
 # when missing: PostgreSQL (initdb and pg_ctl; or a server in AGENTGRAINS_TEST_POSTGRES) and Redis
-# (redis-server; or a server in AGENTGRAINS_TEST_REDIS); and kubectl (kubernetes-client), whose
-# `kubectl kustomize` renders the Kubernetes overlays offline for the deployment tests.
+# (redis-server; or a server in AGENTGRAINS_TEST_REDIS); kubectl (kubernetes-client), whose
+# `kubectl kustomize` renders the Kubernetes overlays offline for the deployment tests; and Chromium
+# (chromium; or an executable in AGENTGRAINS_TEST_CHROMIUM), the browser of the run views' browser tests.
 packages=()
 if [[ ! "${AGENTGRAINS_TEST_POSTGRES:-}" =~ [^[:space:]] ]] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
   packages+=(postgresql)
@@ -24,6 +25,9 @@ if [[ ! "${AGENTGRAINS_TEST_REDIS:-}" =~ [^[:space:]] ]] && ! command -v redis-s
 fi
 if ! command -v kubectl >/dev/null 2>&1; then
   packages+=(kubernetes-client)
+fi
+if [[ ! "${AGENTGRAINS_TEST_CHROMIUM:-}" =~ [^[:space:]] ]] && ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+  packages+=(chromium)
 fi
 if (( ${#packages[@]} > 0 )); then
   echo "test.sh: installing ${packages[*]} (apt-get install -y ${packages[*]})"
@@ -51,7 +55,14 @@ if (( ${#packages[@]} > 0 )); then
     echo "test.sh: the kubernetes-client package put no kubectl on PATH" >&2
     exit 1
   fi
+  if [[ " ${packages[*]} " == *" chromium "* ]] && ! command -v chromium >/dev/null 2>&1; then
+    echo "test.sh: the chromium package put no chromium on PATH" >&2
+    exit 1
+  fi
 fi
+
+# Playwright drives the system's Chromium through the driver in the build output; it never downloads a browser.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 dotnet restore AgentGrains.sln
 dotnet build AgentGrains.sln -c Release --no-restore

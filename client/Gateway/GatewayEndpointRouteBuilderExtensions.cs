@@ -4,6 +4,7 @@ using AgentGrains.Client.Gateway.Health;
 using AgentGrains.Client.Gateway.Outbox;
 using AgentGrains.Client.Gateway.Runs;
 using AgentGrains.Client.Gateway.Sessions;
+using AgentGrains.Client.Ui;
 using Microsoft.AspNetCore.Builder;
 using Scalar.AspNetCore;
 
@@ -17,7 +18,8 @@ public static class GatewayEndpointRouteBuilderExtensions
 
     /// <summary>
     /// Adds the error-handling middleware and maps the gateway: <c>/v1/agents</c>, <c>/v1/sessions</c>, <c>/v1/runs</c>, <c>/v1/cluster</c>, <c>/v1/outbox</c>, <c>/healthz</c>,
-    /// <c>/readyz</c>, the OpenAPI document at <c>/openapi/v1.json</c> and its API reference page at <c>/api-reference</c>.
+    /// <c>/readyz</c>, the OpenAPI document at <c>/openapi/v1.json</c>, its API reference page at <c>/api-reference</c>, and the run
+    /// views in the browser at <c>/ui</c> (sessions, a session's conversation, a run's timeline).
     /// </summary>
     /// <remarks>
     /// Call it before other middleware that should have its failures reported as problem details:
@@ -39,6 +41,7 @@ public static class GatewayEndpointRouteBuilderExtensions
         app.MapRunEndpoints();
         app.MapClusterEndpoints();
         app.MapOutboxEndpoints();
+        app.MapUiEndpoints();
         return app;
     }
 }

@@ -8,6 +8,7 @@ namespace AgentGrains.GrainInterfaces.Runs;
 /// <param name="InputTokens">Input tokens the model reported for it.</param>
 /// <param name="OutputTokens">Output tokens the model reported for it.</param>
 /// <param name="ToolCalls">The calls of its reply, in the model's order.</param>
+/// <param name="ModelStartedAt">When the model call that was journaled started (it ended <paramref name="ModelDurationMs"/> later).</param>
 [GenerateSerializer]
 [Alias("agentgrains.RunStepView")]
 public sealed record RunStepView(
@@ -15,4 +16,5 @@ public sealed record RunStepView(
     double ModelDurationMs,
     long InputTokens,
     long OutputTokens,
-    IReadOnlyList<RunToolCallView> ToolCalls);
+    IReadOnlyList<RunToolCallView> ToolCalls,
+    DateTimeOffset? ModelStartedAt = null);

@@ -12,6 +12,7 @@ namespace AgentGrains.GrainInterfaces.Runs;
 /// <param name="IdempotencyKey">The key the tool received: <c>{runId}:{step}:{callIndex}</c>, the same on every attempt.</param>
 /// <param name="Risk">The tool's declared risk level (for approvers).</param>
 /// <param name="DurationMs">How long the call that produced the journaled result took.</param>
+/// <param name="StartedAt">When the call that produced the journaled result started (for a specialist: when it was sent); null for a call that did not run (refused, denied, a handoff) or has no result yet.</param>
 [GenerateSerializer]
 [Alias("agentgrains.RunToolCallView")]
 public sealed record RunToolCallView(
@@ -23,4 +24,5 @@ public sealed record RunToolCallView(
     string Status,
     string IdempotencyKey,
     string? Risk,
-    double? DurationMs);
+    double? DurationMs,
+    DateTimeOffset? StartedAt = null);

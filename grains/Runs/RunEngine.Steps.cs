@@ -104,6 +104,7 @@ public sealed partial class RunEngine
         var step = new StepState
         {
             Number = plan.Step,
+            ModelStartedAt = outcome.StartedAt,
             ModelDurationMs = outcome.DurationMs,
             InputTokens = response.Usage?.InputTokenCount ?? 0,
             OutputTokens = response.Usage?.OutputTokenCount ?? 0,
@@ -192,7 +193,7 @@ public sealed partial class RunEngine
             Session.ToolUse[entry.Name] = used + 1;
             if (early is not null)
             {
-                FinishCall(run, step, entry, early[i].Result.IsError ? ToolCallStatus.Failed : ToolCallStatus.Succeeded, early[i].Result.Content, early[i].DurationMs);
+                FinishCall(run, step, entry, early[i].Result.IsError ? ToolCallStatus.Failed : ToolCallStatus.Succeeded, early[i].Result.Content, early[i].DurationMs, early[i].StartedAt);
             }
             else if (tool.NeedsConfirmation)
             {
@@ -244,7 +245,7 @@ public sealed partial class RunEngine
             run.DelegatedCost = (run.DelegatedCost ?? 0) + cost;
         }
 
-        FinishCall(run, step, step.Calls[index], outcome.Result.IsError ? ToolCallStatus.Failed : ToolCallStatus.Succeeded, outcome.Result.Content, outcome.DurationMs);
+        FinishCall(run, step, step.Calls[index], outcome.Result.IsError ? ToolCallStatus.Failed : ToolCallStatus.Succeeded, outcome.Result.Content, outcome.DurationMs, outcome.StartedAt);
         effects.MarkChanged();
     }
 
@@ -269,10 +270,11 @@ public sealed partial class RunEngine
     public bool IsActive(string runId) => Session.Active?.RunId == runId;
 
     /// <summary>Records a call's outcome; once every call of the step has one, their tool messages join the history in the model's order.</summary>
-    private void FinishCall(RunState run, StepState step, ToolCallState call, string status, string result, double? durationMs)
+    private void FinishCall(RunState run, StepState step, ToolCallState call, string status, string result, double? durationMs, DateTimeOffset? startedAt = null)
     {
         var now = timeProvider.GetUtcNow();
         call.Status = status;
+        call.StartedAt = startedAt;
         call.Result = result.Length <= MaxToolResultLength ? result : string.Concat(result.AsSpan(0, MaxToolResultLength), $" …[{(result.Length - MaxToolResultLength).ToString(CultureInfo.InvariantCulture)} more characters cut]");
         call.DurationMs = durationMs;
         Session.ToolCalls++;

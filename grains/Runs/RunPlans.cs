@@ -16,8 +16,8 @@ public sealed record PlannedCall(int Index, string CallId, string Name, string A
 /// <summary>The calls of a journaled reply to (re-)invoke; <paramref name="WallTimeEnd"/> is when the run's wall-time budget runs out (approval waits excluded so far).</summary>
 public sealed record ToolsPlan(string RunId, int Step, List<PlannedCall> Calls, AgentDefinition Agent, IReadOnlyList<string> Path, DateTimeOffset WallTimeEnd) : DriverPlan;
 
-/// <summary>A model call's reply, or the status and reason it ends the run with.</summary>
-public sealed record ModelOutcome(ChatResponse? Response, string? FailStatus, string? Reason, double DurationMs);
+/// <summary>A model call's reply, or the status and reason it ends the run with; <paramref name="StartedAt"/> is when the call was made.</summary>
+public sealed record ModelOutcome(ChatResponse? Response, string? FailStatus, string? Reason, double DurationMs, DateTimeOffset? StartedAt = null);
 
-/// <summary>A tool's or a specialist's result; a specialist's carries the tokens and cost of its run (and its descendants').</summary>
-public sealed record ToolOutcome(ToolResult Result, double DurationMs, long DelegatedTokens = 0, decimal? DelegatedCost = null);
+/// <summary>A tool's or a specialist's result, with when the call was made; a specialist's carries the tokens and cost of its run (and its descendants').</summary>
+public sealed record ToolOutcome(ToolResult Result, double DurationMs, long DelegatedTokens = 0, decimal? DelegatedCost = null, DateTimeOffset? StartedAt = null);

@@ -117,7 +117,7 @@ public sealed class RunState
         Reason,
         Input,
         Reply,
-        [.. Steps.Select(s => new RunStepView(s.Number, s.ModelDurationMs, s.InputTokens, s.OutputTokens, [.. s.Calls.Select(c => c.ToView(RunId, s.Number))]))],
+        [.. Steps.Select(s => new RunStepView(s.Number, s.ModelDurationMs, s.InputTokens, s.OutputTokens, [.. s.Calls.Select(c => c.ToView(RunId, s.Number))], s.ModelStartedAt))],
         InputTokens,
         OutputTokens,
         Cost,

@@ -58,6 +58,7 @@ public sealed partial class SpecialistCalls
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(call);
+        var startedAt = timeProvider.GetUtcNow();
         var started = timeProvider.GetTimestamp();
         var contract = catalog.Get(call.Name).Contract!;
         var key = ToolCallState.KeyOf(plan.RunId, plan.Step, call.Index);
@@ -68,7 +69,7 @@ public sealed partial class SpecialistCalls
         deadline = budgetBound ? plan.WallTimeEnd : deadline;
         var request = new DelegatedRun(call.Name, call.Arguments, plan.RunId, plan.Path);
         ToolOutcome Outcome(ToolResult result, RunView? view) =>
-            new(result, timeProvider.GetElapsedTime(started).TotalMilliseconds, view?.TotalTokens ?? 0, Sum(view?.Cost, view?.DelegatedCost));
+            new(result, timeProvider.GetElapsedTime(started).TotalMilliseconds, view?.TotalTokens ?? 0, Sum(view?.Cost, view?.DelegatedCost), startedAt);
 
         RunSubmission submission;
         try

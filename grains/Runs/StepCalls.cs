@@ -38,13 +38,14 @@ public sealed partial class StepCalls
     public async Task<ModelOutcome> CallModelAsync(ModelPlan plan, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        var startedAt = timeProvider.GetUtcNow();
         var started = timeProvider.GetTimestamp();
         using var timeout = new CancellationTokenSource(plan.Timeout, timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         try
         {
             var response = await ModelFor(plan.Agent).GetResponseAsync(plan.Messages, plan.Options, linked.Token).ConfigureAwait(false);
-            return new ModelOutcome(response, null, null, timeProvider.GetElapsedTime(started).TotalMilliseconds);
+            return new ModelOutcome(response, null, null, timeProvider.GetElapsedTime(started).TotalMilliseconds, startedAt);
         }
         catch (Exception ex) when (ex is OperationCanceledException && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -82,10 +83,11 @@ public sealed partial class StepCalls
     {
         ArgumentNullException.ThrowIfNull(call);
         ArgumentNullException.ThrowIfNull(agent);
+        var startedAt = timeProvider.GetUtcNow();
         var started = timeProvider.GetTimestamp();
         var context = new ToolContext(sessionId, runId, step, index, call.Name);
         var result = await tools.InvokeAsync(call, context, agent.Tools, cancellationToken).ConfigureAwait(false);
-        return new ToolOutcome(result, timeProvider.GetElapsedTime(started).TotalMilliseconds);
+        return new ToolOutcome(result, timeProvider.GetElapsedTime(started).TotalMilliseconds, StartedAt: startedAt);
     }
 
     /// <summary>Invokes a planned call of a journaled reply (a tool; specialists are called elsewhere).</summary>

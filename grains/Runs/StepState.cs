@@ -6,6 +6,9 @@ public sealed class StepState
     /// <summary>From 1.</summary>
     public int Number { get; set; }
 
+    /// <summary>When the model call that was journaled started; null for steps journaled before it was recorded.</summary>
+    public DateTimeOffset? ModelStartedAt { get; set; }
+
     /// <summary>How long the model call took, retries included.</summary>
     public double ModelDurationMs { get; set; }
 

@@ -26,6 +26,9 @@ public sealed class ToolCallState
     /// <summary>The tool's declared risk level, if the tool is known.</summary>
     public string? Risk { get; set; }
 
+    /// <summary>When the call that produced <see cref="Result"/> started; null for a call that never ran (refused, denied, a handoff).</summary>
+    public DateTimeOffset? StartedAt { get; set; }
+
     /// <summary>How long the call that produced <see cref="Result"/> took.</summary>
     public double? DurationMs { get; set; }
 
@@ -52,5 +55,5 @@ public sealed class ToolCallState
 
     /// <summary>The API view.</summary>
     public RunToolCallView ToView(string runId, int step) =>
-        new(step, Index, CallId, Name, Arguments, Status, KeyOf(runId, step, Index), Risk, DurationMs);
+        new(step, Index, CallId, Name, Arguments, Status, KeyOf(runId, step, Index), Risk, DurationMs, StartedAt);
 }

@@ -170,6 +170,26 @@ public sealed class RunEngineTests
         Assert.Null(engine.Cancel("s1~1", reason: null));
     }
 
+    [Fact]
+    public async Task RunView_StepAndCallOutcomesWithStartTimes_CarriesThemForTheTimeline()
+    {
+        var plan = await StartRunAsync();
+        var modelStart = Start.AddSeconds(1);
+        var toolStart = Start.AddSeconds(2);
+
+        engine.RecordModelReply(plan, Reply(new FunctionCallContent("c1", "calculator", new Dictionary<string, object?> { ["expression"] = "1+1" })) with { StartedAt = modelStart, DurationMs = 250 }, early: null);
+        engine.RecordToolResult("s1~1", 1, 0, new ToolOutcome(ToolResult.Success("2"), 40, StartedAt: toolStart));
+        var view = state.Active!.ToView("s1", "clerk", messages: 0);
+
+        var step = Assert.Single(view.Steps);
+        Assert.Equal(modelStart, step.ModelStartedAt);
+        Assert.Equal(250, step.ModelDurationMs);
+        var call = Assert.Single(step.ToolCalls);
+        Assert.Equal(toolStart, call.StartedAt);
+        Assert.Equal(40, call.DurationMs);
+        Assert.Equal(toolStart, log.Events.Last(static e => e.Type == RunEventTypes.ToolResult).Call!.StartedAt);
+    }
+
     [Description("Pays someone.")]
     private static string Pay([Description("Who.")] string to) => $"paid {to}";
 
