@@ -43,6 +43,9 @@ internal static class ToolArgumentValidator
     // Few distinct schemas (one per tool, specialist and handoff), each built once.
     private static readonly ConcurrentDictionary<string, CheckedSchema?> Schemas = new(StringComparer.Ordinal);
 
+    // Building registers the schema with the build options' registry: one build at a time.
+    private static readonly Lock BuildGate = new();
+
     /// <summary>The problems of <paramref name="arguments"/> (a JSON object) against <paramref name="schema"/>; empty when valid.</summary>
     public static IReadOnlyList<string> Validate(JsonElement schema, JsonElement arguments)
     {
@@ -81,7 +84,10 @@ internal static class ToolArgumentValidator
         try
         {
             var closed = AIJsonUtilities.TransformSchema(schema, Closed);
-            return new CheckedSchema(JsonSchema.Build(closed, Build), closed);
+            lock (BuildGate)
+            {
+                return new CheckedSchema(JsonSchema.Build(closed, Build), closed);
+            }
         }
         catch (Exception e) when (e is JsonSchemaException or ArgumentException or InvalidOperationException or PointerParseException)
         {
