@@ -100,14 +100,14 @@ internal static class ToolArgumentValidator
         var (path, value, node, parent) = Locate(root, arguments, location);
         switch (keyword)
         {
-            case "type" when node.TryGetProperty("type", out var type):
+            case "type" when Has(node, "type", out var type):
                 problems.Add($"{Name(path)} must be {DescribeType(type)}, not {DescribeValue(value)}");
                 break;
-            case "enum" when node.TryGetProperty("enum", out var allowed):
+            case "enum" when Has(node, "enum", out var allowed) && allowed.ValueKind == JsonValueKind.Array:
                 var choices = string.Join(", ", allowed.EnumerateArray().Select(static a => a.GetRawText()));
                 problems.Add($"{Name(path)} must be one of {choices}, not {value.GetRawText()}");
                 break;
-            case "required" when node.TryGetProperty("required", out var required) && value.ValueKind == JsonValueKind.Object:
+            case "required" when Has(node, "required", out var required) && required.ValueKind == JsonValueKind.Array && value.ValueKind == JsonValueKind.Object:
                 foreach (var name in required.EnumerateArray().Select(static n => n.GetString()).OfType<string>())
                 {
                     if (!value.TryGetProperty(name, out _))
@@ -117,12 +117,12 @@ internal static class ToolArgumentValidator
                 }
 
                 break;
-            case "pattern" when node.TryGetProperty("pattern", out var pattern):
+            case "pattern" when Has(node, "pattern", out var pattern) && value.ValueKind == JsonValueKind.String:
                 problems.Add($"{Name(path)} must match the pattern {pattern.GetString()}, not {value.GetRawText()}");
                 break;
             case "" when parent is { } owner:
                 // The false schema of additionalProperties: a property the schema does not declare.
-                var known = owner.Schema.TryGetProperty("properties", out var properties)
+                var known = Has(owner.Schema, "properties", out var properties) && properties.ValueKind == JsonValueKind.Object
                     ? string.Join(", ", properties.EnumerateObject().Select(static p => p.Name))
                     : string.Empty;
                 var list = known.Length == 0 ? "none" : known;
@@ -164,6 +164,13 @@ internal static class ToolArgumentValidator
         }
 
         return (path, value, schema, parent);
+    }
+
+    // A keyword of a schema object; false for a boolean schema, or where no schema was found (anyOf branches are not followed).
+    private static bool Has(JsonElement schema, string keyword, out JsonElement value)
+    {
+        value = default;
+        return schema.ValueKind == JsonValueKind.Object && schema.TryGetProperty(keyword, out value);
     }
 
     private static JsonElement? Child(JsonElement schema, string keyword, string? name) =>

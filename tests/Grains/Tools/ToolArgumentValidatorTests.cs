@@ -138,6 +138,17 @@ public sealed class ToolArgumentValidatorTests
     }
 
     [Fact]
+    public void Validate_AlternativesTheNamesDoNotFollow_KeepTheLibrarysMessages()
+    {
+        var schema = Parse("""{"type":"object","properties":{"shape":{"anyOf":[{"type":"object","properties":{"r":{"type":"number"}},"required":["r"]},{"type":"object","properties":{"w":{"type":"number"}},"required":["w"]}]}}}""");
+
+        var problems = Validate(schema, """{"shape":{"r":"x"}}""");
+
+        Assert.NotEmpty(problems);
+        Assert.All(problems, p => Assert.StartsWith("'shape", p, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Validate_ManyProblems_AreCappedWithACount()
     {
         var arguments = "{" + string.Join(",", Enumerable.Range(0, 30).Select(i => $"\"p{i}\":{i}")) + "}";
