@@ -1,5 +1,6 @@
 using System.ClientModel;
 using System.Globalization;
+using System.Net.Http.Headers;
 using System.Text.Json;
 using Polly.Timeout;
 
@@ -112,14 +113,10 @@ public sealed partial class OpenAIChatClient
             return null;
         }
 
-        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0)
+        // Seconds or an HTTP date (RFC 9110), parsed by the BCL's header parser.
+        if (RetryConditionHeaderValue.TryParse(value, out var retryAfter))
         {
-            return TimeSpan.FromSeconds(seconds);
-        }
-
-        if (DateTimeOffset.TryParseExact(value.Trim(), "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date))
-        {
-            var wait = date - timeProvider.GetUtcNow();
+            var wait = retryAfter.Delta ?? (retryAfter.Date - timeProvider.GetUtcNow()) ?? TimeSpan.Zero;
             return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
         }
 

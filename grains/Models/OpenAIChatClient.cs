@@ -9,12 +9,13 @@ using OpenAI;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
-using OpenAIChat = OpenAI.Chat;
 
 namespace AgentGrains.Grains.Models;
 
 /// <summary>A model behind an OpenAI-compatible chat completions API (OpenAI, Azure OpenAI's v1 endpoint, vLLM, Ollama…).</summary>
 /// <remarks>
+/// <para>The messages, options, replies, tool calls and token usage are mapped by Microsoft.Extensions.AI.OpenAI
+/// (<c>AsIChatClient()</c> over the OpenAI SDK's chat client). This class adds what a durable run needs around it.</para>
 /// <para>Each call is one <c>POST {BaseUrl}/chat/completions</c>, retried on transient failures
 /// (HTTP 408, 429, 500, 502, 503, 504, connection failures, per-attempt timeouts) with exponential
 /// backoff and jitter, honouring <c>Retry-After</c> up to <see cref="ModelOptions.MaxRetryDelay"/>.
@@ -23,7 +24,8 @@ namespace AgentGrains.Grains.Models;
 /// throw <see cref="ModelException"/>; caller cancellation throws <see cref="OperationCanceledException"/>
 /// and is never retried.</para>
 /// <para>Tool calls whose arguments are not valid JSON come back as a <see cref="FunctionCallContent"/>
-/// with <see cref="FunctionCallContent.Exception"/> set, so the agent loop can tell the model instead of failing the turn.</para>
+/// with <see cref="FunctionCallContent.Exception"/> set, so the agent loop can tell the model instead of failing the turn.
+/// A refusal comes back as the reply's text, so the user sees why there is no answer.</para>
 /// </remarks>
 public sealed partial class OpenAIChatClient : IChatClient
 {
@@ -37,7 +39,7 @@ public sealed partial class OpenAIChatClient : IChatClient
     private readonly ResiliencePipeline pipeline;
     private readonly ILogger logger;
     private readonly ChatClientMetadata metadata;
-    private readonly ConcurrentDictionary<string, OpenAIChat.ChatClient> chatClients = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IChatClient> chatClients = new(StringComparer.Ordinal);
 
     /// <summary>Creates the client.</summary>
     /// <param name="options">The model settings; <see cref="ModelOptions.Name"/> is required, <see cref="ModelOptions.Provider"/> is not read.</param>
@@ -75,22 +77,22 @@ public sealed partial class OpenAIChatClient : IChatClient
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
+        // A request's ModelId picks the model; the SDK's chat client is bound to one, so there is one per model.
         var model = options?.ModelId is { Length: > 0 } requested ? requested : this.options.Name!;
-        var chat = chatClients.GetOrAdd(model, client.GetChatClient);
-        var request = ToOpenAIMessages(messages);
-        var completionOptions = ToOpenAIOptions(options);
+        var chat = chatClients.GetOrAdd(model, name => client.GetChatClient(name).AsIChatClient());
+        // Every attempt sends the same messages: enumerate them once.
+        var request = messages as IReadOnlyCollection<ChatMessage> ?? [.. messages];
         var attempts = 0;
         try
         {
-            var completion = await pipeline.ExecuteAsync(
+            var response = await pipeline.ExecuteAsync(
                 async token =>
                 {
                     attempts++;
-                    var result = await chat.CompleteChatAsync(request, completionOptions, token).ConfigureAwait(false);
-                    return result.Value;
+                    return await chat.GetResponseAsync(request, options, token).ConfigureAwait(false);
                 },
                 cancellationToken).ConfigureAwait(false);
-            return FromOpenAICompletion(completion);
+            return ShowRefusals(response);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -146,6 +148,24 @@ public sealed partial class OpenAIChatClient : IChatClient
     public void Dispose()
     {
         // Nothing to release: the SDK's pipeline uses a shared HttpClient.
+    }
+
+    // The adapter reports a refusal (what the model says instead of an answer) as ErrorContent,
+    // which is not part of the reply's text; the user should see it, so it becomes text.
+    private static ChatResponse ShowRefusals(ChatResponse response)
+    {
+        foreach (var message in response.Messages)
+        {
+            for (var i = 0; i < message.Contents.Count; i++)
+            {
+                if (message.Contents[i] is ErrorContent { ErrorCode: "Refusal" } refusal)
+                {
+                    message.Contents[i] = new TextContent(refusal.Message) { RawRepresentation = refusal };
+                }
+            }
+        }
+
+        return response;
     }
 
     private ResiliencePipeline BuildPipeline(ModelOptions settings, TimeProvider timeProvider)

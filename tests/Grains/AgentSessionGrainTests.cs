@@ -8,6 +8,7 @@ using AgentGrains.Tests.Infrastructure;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace AgentGrains.Tests.Grains;
 
@@ -120,7 +121,7 @@ public abstract class AgentSessionGrainTests(StorageUnderTest storage) : IAsyncL
     [Fact]
     public async Task SendAsync_TimeQuestion_AnswersFromTheClockTool()
     {
-        var clock = new FixedTimeProvider(new DateTimeOffset(2031, 2, 3, 4, 5, 6, TimeSpan.Zero));
+        var clock = new FakeTimeProvider(new DateTimeOffset(2031, 2, 3, 4, 5, 6, TimeSpan.Zero));
         await using var cluster = await StartAsync(services =>
         {
             // Only the tool's clock is stopped; the silo keeps the system clock.

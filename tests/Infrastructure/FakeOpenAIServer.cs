@@ -326,7 +326,7 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
             json.WriteStartObject("message");
             json.WriteString("role", "assistant");
             json.WriteString("content", response.Content);
-            json.WriteNull("refusal");
+            json.WriteString("refusal", response.Refusal);
             if (response.ToolCalls.Count > 0)
             {
                 json.WriteStartArray("tool_calls");

@@ -13,6 +13,9 @@ public sealed class FakeResponse
     /// <summary>The assistant's text (a reply may carry text and tool calls).</summary>
     public string? Content { get; private init; }
 
+    /// <summary>The model's refusal, sent as <c>refusal</c> instead of an answer.</summary>
+    public string? Refusal { get; private init; }
+
     /// <summary>The tool calls of the reply.</summary>
     public IReadOnlyList<FakeToolCall> ToolCalls { get; private init; } = [];
 
@@ -39,6 +42,7 @@ public sealed class FakeResponse
     {
         Kind = Kind,
         Content = Content,
+        Refusal = Refusal,
         ToolCalls = ToolCalls,
         Usage = Usage,
         FinishReason = FinishReason,
@@ -51,6 +55,10 @@ public sealed class FakeResponse
     /// <summary>A text reply.</summary>
     public static FakeResponse Text(string content, FakeUsage? usage = null, string finishReason = "stop") =>
         new() { Kind = FakeResponseKind.Reply, Content = content, Usage = usage, FinishReason = finishReason };
+
+    /// <summary>A refusal: no content, the model's reason in <c>refusal</c>.</summary>
+    public static FakeResponse Refused(string refusal) =>
+        new() { Kind = FakeResponseKind.Reply, Refusal = refusal, FinishReason = "stop" };
 
     /// <summary>A reply with one or more tool calls (and optionally text); the arguments go out as given, valid JSON or not.</summary>
     public static FakeResponse Calls(IReadOnlyList<FakeToolCall> calls, FakeUsage? usage = null, string? content = null)

@@ -46,6 +46,18 @@ public sealed class OpenAIChatClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GetResponseAsync_Refusal_IsTheReplysText()
+    {
+        server.Enqueue(FakeResponse.Refused("I can't help with that."));
+        using var client = CreateClient();
+
+        var response = await client.GetResponseAsync("hi", cancellationToken: Token);
+
+        Assert.Equal("I can't help with that.", response.Text);
+        Assert.Equal(ChatRole.Assistant, Assert.Single(response.Messages).Role);
+    }
+
+    [Fact]
     public async Task GetResponseAsync_Usage_MappedToUsageDetails()
     {
         server.Enqueue(FakeResponse.Text("ok", new FakeUsage(PromptTokens: 120, CompletionTokens: 7)));

@@ -9,6 +9,7 @@ using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace AgentGrains.Tests.Grains.Runs;
 
@@ -19,7 +20,7 @@ public sealed class RunEngineTests
 {
     private static readonly DateTimeOffset Start = new(2026, 12, 1, 9, 0, 0, TimeSpan.Zero);
 
-    private readonly FixedTimeProvider clock = new(Start);
+    private readonly FakeTimeProvider clock = new(Start);
     private readonly AgentSessionState state = new();
     private readonly MemoryLog log = new();
     private readonly RunEngine engine;

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using AgentGrains.Grains.Tools;
 
@@ -92,11 +93,59 @@ public sealed class ToolArgumentValidatorTests
     }
 
     [Fact]
-    public void Validate_UnknownKeywordsAndTypes_AreNotRefused()
+    public void Validate_UnknownKeywordsAndFormats_AreNotRefused()
     {
-        var schema = Parse("""{"type":"object","properties":{"when":{"type":"date-time","pattern":"^x$"},"any":{}}}""");
+        // format is an annotation: the binder decides what a date is.
+        var schema = Parse("""{"type":"object","properties":{"when":{"type":"string","format":"date-time","x-unit":"days"},"any":{}}}""");
 
         Assert.Empty(Validate(schema, """{"when":"2025-01-01","any":[1,{"a":null}]}"""));
+    }
+
+    [Fact]
+    public void Validate_SchemaTheLibraryCannotRead_IsNotChecked()
+    {
+        var schema = Parse("""{"type":"object","properties":{"when":{"type":"date-time"}}}""");
+
+        Assert.Empty(Validate(schema, """{"when":1}"""));
+    }
+
+    [Theory]
+    [InlineData("""{"rooms":0}""", "'rooms': 0 should be at least 1")]
+    [InlineData("""{"rooms":11}""", "'rooms': 11 should be at most 10")]
+    [InlineData("""{"code":"A"}""", "'code': Value should be at least 2 characters")]
+    [InlineData("""{"code":"abcdefg"}""", "'code': Value should be at most 5 characters")]
+    [InlineData("""{"slug":"Not a slug"}""", "'slug' must match the pattern ^[a-z-]+$, not \"Not a slug\"")]
+    [InlineData("""{"names":[]}""", "'names': Value should have at least 1 items")]
+    public void Validate_AttributeLimits_NamesTheArgumentAndTheLimit(string overrides, string expected)
+    {
+        var schema = AgentTool.Create(Reserve, "reserve").Function.JsonSchema;
+
+        var problems = Validate(schema, Merge("""{"rooms":2,"code":"ab","slug":"a-b","names":["x"]}""", overrides));
+
+        Assert.Equal([expected], problems);
+    }
+
+    [Fact]
+    public void Validate_RecursiveType_FollowsTheSchemasReferences()
+    {
+        // The exporter writes a recursive type's inner occurrences as a $ref to the first.
+        var schema = AgentTool.Create(Walk, "walk").Function.JsonSchema;
+        Assert.Contains("$ref", schema.GetRawText(), StringComparison.Ordinal);
+
+        var problems = Validate(schema, """{"path":{"name":"a","next":{"name":"b","next":{"name":3,"next":null,"x":1}}}}""");
+
+        Assert.Equal(["'path.next.next.name' must be a string, not the number 3", "'path.next.next.x' is not a property of 'path.next.next' (properties: name, next)"], problems);
+    }
+
+    [Fact]
+    public void Validate_AlternativesTheNamesDoNotFollow_KeepTheLibrarysMessages()
+    {
+        var schema = Parse("""{"type":"object","properties":{"shape":{"anyOf":[{"type":"object","properties":{"r":{"type":"number"}},"required":["r"]},{"type":"object","properties":{"w":{"type":"number"}},"required":["w"]}]}}}""");
+
+        var problems = Validate(schema, """{"shape":{"r":"x"}}""");
+
+        Assert.NotEmpty(problems);
+        Assert.All(problems, p => Assert.StartsWith("'shape", p, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -122,6 +171,16 @@ public sealed class ToolArgumentValidatorTests
         [Description("Free-form tags.")] IReadOnlyList<string>? tags = null,
         [Description("Where to send the invoice.")] Address? address = null) => city;
 
+    [Description("Reserves rooms.")]
+    private static string Reserve(
+        [Description("How many rooms."), Range(1, 10)] int rooms,
+        [Description("A booking code."), StringLength(5, MinimumLength = 2)] string code,
+        [Description("A short name."), RegularExpression("^[a-z-]+$")] string slug,
+        [Description("The guests' names."), MinLength(1)] string[] names) => code;
+
+    [Description("Walks a path.")]
+    private static string Walk([Description("The path.")] Hop path) => path.Name;
+
     private static IReadOnlyList<string> Validate(JsonElement schema, string arguments) =>
         ToolArgumentValidator.Validate(schema, Parse(arguments));
 
@@ -143,4 +202,6 @@ public sealed class ToolArgumentValidatorTests
     }
 
     public sealed record Address(string Street, int Number);
+
+    public sealed record Hop(string Name, Hop? Next);
 }
