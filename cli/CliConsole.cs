@@ -1,0 +1,58 @@
+using Spectre.Console;
+
+namespace AgentGrains.Cli;
+
+/// <summary>Where a command reads and writes: standard input, a Spectre console over standard output, standard error.</summary>
+/// <param name="Input">Lines typed (or piped) in: chat messages and approval answers.</param>
+/// <param name="Out">Standard output.</param>
+/// <param name="Error">Standard error: one-line errors and notices.</param>
+/// <param name="Interactive">Whether standard output is a terminal: live trees and spinners; plain lines otherwise.</param>
+internal sealed record CliConsole(TextReader Input, IAnsiConsole Out, TextWriter Error, bool Interactive)
+{
+    /// <summary>Widths beyond any line the CLI prints, so redirected output is never wrapped.</summary>
+    private const int PlainWidth = 4096;
+
+    /// <summary>The process's own console.</summary>
+    public static CliConsole FromProcess()
+    {
+        var interactive = !Console.IsOutputRedirected;
+        if (!interactive)
+        {
+            Console.OutputEncoding = System.Text.Encoding.UTF8;
+        }
+
+        return Create(Console.In, Console.Out, Console.Error, interactive);
+    }
+
+    /// <summary>A console over the given reader and writers; plain (no colours, no live display) unless <paramref name="interactive"/>.</summary>
+    public static CliConsole Create(TextReader input, TextWriter output, TextWriter error, bool interactive)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = interactive ? InteractionSupport.Detect : InteractionSupport.No,
+        });
+        if (!interactive)
+        {
+            console.Profile.Width = PlainWidth;
+            console.Profile.Capabilities.Unicode = true;
+        }
+
+        return new CliConsole(input, console, error, interactive);
+    }
+
+    /// <summary>Writes a line of plain text (no markup) to standard output.</summary>
+    public void Line(string text)
+    {
+        if (Interactive)
+        {
+            Out.WriteLine(text);
+        }
+        else
+        {
+            Out.Profile.Out.Writer.WriteLine(text);
+        }
+    }
+}

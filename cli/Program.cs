@@ -1,0 +1,3 @@
+using AgentGrains.Cli;
+
+return await CliApp.RunAsync(args, CliConsole.FromProcess()).ConfigureAwait(false);
