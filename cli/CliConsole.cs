@@ -43,6 +43,26 @@ internal sealed record CliConsole(TextReader Input, IAnsiConsole Out, TextWriter
         return new CliConsole(input, console, error, interactive);
     }
 
+    /// <summary>Writes a table or tree; when not on a terminal, without trailing blanks or blank lines, for tools that read it.</summary>
+    public void Write(Spectre.Console.Rendering.IRenderable renderable)
+    {
+        if (Interactive)
+        {
+            Out.Write(renderable);
+            return;
+        }
+
+        using var text = new StringWriter();
+        Create(TextReader.Null, text, TextWriter.Null, interactive: false).Out.Write(renderable);
+        foreach (var line in text.ToString().ReplaceLineEndings("\n").Split('\n'))
+        {
+            if (!string.IsNullOrWhiteSpace(line))
+            {
+                Line(line.TrimEnd());
+            }
+        }
+    }
+
     /// <summary>Writes a line of plain text (no markup) to standard output.</summary>
     public void Line(string text)
     {

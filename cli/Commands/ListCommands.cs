@@ -22,7 +22,7 @@ internal sealed class ListCommands(GatewayClient gateway, CliConsole console, Ti
                 silo.Activations.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
-        console.Out.Write(table);
+        console.Write(table);
         console.Line($"{cluster.Silos.Count(static s => s.Status == "active")} of {cluster.Silos.Count} silos active");
         return ExitCodes.Ok;
     }
@@ -43,7 +43,7 @@ internal sealed class ListCommands(GatewayClient gateway, CliConsole console, Ti
                 Markup.Escape(Format.Age(session.LastActivityAt, now)));
         }
 
-        console.Out.Write(table);
+        console.Write(table);
         if (page.Next is not null)
         {
             console.Line($"more: agentgrains sessions --cursor {page.Next}");
@@ -65,7 +65,7 @@ internal sealed class ListCommands(GatewayClient gateway, CliConsole console, Ti
                 Markup.Escape(Format.OneLine(agent.Description, 80)));
         }
 
-        console.Out.Write(table);
+        console.Write(table);
         return ExitCodes.Ok;
     }
 

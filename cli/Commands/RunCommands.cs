@@ -10,8 +10,7 @@ internal sealed class RunCommands(GatewayClient gateway, CliConsole console)
     public async Task<int> ShowAsync(string runId, CancellationToken cancellationToken)
     {
         var run = await gateway.GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
-        console.Out.Write(RunTreeView.Render(run));
-        console.Out.WriteLine();
+        console.Write(RunTreeView.Render(run));
         return ExitCodes.Ok;
     }
 
