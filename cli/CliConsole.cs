@@ -25,15 +25,25 @@ internal sealed record CliConsole(TextReader Input, IAnsiConsole Out, TextWriter
     }
 
     /// <summary>A console over the given reader and writers; plain (no colours, no live display) unless <paramref name="interactive"/>.</summary>
-    public static CliConsole Create(TextReader input, TextWriter output, TextWriter error, bool interactive)
+    /// <param name="input">Standard input.</param>
+    /// <param name="output">Standard output.</param>
+    /// <param name="error">Standard error.</param>
+    /// <param name="interactive">Whether <paramref name="output"/> is a terminal.</param>
+    /// <param name="forceTerminal">Treat <paramref name="output"/> as an ANSI terminal whatever it is (to record what a terminal would show).</param>
+    public static CliConsole Create(TextReader input, TextWriter output, TextWriter error, bool interactive, bool forceTerminal = false)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(output),
-            Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-            Interactive = interactive ? InteractionSupport.Detect : InteractionSupport.No,
+            Ansi = forceTerminal ? AnsiSupport.Yes : interactive ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = forceTerminal ? ColorSystemSupport.Standard : interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = forceTerminal ? InteractionSupport.Yes : interactive ? InteractionSupport.Detect : InteractionSupport.No,
         });
+        if (forceTerminal)
+        {
+            console.Profile.Width = 160;
+            console.Profile.Capabilities.Unicode = true;
+        }
         if (!interactive)
         {
             console.Profile.Width = PlainWidth;

@@ -1,3 +1,7 @@
-using AgentGrains.Cli;
+namespace AgentGrains.Cli;
 
-return await CliApp.RunAsync(args, CliConsole.FromProcess()).ConfigureAwait(false);
+/// <summary>The <c>agentgrains</c> executable.</summary>
+internal static class Program
+{
+    public static Task<int> Main(string[] args) => CliApp.RunAsync(args, CliConsole.FromProcess());
+}

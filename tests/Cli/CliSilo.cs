@@ -5,6 +5,9 @@ namespace AgentGrains.Tests.Cli;
 /// <summary>A silo executable as its own process on a free loopback port, over a fresh SQLite file: the gateway the CLI tests talk to.</summary>
 public sealed class CliSilo : IAsyncLifetime
 {
+    /// <summary>The test collection that shares one silo.</summary>
+    public const string Collection = "cli";
+
     private readonly StorageUnderTest storage = StorageUnderTest.Sqlite();
     private NodeProcess? silo;
 
@@ -36,4 +39,10 @@ public sealed class CliSilo : IAsyncLifetime
 
         await storage.DisposeAsync();
     }
+}
+
+/// <summary>The CLI test classes share one silo (each test uses sessions of its own).</summary>
+[CollectionDefinition(CliSilo.Collection)]
+public sealed class CliSiloGroup : ICollectionFixture<CliSilo>
+{
 }

@@ -9,7 +9,8 @@ namespace AgentGrains.Tests.Cli;
 
 /// <summary>The <c>agentgrains</c> executable against a real silo process: what a user types, what it prints, how it exits.</summary>
 [Trait("Category", "Integration")]
-public sealed class CliTests(CliSilo silo) : IClassFixture<CliSilo>
+[Collection(CliSilo.Collection)]
+public sealed class CliTests(CliSilo silo)
 {
     private const string ResearchQuestion = "How do idempotency keys and fencing tokens keep tool calls exactly once, and how do reminders wake stalled runs?";
 
