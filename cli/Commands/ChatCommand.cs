@@ -11,6 +11,9 @@ internal sealed class ChatCommand(GatewayClient gateway, CliConsole console)
     /// <summary>What ends the chat besides the end of input.</summary>
     public const string ExitCommand = "/exit";
 
+    // Attempts at sending one message while the gateway is unreachable or unavailable (about 7 s in all).
+    private const int MaxSendAttempts = 5;
+
     private static readonly TimeSpan SpinnerTick = TimeSpan.FromMilliseconds(100);
 
     public async Task<int> RunAsync(string agent, string? sessionId, CancellationToken cancellationToken)
@@ -43,13 +46,33 @@ internal sealed class ChatCommand(GatewayClient gateway, CliConsole console)
                 continue;
             }
 
-            var accepted = await gateway.SendMessageAsync(session.SessionId, line, $"cli-{Guid.NewGuid():N}", cancellationToken).ConfigureAwait(false);
+            var accepted = await SendAsync(session.SessionId, line, cancellationToken).ConfigureAwait(false);
             var keepGoing = console.Interactive
                 ? await FollowLiveAsync(accepted.RunId, session.Agent, cancellationToken).ConfigureAwait(false)
                 : await FollowPlainAsync(accepted.RunId, cancellationToken).ConfigureAwait(false);
             if (!keepGoing)
             {
                 return ExitCodes.Ok;
+            }
+        }
+    }
+
+    /// <summary>Sends a message; an attempt whose answer was lost is sent again with the same Idempotency-Key, so the message is taken once.</summary>
+    private async Task<MessageAcceptedDto> SendAsync(string sessionId, string text, CancellationToken cancellationToken)
+    {
+        var key = $"cli-{Guid.NewGuid():N}";
+        var delay = TimeSpan.FromMilliseconds(500);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await gateway.SendMessageAsync(sessionId, text, key, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CliException ex) when (ex.Transient && attempt < MaxSendAttempts)
+            {
+                await console.Error.WriteLineAsync($"{ex.Message}; sending the message again with the same Idempotency-Key").ConfigureAwait(false);
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                delay *= 2;
             }
         }
     }

@@ -83,6 +83,24 @@ public sealed class CliTests(CliSilo silo)
     }
 
     [Fact]
+    public async Task Chat_AnswerToTheMessageLost_SentAgainWithTheSameKeyAndTakenOnce()
+    {
+        var sessionId = GatewayHttp.NewSessionId();
+        await using var proxy = DroppingProxy.LoseAnswerTo(silo.Address, $"POST /v1/sessions/{sessionId}/messages");
+
+        var result = await CliProcess.RunAsync(null, "What is (2+3)*4?\n", "chat", "assistant", "--session", sessionId, "--gateway", proxy.Address.ToString());
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.True(proxy.Dropped, result.ToString());
+        Assert.Contains("; sending the message again with the same Idempotency-Key\n", result.Errors, StringComparison.Ordinal);
+        Assert.Equal("The answer is 20.", result.Lines[^1]);
+        Assert.Single(result.Lines, static l => l == "← tool result 20");
+        var session = await silo.Http.GetFromJsonAsync<JsonElement>($"/v1/sessions/{sessionId}/runs", Ct);
+        var run = Assert.Single(session.GetProperty("runs").EnumerateArray());
+        Assert.Equal("completed", run.GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task Chat_SessionOption_ContinuesTheSameConversation()
     {
         var sessionId = GatewayHttp.NewSessionId();
@@ -200,7 +218,7 @@ public sealed class CliTests(CliSilo silo)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var runId = $"{sessionId}~1";
         // Past the response headers and the first events, well before the end of the tree's stream.
-        await using var proxy = new DroppingProxy(silo.Address, dropAfterBytes: 1500);
+        await using var proxy = DroppingProxy.CutFirstResponseAfter(silo.Address, bytes: 1500);
 
         var result = await CliProcess.RunAsync(null, null, "runs", "tail", runId, "--gateway", proxy.Address.ToString());
 
