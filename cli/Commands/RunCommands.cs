@@ -10,7 +10,7 @@ internal sealed class RunCommands(GatewayClient gateway, CliConsole console)
     public async Task<int> ShowAsync(string runId, CancellationToken cancellationToken)
     {
         var run = await gateway.GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
-        console.Write(RunTreeView.Render(run));
+        console.Write(RunTreeView.Render(run, DateTimeOffset.UtcNow));
         return ExitCodes.Ok;
     }
 

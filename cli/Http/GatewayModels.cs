@@ -16,6 +16,7 @@ internal sealed record RunDto(
     long OutputTokens,
     decimal? Cost,
     double? DurationMs,
+    DateTimeOffset? StartedAt,
     string? Silo,
     IReadOnlyList<ChildDto>? Children,
     long DelegatedTokens,

@@ -7,13 +7,17 @@ namespace AgentGrains.Cli.Rendering;
 /// <summary>A run as a tree: its steps, their tool calls, and under each specialist call the specialist's run and its own specialists.</summary>
 internal static class RunTreeView
 {
-    public static IRenderable Render(RunDto run)
+    public static IRenderable Render(RunDto run, DateTimeOffset now)
     {
+        // A run that has not ended has no duration yet: show how long it has been going.
+        var duration = run.DurationMs is { } ms ? Format.Duration(ms)
+            : run.StartedAt is { } started ? $"{Format.Duration((now - started).TotalMilliseconds)} so far"
+            : "not started";
         var tokens = run.InputTokens + run.OutputTokens;
         var header = $"[bold]run {Markup.Escape(run.RunId)}[/]  {Markup.Escape(run.Agent)}  {Status(run.Status)}"
             + $"  {Format.Tokens(tokens)} tokens ({Format.Tokens(run.InputTokens)} in, {Format.Tokens(run.OutputTokens)} out)"
             + (run.DelegatedTokens > 0 ? $" + {Format.Tokens(run.DelegatedTokens)} by specialists" : string.Empty)
-            + $"  {Markup.Escape(Format.Cost(Total(run.Cost, run.DelegatedCost)))}  {Markup.Escape(Format.Duration(run.DurationMs))}";
+            + $"  {Markup.Escape(Format.Cost(Total(run.Cost, run.DelegatedCost)))}  {Markup.Escape(duration)}";
         var tree = new Tree(new Markup(header)) { Guide = TreeGuide.Line };
         if (run.Reason is not null)
         {

@@ -155,6 +155,21 @@ public sealed class CliTests(CliSilo silo)
     }
 
     [Fact]
+    public async Task RunsShow_RunWaitingForApproval_ShowsTheWaitingCallAndTheTimeSoFar()
+    {
+        var sessionId = await silo.Http.CreateSessionAsync();
+        var runId = await silo.Http.StartRunAsync(sessionId, "Send a message to dave@example.com: pending");
+        await silo.Http.WaitForStatusAsync(runId, "awaiting_approval");
+        var callId = await WaitingCallAsync(runId);
+
+        var result = await CliProcess.RunAsync(silo.Address, null, "runs", "show", runId);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Matches($@"^run {Escape(runId)}  assistant  awaiting_approval  [\d,]+ tokens .* so far$", result.Lines[0]);
+        Assert.Contains(result.Lines, l => l.EndsWith($"send_message {{\"to\":\"dave@example.com\",\"text\":\"pending\"}}  awaiting_approval  {callId}  risk medium  -", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task RunsTail_FinishedRun_PrintsEveryEventFromRunStartedToRunFinished()
     {
         var sessionId = await silo.Http.CreateSessionAsync();
