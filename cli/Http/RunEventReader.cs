@@ -82,6 +82,11 @@ internal sealed class RunEventReader(GatewayClient gateway, Action<string>? noti
 
             // The stream ended before the run did: the connection dropped (or the gateway went away).
             outageSince ??= DateTimeOffset.UtcNow;
+            if (DateTimeOffset.UtcNow - outageSince > MaxOutage)
+            {
+                throw new CliException($"the event stream of run {runId} at {gateway.Display} kept dropping without an event for {MaxOutage.TotalSeconds:0} s; try again with `agentgrains runs tail {runId}{(lastEventId is null ? string.Empty : " --from " + lastEventId)}`");
+            }
+
             notice?.Invoke(lastEventId is null ? "the event stream dropped; reconnecting" : $"the event stream dropped; resuming after event {lastEventId}");
             await Task.Delay(retry, cancellationToken).ConfigureAwait(false);
         }
