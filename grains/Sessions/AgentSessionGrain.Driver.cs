@@ -20,6 +20,8 @@ public sealed partial class AgentSessionGrain
     // of the run here, ended when the run's end commits or the activation goes.
     private Activity? runSpan;
     private string? runSpanId;
+    // The driver's open step span, ended with the run's span when the run's end commits (before the driver notices).
+    private Activity? stepSpanOpen;
 
     private bool DriverAlive => driverTask is { IsCompleted: false };
 
@@ -92,6 +94,7 @@ public sealed partial class AgentSessionGrain
 
                     (step, stepAgent, stepStarted) = (number, agent, Stopwatch.GetTimestamp());
                     stepSpan = AgentTelemetry.StartStep(RunSpanFor(runId!, agent, resumeReason), number, agent.Name);
+                    stepSpanOpen = stepSpan;
                 }
 
                 switch (plan)
@@ -120,6 +123,9 @@ public sealed partial class AgentSessionGrain
                         return;
                 }
             }
+
+            // Stopped between turns (the run's end stops its driver): the last step's outcome is journaled too.
+            stopped = null;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -156,7 +162,7 @@ public sealed partial class AgentSessionGrain
 
         var run = Log.State.Active;
         var current = run is not null && string.Equals(run.RunId, runId, StringComparison.Ordinal) ? run : null;
-        runSpan = AgentTelemetry.StartRun(current?.TraceParent, agent.Name, SessionId, runId, current?.ParentRunId, resumeReason);
+        runSpan = AgentTelemetry.StartRun(current?.TraceParent, agent.Name, SessionId, runId, current?.ParentRunId, RuntimeIdentity, resumeReason);
         runSpanId = runSpan is null ? null : runId;
         return runSpan;
     }
@@ -164,6 +170,13 @@ public sealed partial class AgentSessionGrain
     /// <summary>Ends this activation's span of the active run (the run ended, or this activation stops driving it).</summary>
     private void EndRunSpan(string status, string? reason)
     {
+        if (stepSpanOpen is { } step)
+        {
+            // The step that ended the run ends with it (the driver's own end of it then changes nothing).
+            stepSpanOpen = null;
+            AgentTelemetry.EndSpan(step);
+        }
+
         AgentTelemetry.EndRun(runSpan, status, reason);
         runSpan = null;
         runSpanId = null;

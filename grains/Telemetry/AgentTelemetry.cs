@@ -60,7 +60,7 @@ public static class AgentTelemetry
 
     /// <summary>Starts a run's span under <paramref name="traceParent"/> (a root span when it is null or unreadable); null when nobody listens.</summary>
     /// <remarks>Whatever activity is current is ignored: a run is the child of its message, not of the turn that happens to drive it.</remarks>
-    public static Activity? StartRun(string? traceParent, string agent, string sessionId, string runId, string? parentRunId, string? resumeReason)
+    public static Activity? StartRun(string? traceParent, string agent, string sessionId, string runId, string? parentRunId, string silo, string? resumeReason)
     {
         if (!Source.HasListeners())
         {
@@ -77,6 +77,7 @@ public static class AgentTelemetry
             activity.SetTag("gen_ai.agent.name", agent);
             activity.SetTag("agentgrains.session.id", sessionId);
             activity.SetTag("agentgrains.run.id", runId);
+            activity.SetTag("agentgrains.silo", silo);
             if (parentRunId is not null)
             {
                 activity.SetTag("agentgrains.run.parent_id", parentRunId);
@@ -111,9 +112,16 @@ public static class AgentTelemetry
             run.SetStatus(ActivityStatusCode.Error, reason ?? status);
         }
 
+        EndSpan(run);
+    }
+
+    /// <summary>Stops <paramref name="span"/> from any flow, leaving that flow's current activity as it was (unless it was the span).</summary>
+    public static void EndSpan(Activity span)
+    {
+        ArgumentNullException.ThrowIfNull(span);
         var current = Activity.Current;
-        run.Stop();
-        Activity.Current = current == run ? null : current;
+        span.Stop();
+        Activity.Current = current == span || current is { IsStopped: true } ? null : current;
     }
 
     /// <summary>Starts a step's span under the run's span and makes it current (the model and tool calls of the step nest under it); null when nobody listens.</summary>
