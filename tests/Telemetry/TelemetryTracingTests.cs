@@ -4,10 +4,14 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using AgentGrains.Grains.Showcase;
+using AgentGrains.Grains.Models;
 using AgentGrains.GrainInterfaces.Diagnostics;
+using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
 using AgentGrains.Tests.Gateway;
 using AgentGrains.Tests.Infrastructure;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
 
@@ -167,6 +171,59 @@ public sealed class TelemetryTracingTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task RunInterruptedByARestart_ResumedOnTheNewCluster_StaysInItsMessagesTrace()
+    {
+        using var testSource = new ActivitySource("AgentGrains.Tests.Telemetry");
+        var spans = new SpanCollector();
+        using var tracing = Sdk.CreateTracerProviderBuilder()
+            .AddSource(testSource.Name, TelemetryNames.AgentGrains, TelemetryNames.OrleansApplication)
+            .AddInMemoryExporter(spans)
+            .Build();
+        // The first model call waits until the cluster is down; every later one passes.
+        var gate = new ModelGate();
+        var model = new GatedModel(gate);
+        await using var cluster = await SessionCluster.StartAsync(storage, services: s => s.AddSingleton<IChatClient>(model), activityPropagation: true);
+        var sessionId = GatewayHttp.NewSessionId();
+        var runId = RunIds.Format(sessionId, 1);
+        var session = cluster.Grains.GetGrain<IAgentSessionGrain>(sessionId);
+        await session.CreateAsync(GatewayHttp.Agent);
+        ActivityTraceId traceId;
+        using (var message = testSource.StartActivity("send message"))
+        {
+            Assert.NotNull(message);
+            traceId = message.TraceId;
+            await session.SubmitAsync("What is 6*7?");
+        }
+
+        await gate.WaitEnteredAsync("the run's first model call is held");
+        // Stopped gracefully while the model call is held: the journal has the run and its trace context, nothing else.
+        await using var restarted = await cluster.RestartAsync(graceful: true, whileDown: gate.Release);
+        var resumed = restarted.Grains.GetGrain<IAgentSessionGrain>(sessionId);
+        await resumed.GetInfoAsync();
+        var run = await resumed.WaitForRunAsync(runId, TimeSpan.FromSeconds(20));
+
+        Assert.Equal(RunStatus.Completed, run?.Status);
+        List<Activity> runSpans = [];
+        await Eventually.TrueAsync(
+            () =>
+            {
+                runSpans = [.. spans.Snapshot().Where(s => IsOperation(s, "invoke_agent") && Tag(s, "agentgrains.run.id") == runId)];
+                return Task.FromResult(runSpans.Exists(static s => Tag(s, "agentgrains.run.status") == "completed"));
+            },
+            TimeSpan.FromSeconds(10),
+            "the resumed run's span has ended");
+        // The first activation's span ends when it deactivates, still running; the resumed one ends with the run. Both in the message's trace.
+        Assert.Equal(2, runSpans.Count);
+        Assert.All(runSpans, s => Assert.Equal(traceId, s.TraceId));
+        Assert.Equal(["running", "completed"], runSpans.OrderBy(static s => s.StartTimeUtc).Select(static s => Tag(s, "agentgrains.run.status")));
+        var last = runSpans.MaxBy(static s => s.StartTimeUtc)!;
+        Assert.StartsWith("resumed from its journal", Tag(last, "agentgrains.run.resumed"), StringComparison.Ordinal);
+        var steps = spans.Snapshot().Where(s => s.ParentSpanId == last.SpanId && IsOperation(s, "agentgrains.step")).ToList();
+        Assert.NotEmpty(steps);
+        Assert.All(steps, s => Assert.Equal(traceId, s.TraceId));
+    }
+
     private static void AssertChat(Activity chat)
     {
         Assert.Equal("chat", Tag(chat, "gen_ai.operation.name"));
@@ -184,4 +241,14 @@ public sealed class TelemetryTracingTests : IAsyncLifetime
         && (operation == "agentgrains.step" ? span.OperationName == operation : Tag(span, "gen_ai.operation.name") == operation);
 
     private static string? Tag(Activity span, string name) => span.GetTagItem(name)?.ToString();
+
+    /// <summary>The scripted model behind a gate: each call waits until the gate is released.</summary>
+    private sealed class GatedModel(ModelGate gate) : DelegatingChatClient(new ScriptedChatClient())
+    {
+        public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            await gate.PassAsync(cancellationToken);
+            return await base.GetResponseAsync(messages, options, cancellationToken);
+        }
+    }
 }
