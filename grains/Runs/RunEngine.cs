@@ -3,6 +3,7 @@ using AgentGrains.Grains.Agents;
 using AgentGrains.Grains.Delegation;
 using AgentGrains.Grains.Models;
 using AgentGrains.Grains.Sessions;
+using AgentGrains.Grains.Telemetry;
 using AgentGrains.Grains.Tools;
 using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
@@ -467,7 +468,12 @@ public sealed partial class RunEngine
             Session.Turns++;
         }
 
-        effects.End(run.RunId, run.Agent ?? Session.Agent ?? string.Empty, status, reason);
+        if (AgentTelemetry.Runs.Enabled || AgentTelemetry.Source.HasListeners())
+        {
+            // For the run counter and the run's span, once committed; nothing to carry when nobody listens.
+            effects.End(run.RunId, run.Agent ?? Session.Agent ?? string.Empty, status, reason);
+        }
+
         LogRunFinished(logger, sessionId, run.RunId, status, reason ?? string.Empty);
     }
 
