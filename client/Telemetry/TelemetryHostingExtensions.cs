@@ -23,7 +23,8 @@ namespace AgentGrains.Client.Telemetry;
 /// (health probes, <c>/metrics</c> and the dashboard's polls left out). <b>Metrics</b> (the
 /// <see cref="TelemetryNames.AgentGrains"/> meter, Orleans' <see cref="TelemetryNames.OrleansMeter"/>,
 /// ASP.NET Core's) are always served at <see cref="MetricsPath"/> in Prometheus' text format, and
-/// exported over OTLP too when the endpoint is set. The other standard <c>OTEL_*</c> variables apply
+/// exported over OTLP too when the endpoint is set. <c>OTEL_TRACES_EXPORTER</c> and <c>OTEL_METRICS_EXPORTER</c>
+/// set to <c>none</c> leave a signal out of the export. The other standard <c>OTEL_*</c> variables apply
 /// (<c>OTEL_SERVICE_NAME</c>, <c>OTEL_RESOURCE_ATTRIBUTES</c>, <c>OTEL_EXPORTER_OTLP_PROTOCOL</c>,
 /// <c>OTEL_EXPORTER_OTLP_HEADERS</c>, <c>OTEL_TRACES_SAMPLER</c>, <c>OTEL_METRIC_EXPORT_INTERVAL</c>).</para>
 /// </remarks>
@@ -34,6 +35,12 @@ public static class TelemetryHostingExtensions
 
     /// <summary>The setting that switches OTLP export on (its endpoint).</summary>
     public const string OtlpEndpointKey = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
+    /// <summary><c>none</c> keeps traces from being collected and exported even with an OTLP endpoint; <c>otlp</c> (the default) exports them.</summary>
+    public const string TracesExporterKey = "OTEL_TRACES_EXPORTER";
+
+    /// <summary><c>none</c> keeps metrics from being exported over OTLP (for a backend that takes traces only); <c>/metrics</c> serves them either way.</summary>
+    public const string MetricsExporterKey = "OTEL_METRICS_EXPORTER";
 
     /// <summary>The service name used unless <c>OTEL_SERVICE_NAME</c> says otherwise: a silo's.</summary>
     public const string SiloServiceName = "agentgrains-silo";
@@ -86,6 +93,8 @@ public static class TelemetryHostingExtensions
     {
         services.AddSingleton<TelemetryAdded>();
         var otlp = !string.IsNullOrWhiteSpace(configuration[OtlpEndpointKey]);
+        var traces = otlp && Exporter(configuration, TracesExporterKey);
+        var metricsOverOtlp = otlp && Exporter(configuration, MetricsExporterKey);
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(resource =>
             {
@@ -100,18 +109,32 @@ public static class TelemetryHostingExtensions
                 metrics.AddMeter(TelemetryNames.AgentGrains, TelemetryNames.OrleansMeter)
                     .AddAspNetCoreInstrumentation()
                     .AddPrometheusExporter();
-                if (otlp)
+                if (metricsOverOtlp)
                 {
                     metrics.AddOtlpExporter();
                 }
             });
-        if (otlp)
+        if (traces)
         {
             telemetry.WithTracing(tracing => tracing
                 .AddSource(TelemetryNames.AgentGrains, TelemetryNames.OrleansApplication, TelemetryNames.OrleansRuntime)
                 .AddAspNetCoreInstrumentation(static options => options.Filter = static context => IsTraced(context.Request.Path))
                 .AddOtlpExporter());
         }
+    }
+
+    /// <summary>Whether the exporter setting <paramref name="key"/> asks for OTLP: unset or <c>otlp</c> does, <c>none</c> does not.</summary>
+    private static bool Exporter(IConfiguration configuration, string key)
+    {
+        var value = configuration[key]?.Trim();
+        if (string.IsNullOrEmpty(value) || string.Equals(value, "otlp", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        return string.Equals(value, "none", StringComparison.OrdinalIgnoreCase)
+            ? false
+            : throw new InvalidOperationException($"{key} is '{value}'; set it to otlp or none.");
     }
 
     private static bool IsTraced(PathString path)

@@ -74,6 +74,22 @@ public sealed class TelemetryMetricsTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, scraped.StatusCode);
     }
 
+    [Fact]
+    public async Task Traces_WithAnOtlpEndpointButTracesExporterNone_NoTracerProviderAndMetricsStillServed()
+    {
+        await using var app = new GatewayApp(storage, new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:9",
+            ["OTEL_TRACES_EXPORTER"] = "none",
+            ["OTEL_METRICS_EXPORTER"] = "none",
+        });
+        using var client = app.CreateClient();
+        using var scraped = await client.GetAsync("/metrics", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, scraped.StatusCode);
+        Assert.Null(app.Services.GetService<TracerProvider>());
+    }
+
     /// <summary>The value of the first sample of <paramref name="metric"/> whose labels include all of <paramref name="labels"/>; null when there is none.</summary>
     private static double? Sample(string text, string metric, params string[] labels)
     {
