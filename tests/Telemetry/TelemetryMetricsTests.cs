@@ -90,6 +90,39 @@ public sealed class TelemetryMetricsTests : IAsyncLifetime
         Assert.Null(app.Services.GetService<TracerProvider>());
     }
 
+    [Fact]
+    public async Task Metrics_StandaloneGateway_ServesItsRequestsAndOrleansClientMetrics()
+    {
+        await using var silo = new GatewayApp(storage);
+        using var siloClient = silo.CreateClient();
+        await using var gateway = await NodeProcess.StartGatewayAsync(
+            new Dictionary<string, string?>
+            {
+                ["Orleans:GatewayPort"] = silo.GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Logging:LogLevel:Default"] = "Warning",
+            },
+            Ct);
+        using var http = new HttpClient { BaseAddress = gateway.Address };
+        var sessionId = await http.CreateSessionAsync();
+        using (var sent = await http.SendTextAsync(sessionId, "What is 2+3?"))
+        {
+            Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
+        }
+
+        var text = string.Empty;
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                text = await http.GetStringAsync("/metrics", Ct);
+                return Sample(text, "http_server_request_duration_seconds_count", "http_route=\"/v1/sessions/{id}/messages\"") is not null;
+            },
+            TimeSpan.FromSeconds(10),
+            "the gateway's /metrics has its message request");
+
+        Assert.Contains("\norleans_", text, StringComparison.Ordinal);
+        Assert.Contains("service_name=\"agentgrains-gateway\"", text, StringComparison.Ordinal);
+    }
+
     /// <summary>The value of the first sample of <paramref name="metric"/> whose labels include all of <paramref name="labels"/>; null when there is none.</summary>
     private static double? Sample(string text, string metric, params string[] labels)
     {
