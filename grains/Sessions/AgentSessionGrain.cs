@@ -142,6 +142,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
             // The run goes on elsewhere or later (its journal has it): this activation's span of it ends here.
             EndRunSpan(Log.State.Active?.Status ?? RunStatus.Running, $"this activation stopped driving it ({reason.ReasonCode})");
         }
+
         if (counted)
         {
             counted = false;
