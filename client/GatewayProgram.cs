@@ -1,6 +1,7 @@
 using AgentGrains.Client.Dashboard;
 using AgentGrains.Client.Gateway;
 using AgentGrains.Client.Hosting;
+using AgentGrains.Client.Telemetry;
 using AgentGrains.GrainInterfaces.Messages;
 using AgentGrains.Storage.Cluster;
 using Orleans.Hosting;
@@ -53,6 +54,8 @@ public static class GatewayProgram
                 client.Services.AddSessionExceptions();
                 // Served from the silos' dashboard grains.
                 client.AddAgentGrainsDashboard(builder.Configuration);
+                // The request's trace goes with its grain calls to the silos; metrics at /metrics.
+                client.AddAgentGrainsTelemetry();
             });
             builder.Services.AddAgentGrainsGateway();
             return builder.Build();
@@ -64,6 +67,7 @@ public static class GatewayProgram
 
         app.MapAgentGrainsGateway();
         app.MapAgentGrainsDashboard();
+        app.MapAgentGrainsTelemetry();
         await app.RunAsync().ConfigureAwait(false);
         return 0;
     }

@@ -1,6 +1,7 @@
 using AgentGrains.Client.Dashboard;
 using AgentGrains.Client.Gateway;
 using AgentGrains.Client.Hosting;
+using AgentGrains.Client.Telemetry;
 using AgentGrains.Grains;
 using AgentGrains.Storage.Cluster;
 using AgentGrains.Storage.Hosting;
@@ -51,6 +52,8 @@ var app = ExecutableHost.TryBuild(Name, () =>
         silo.AddAgentSessions();
         // The executable's, not AddAgentSessions': hosts that embed silos (tests, benchmarks) stay without it.
         silo.AddAgentGrainsDashboard(builder.Configuration);
+        // Traces over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set, metrics at /metrics; the executable's too.
+        silo.AddAgentGrainsTelemetry();
     });
     builder.Services.AddAgentGrainsGateway();
 
@@ -63,6 +66,7 @@ if (app is null)
 
 app.MapAgentGrainsGateway();
 app.MapAgentGrainsDashboard();
+app.MapAgentGrainsTelemetry();
 await app.RunAsync();
 return 0;
 

@@ -26,6 +26,7 @@ public static class ExecutableHost
                                            PostgreSQL (Storage:Provider=PostgreSQL, Cluster:Provider=AdoNet)
           --Orleans:ClusterId=<id>         the cluster's id, the same on every silo and gateway (default agentgrains)
           --Gateway:MaxReplyWait=<time>    how long POST .../messages waits for a reply (default 00:00:30)
+          OTEL_EXPORTER_OTLP_ENDPOINT=<url>  (an environment variable) traces and metrics over OTLP; /metrics always
 
         Settings also come from appsettings.json and from environment variables, with __ for :
         (Cluster__Provider=Redis). Every setting is listed in README.md under Configuration.

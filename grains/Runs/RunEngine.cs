@@ -3,6 +3,7 @@ using AgentGrains.Grains.Agents;
 using AgentGrains.Grains.Delegation;
 using AgentGrains.Grains.Models;
 using AgentGrains.Grains.Sessions;
+using AgentGrains.Grains.Telemetry;
 using AgentGrains.Grains.Tools;
 using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
@@ -135,7 +136,9 @@ public sealed partial class RunEngine
     /// <exception cref="SessionNotFoundException">The session was never created.</exception>
     /// <exception cref="ArgumentException">The text is empty or too long.</exception>
     /// <exception cref="SessionBusyException">The agent refuses messages during a run, or the queue is full.</exception>
-    public RunSubmission Submit(string text)
+    /// <param name="text">The message.</param>
+    /// <param name="traceParent">The W3C trace context the message came with (its run's span is parented to it), or null.</param>
+    public RunSubmission Submit(string text, string? traceParent = null)
     {
         var agentName = Session.Agent
             ?? throw new SessionNotFoundException($"Session '{sessionId}' does not exist; create it before sending messages.");
@@ -163,6 +166,7 @@ public sealed partial class RunEngine
         }
 
         var run = NewRun(text);
+        run.TraceParent = traceParent;
         if (busy && agent.WhenBusy == WhenBusy.Interrupt)
         {
             // Runs end in number order (the runs log depends on it): the active run and everything
@@ -199,7 +203,9 @@ public sealed partial class RunEngine
     /// <exception cref="ArgumentException">The agent has no contract, or the request is empty or too long.</exception>
     /// <exception cref="SessionConflictException">The session exists for another agent.</exception>
     /// <exception cref="SessionBusyException">The specialist's queue is full.</exception>
-    public RunSubmission StartDelegated(DelegatedRun request)
+    /// <param name="request">The manager's call.</param>
+    /// <param name="traceParent">The W3C trace context the request came with (the manager's tool call), or null.</param>
+    public RunSubmission StartDelegated(DelegatedRun request, string? traceParent = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentException.ThrowIfNullOrWhiteSpace(request.Agent);
@@ -236,6 +242,7 @@ public sealed partial class RunEngine
 
         var run = NewRun(request.Input);
         run.ParentRunId = request.ParentRunId;
+        run.TraceParent = traceParent;
         run.Path = [.. request.Path, request.Agent];
 
         // A manager's calls queue behind each other whatever the agent's policy for people: refusing
@@ -459,6 +466,12 @@ public sealed partial class RunEngine
         if (status == RunStatus.Completed)
         {
             Session.Turns++;
+        }
+
+        if (AgentTelemetry.Runs.Enabled || AgentTelemetry.Source.HasListeners())
+        {
+            // For the run counter and the run's span, once committed; nothing to carry when nobody listens.
+            effects.End(run.RunId, run.Agent ?? Session.Agent ?? string.Empty, status, reason);
         }
 
         LogRunFinished(logger, sessionId, run.RunId, status, reason ?? string.Empty);

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using AgentGrains.GrainInterfaces.Runs;
 
 namespace AgentGrains.Grains.Runs;
@@ -89,6 +90,11 @@ public sealed class RunState
 
     /// <summary>Cost of the finished specialist runs it delegated to: counted toward its cost budget.</summary>
     public decimal? DelegatedCost { get; set; }
+
+    /// <summary>The W3C trace context (traceparent) of the request that started it: its spans are parented to it on every silo that drives it; null when nobody traced the request.</summary>
+    /// <remarks>Journaled with the run, so a run resumed after a crash or a takeover stays in its message's trace. Left out of the stored JSON when null.</remarks>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? TraceParent { get; set; }
 
     /// <summary>The silo whose driver last ran it.</summary>
     public string? Silo { get; set; }

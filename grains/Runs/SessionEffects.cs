@@ -11,6 +11,7 @@ public sealed class SessionEffects
     // Created when first asked for: most changes ask for neither, and an idle session keeps its empty set.
     private List<ReminderChange>? reminders;
     private List<SpecialistCancellation>? cancellations;
+    private List<EndedRun>? ended;
 
     /// <summary>Whether the session's state changed (it must be written, and the change published).</summary>
     public bool StateChanged { get; private set; }
@@ -24,8 +25,11 @@ public sealed class SessionEffects
     /// <summary>Specialist runs to cancel once the turn has committed (never before: a manager run that did not end must not lose them).</summary>
     public IReadOnlyList<SpecialistCancellation> Cancellations => (IReadOnlyList<SpecialistCancellation>?)cancellations ?? [];
 
+    /// <summary>Runs this change ended, for the telemetry to report once the turn has committed.</summary>
+    public IReadOnlyList<EndedRun> Ended => (IReadOnlyList<EndedRun>?)ended ?? [];
+
     /// <summary>Whether nothing was asked for.</summary>
-    public bool IsEmpty => !StateChanged && Driver is null && reminders is null && cancellations is null;
+    public bool IsEmpty => !StateChanged && Driver is null && reminders is null && cancellations is null && ended is null;
 
     internal void MarkChanged() => StateChanged = true;
 
@@ -38,7 +42,12 @@ public sealed class SessionEffects
     internal void Unregister(string name) => (reminders ??= []).Add(new ReminderChange(name, null, TimeSpan.Zero));
 
     internal void CancelAfterCommit(IReadOnlyList<string> runIds, string reason) => (cancellations ??= []).Add(new SpecialistCancellation(runIds, reason));
+
+    internal void End(string runId, string agent, string status, string? reason) => (ended ??= []).Add(new EndedRun(runId, agent, status, reason));
 }
+
+/// <summary>A run a change ended: its agent (the one answering at its end), status and reason.</summary>
+public sealed record EndedRun(string RunId, string Agent, string Status, string? Reason);
 
 /// <summary>Start a new driver for the active run (with the reason it resumes, if it does), or stop the current one.</summary>
 public sealed record DriverChange(bool Start, string? ResumeReason);

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using AgentGrains.Grains.Agents;
 using AgentGrains.Grains.Delegation;
+using AgentGrains.Grains.Telemetry;
 using AgentGrains.Grains.Tools;
 using AgentGrains.GrainInterfaces.Messages;
 using AgentGrains.GrainInterfaces.Runs;
@@ -54,10 +55,25 @@ public sealed partial class SpecialistCalls
     }
 
     /// <summary>Runs one specialist call (outside any turn): starts or finds its run, journals the link, waits for the run to end.</summary>
-    public async Task<ToolOutcome> CallAsync(ToolsPlan plan, PlannedCall call, CancellationToken cancellationToken)
+    /// <remarks>Traced as an <c>execute_tool {name}</c> span while anyone listens; the specialist's run joins the trace through the call that starts it.</remarks>
+    public Task<ToolOutcome> CallAsync(ToolsPlan plan, PlannedCall call, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(call);
+        return AgentTelemetry.Source.HasListeners() ? TracedCallAsync(plan, call, cancellationToken) : CallUntracedAsync(plan, call, cancellationToken);
+    }
+
+    private async Task<ToolOutcome> TracedCallAsync(ToolsPlan plan, PlannedCall call, CancellationToken cancellationToken)
+    {
+        // Current in this call's flow only: the grain calls below carry it to the specialist's session.
+        using var span = AgentTelemetry.StartTool(call.Name, call.CallId, ToolCallState.KeyOf(plan.RunId, plan.Step, call.Index), specialist: true);
+        var outcome = await CallUntracedAsync(plan, call, cancellationToken);
+        AgentTelemetry.EndTool(span, call.Name, outcome.Result);
+        return outcome;
+    }
+
+    private async Task<ToolOutcome> CallUntracedAsync(ToolsPlan plan, PlannedCall call, CancellationToken cancellationToken)
+    {
         var startedAt = timeProvider.GetUtcNow();
         var started = timeProvider.GetTimestamp();
         var contract = catalog.Get(call.Name).Contract!;

@@ -2,6 +2,7 @@ using System.Globalization;
 using AgentGrains.Grains.Agents;
 using AgentGrains.Grains.Models;
 using AgentGrains.Grains.Sessions;
+using AgentGrains.Grains.Telemetry;
 using AgentGrains.Grains.Tools;
 using AgentGrains.GrainInterfaces.Runs;
 using Microsoft.Extensions.AI;
@@ -44,22 +45,26 @@ public sealed partial class StepCalls
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         try
         {
-            var response = await ModelFor(plan.Agent).GetResponseAsync(plan.Messages, plan.Options, linked.Token).ConfigureAwait(false);
+            var response = await AgentTelemetry.Traced(ModelFor(plan.Agent)).GetResponseAsync(plan.Messages, plan.Options, linked.Token).ConfigureAwait(false);
+            AgentTelemetry.RecordTokens(plan.Agent.Name, response.Usage);
             return new ModelOutcome(response, null, null, timeProvider.GetElapsedTime(started).TotalMilliseconds, startedAt);
         }
         catch (Exception ex) when (ex is OperationCanceledException && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
+            AgentTelemetry.RecordModelError(plan.Agent.Name, "timeout");
             return plan.TimeoutIsWallTime
                 ? new ModelOutcome(null, RunStatus.BudgetExceeded, $"wall-time budget exhausted: {Seconds(plan.Agent.MaxWallTime)} s of {Seconds(plan.Agent.MaxWallTime)} s", 0)
                 : new ModelOutcome(null, RunStatus.Failed, $"the model did not answer within {Seconds(plan.Timeout)} s (step {plan.Step})", 0);
         }
         catch (ModelException ex)
         {
+            AgentTelemetry.RecordModelError(plan.Agent.Name, ex.StatusCode is { } status ? status.ToString(CultureInfo.InvariantCulture) : nameof(ModelException));
             LogModelFailed(logger, sessionId, plan.RunId, plan.Step, ex);
             return new ModelOutcome(null, RunStatus.Failed, $"model error at step {plan.Step}: {ex.Message}", 0);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            AgentTelemetry.RecordModelError(plan.Agent.Name, ex.GetType().FullName ?? ex.GetType().Name);
             LogModelFailed(logger, sessionId, plan.RunId, plan.Step, ex);
             return new ModelOutcome(null, RunStatus.Failed, $"the model call failed at step {plan.Step}: {ex.Message}", 0);
         }
@@ -86,7 +91,20 @@ public sealed partial class StepCalls
         var startedAt = timeProvider.GetUtcNow();
         var started = timeProvider.GetTimestamp();
         var context = new ToolContext(sessionId, runId, step, index, call.Name);
-        var result = await tools.InvokeAsync(call, context, agent.Tools, cancellationToken).ConfigureAwait(false);
+        var span = AgentTelemetry.StartTool(call.Name, call.CallId, context.IdempotencyKey, specialist: false);
+        ToolResult result;
+        try
+        {
+            result = await tools.InvokeAsync(call, context, agent.Tools, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Cancelled (the registry turns every other failure into an error result).
+            span?.Stop();
+            throw;
+        }
+
+        AgentTelemetry.EndTool(span, call.Name, result);
         return new ToolOutcome(result, timeProvider.GetElapsedTime(started).TotalMilliseconds, StartedAt: startedAt);
     }
 

@@ -1,4 +1,7 @@
+using System.Diagnostics;
+using AgentGrains.Grains.Agents;
 using AgentGrains.Grains.Runs;
+using AgentGrains.Grains.Telemetry;
 using Microsoft.Extensions.Logging;
 using Orleans;
 using Orleans.Runtime;
@@ -12,6 +15,13 @@ public sealed partial class AgentSessionGrain
     private int generation;
     private CancellationTokenSource? driverCancellation;
     private Task? driverTask;
+
+    // This activation's span of the active run (null when nobody listens): started by the first driver
+    // of the run here, ended when the run's end commits or the activation goes.
+    private Activity? runSpan;
+    private string? runSpanId;
+    // The driver's open step span, ended with the run's span when the run's end commits (before the driver notices).
+    private Activity? stepSpanOpen;
 
     private bool DriverAlive => driverTask is { IsCompleted: false };
 
@@ -50,11 +60,43 @@ public sealed partial class AgentSessionGrain
     {
         // Yield first: the turn that started the driver finishes (and commits) before the driver plans.
         await Task.Yield();
+        // The driver's spans nest under the run's, never under the call or turn that started the driver.
+        if (Activity.Current is not null)
+        {
+            Activity.Current = null;
+        }
+
+        // The step in progress: its number, agent, span (when traced) and when it was planned.
+        var step = 0;
+        AgentDefinition? stepAgent = null;
+        Activity? stepSpan = null;
+        var stepStarted = 0L;
+        string? stopped = "the driver stopped";
         try
         {
             var plan = await InTurnAsync(() => PlanTurnAsync(driver, resumeReason));
             while (!cancellationToken.IsCancellationRequested)
             {
+                var (runId, number, agent) = plan switch
+                {
+                    ModelPlan m => (m.RunId, m.Step, m.Agent),
+                    ToolsPlan t => (t.RunId, t.Step, t.Agent),
+                    _ => (null, 0, null),
+                };
+                if (agent is not null && (number != step || stepAgent is null))
+                {
+                    // A new step (its model call), or the calls of a journaled reply this driver resumes at:
+                    // the step before it has ended (its outcomes are journaled).
+                    if (stepAgent is not null)
+                    {
+                        AgentTelemetry.EndStep(stepSpan, stepAgent.Name, stepStarted, error: null);
+                    }
+
+                    (step, stepAgent, stepStarted) = (number, agent, Stopwatch.GetTimestamp());
+                    stepSpan = AgentTelemetry.StartStep(RunSpanFor(runId!, agent, resumeReason), number, agent.Name);
+                    stepSpanOpen = stepSpan;
+                }
+
                 switch (plan)
                 {
                     case ModelPlan call:
@@ -76,9 +118,14 @@ public sealed partial class AgentSessionGrain
                         plan = await InTurnAsync(() => PlanTurnAsync(driver, resumeReason: null));
                         break;
                     default:
+                        // The run ended or waits for a person: the last step's outcome is journaled.
+                        stopped = null;
                         return;
                 }
             }
+
+            // Stopped between turns (the run's end stops its driver): the last step's outcome is journaled too.
+            stopped = null;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -88,8 +135,51 @@ public sealed partial class AgentSessionGrain
         {
             // A turn could not run or commit (the activation went stale or away). Nothing unjournaled
             // is lost for good: the next activation or the watchdog resumes the run from its journal.
+            stopped = ex.Message;
             LogDriverStopped(logger, SessionId, ex.Message, ex);
         }
+        finally
+        {
+            if (stepAgent is not null)
+            {
+                AgentTelemetry.EndStep(stepSpan, stepAgent.Name, stepStarted, stopped);
+            }
+        }
+    }
+
+    /// <summary>This activation's span of run <paramref name="runId"/>: the one it has, or a new one under the trace context journaled with the run; null when nobody listens.</summary>
+    private Activity? RunSpanFor(string runId, AgentDefinition agent, string? resumeReason)
+    {
+        if (string.Equals(runSpanId, runId, StringComparison.Ordinal))
+        {
+            return runSpan;
+        }
+
+        if (runSpan is not null)
+        {
+            EndRunSpan(GrainInterfaces.Runs.RunStatus.Running, "another run is driven now");
+        }
+
+        var run = Log.State.Active;
+        var current = run is not null && string.Equals(run.RunId, runId, StringComparison.Ordinal) ? run : null;
+        runSpan = AgentTelemetry.StartRun(current?.TraceParent, agent.Name, SessionId, runId, current?.ParentRunId, RuntimeIdentity, resumeReason);
+        runSpanId = runSpan is null ? null : runId;
+        return runSpan;
+    }
+
+    /// <summary>Ends this activation's span of the active run (the run ended, or this activation stops driving it).</summary>
+    private void EndRunSpan(string status, string? reason)
+    {
+        if (stepSpanOpen is { } step)
+        {
+            // The step that ended the run ends with it (the driver's own end of it then changes nothing).
+            stepSpanOpen = null;
+            AgentTelemetry.EndSpan(step);
+        }
+
+        AgentTelemetry.EndRun(runSpan, status, reason);
+        runSpan = null;
+        runSpanId = null;
     }
 
     /// <summary>Decides the driver's next action (a turn); null for a driver that was replaced.</summary>

@@ -5,6 +5,7 @@ using AgentGrains.Grains.Agents;
 using AgentGrains.Grains.Delegation;
 using AgentGrains.Grains.Models;
 using AgentGrains.Grains.Runs;
+using AgentGrains.Grains.Telemetry;
 using AgentGrains.Grains.Tools;
 using AgentGrains.GrainInterfaces.Messages;
 using AgentGrains.GrainInterfaces.Runs;
@@ -61,6 +62,8 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
     private StepCalls? calls;
     private SessionReadModel? reads;
     private string? stale;
+    // Whether this activation counts in AgentTelemetry.ActiveSessions (it loaded).
+    private bool counted;
 
     /// <summary>Created by Orleans for each activation.</summary>
     public AgentSessionGrain(
@@ -118,6 +121,8 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
             // a new activation once it is back; a row that cannot be read stays a loud, permanent error.
             throw new SessionUnavailableException($"Session '{SessionId}' could not be loaded: {ex.Message}");
         }
+        AgentTelemetry.ActiveSessions.Add(1);
+        counted = true;
         engine = new RunEngine(SessionId, () => log.State, log, catalog, tools, modelOptions, delegation, timeProvider, logger, RuntimeIdentity);
         calls = new StepCalls(SessionId, engine, tools, model, timeProvider, logger);
         reads = new SessionReadModel(SessionId, log, timeProvider, Stopping, draining.Token);
@@ -132,6 +137,18 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
     {
         StopDriver();
         deactivating.Cancel();
+        if (runSpan is not null)
+        {
+            // The run goes on elsewhere or later (its journal has it): this activation's span of it ends here.
+            EndRunSpan(Log.State.Active?.Status ?? RunStatus.Running, $"this activation stopped driving it ({reason.ReasonCode})");
+        }
+
+        if (counted)
+        {
+            counted = false;
+            AgentTelemetry.ActiveSessions.Add(-1);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -143,8 +160,11 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
         AcceptAsync(nameof(CreateAsync), agent, () => Engine.Create(agent));
 
     /// <inheritdoc />
-    public Task<RunSubmission> SubmitAsync(string text) =>
-        AcceptAsync(nameof(SubmitAsync), text, () => Engine.Submit(text));
+    public Task<RunSubmission> SubmitAsync(string text)
+    {
+        var traceParent = AgentTelemetry.CaptureParent();
+        return AcceptAsync(nameof(SubmitAsync), text, () => Engine.Submit(text, traceParent));
+    }
 
     /// <inheritdoc />
     public async Task<SendResult> SubmitAndWaitAsync(string text, TimeSpan wait)
@@ -153,10 +173,12 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
         // This call interleaves (it waits like a read): the message is accepted in a turn of its own,
         // under the key the call came with, and fingerprinted as SubmitAsync is.
         var key = IdempotencyKey.Current;
+        // The call's trace context, taken here: the turn that accepts the message runs outside this call's activity.
+        var traceParent = AgentTelemetry.CaptureParent();
         RunSubmission submission;
         try
         {
-            submission = await InTurnAsync(() => AcceptAsync(key, nameof(SubmitAsync), text, () => Engine.Submit(text)));
+            submission = await InTurnAsync(() => AcceptAsync(key, nameof(SubmitAsync), text, () => Engine.Submit(text, traceParent)));
         }
         catch (OperationCanceledException) when (Stopping.IsCancellationRequested)
         {
@@ -169,8 +191,12 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
     }
 
     /// <inheritdoc />
-    public Task<RunSubmission> StartDelegatedAsync(DelegatedRun request) =>
-        AcceptAsync(nameof(StartDelegatedAsync), JsonSerializer.Serialize(request, OutcomeJson), () => Engine.StartDelegated(request));
+    public Task<RunSubmission> StartDelegatedAsync(DelegatedRun request)
+    {
+        // The manager's tool call, as Orleans' activity propagation brought it: the specialist's run joins its trace.
+        var traceParent = AgentTelemetry.CaptureParent();
+        return AcceptAsync(nameof(StartDelegatedAsync), JsonSerializer.Serialize(request, OutcomeJson), () => Engine.StartDelegated(request, traceParent));
+    }
 
     /// <inheritdoc />
     public Task<RunView> CancelRunAsync(string runId) =>
@@ -385,6 +411,15 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
             }
 
             Reads.Publish(Log.State, Log.Finished);
+            foreach (var ended in effects.Ended)
+            {
+                // Reported once journaled: a change whose commit failed ended nothing.
+                AgentTelemetry.RecordRunEnded(ended.Agent, ended.Status);
+                if (string.Equals(runSpanId, ended.RunId, StringComparison.Ordinal))
+                {
+                    EndRunSpan(ended.Status, ended.Reason);
+                }
+            }
         }
 
         foreach (var change in changes)

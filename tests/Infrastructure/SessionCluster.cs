@@ -42,14 +42,20 @@ public sealed class SessionCluster : IAsyncDisposable
     public IGrainFactory Grains => Cluster.Client;
 
     /// <summary>Starts <paramref name="silos"/> silos over <paramref name="storage"/>.</summary>
+    /// <param name="storage">Where sessions, reminders and grain state live.</param>
+    /// <param name="silos">How many silos.</param>
+    /// <param name="services">A test's services, registered after the sessions' own.</param>
+    /// <param name="settings">Configuration laid over the storage's.</param>
+    /// <param name="activityPropagation">Whether grain calls carry the caller's trace context (Orleans' <c>AddActivityPropagation()</c> on the silos and the client), as the executables' do.</param>
     public static Task<SessionCluster> StartAsync(
         StorageUnderTest storage,
         short silos = 1,
         Action<IServiceCollection>? services = null,
-        IDictionary<string, string?>? settings = null)
+        IDictionary<string, string?>? settings = null,
+        bool activityPropagation = false)
     {
         ArgumentNullException.ThrowIfNull(storage);
-        return StartAsync(new Setup(storage, silos, services, settings), serviceId: null);
+        return StartAsync(new Setup(storage, silos, services, settings, activityPropagation), serviceId: null);
     }
 
     /// <summary>The Orleans service id: reminders and grain state are stored under it, so a cluster started with it owns them.</summary>
@@ -57,7 +63,7 @@ public sealed class SessionCluster : IAsyncDisposable
 
     private static async Task<SessionCluster> StartAsync(Setup setup, string? serviceId)
     {
-        var (storage, silos, services, settings) = setup;
+        var (storage, silos, services, settings, activityPropagation) = setup;
         var builder = new InProcessTestClusterBuilder(silos);
         builder.Options.ConfigureFileLogging = false;
         if (serviceId is not null)
@@ -88,11 +94,23 @@ public sealed class SessionCluster : IAsyncDisposable
                 silo.Configure<ReminderOptions>(static o => o.MinimumReminderPeriod = MinimumReminderPeriod);
             }
 
+            if (activityPropagation)
+            {
+                silo.AddActivityPropagation();
+            }
+
             // After the sessions' own registrations, as in a silo's Program: a test's model, agents
             // and tools add to them or replace them (the container returns the last registration).
             services?.Invoke(silo.Services);
         });
-        builder.ConfigureClient(static client => client.Services.AddSessionExceptions());
+        builder.ConfigureClient(client =>
+        {
+            client.Services.AddSessionExceptions();
+            if (activityPropagation)
+            {
+                client.AddActivityPropagation();
+            }
+        });
         var cluster = builder.Build();
         try
         {
@@ -206,5 +224,5 @@ public sealed class SessionCluster : IAsyncDisposable
     }
 
     /// <summary>What a cluster was started with, for a restart over the same database.</summary>
-    private sealed record Setup(StorageUnderTest Storage, short Silos, Action<IServiceCollection>? Services, IDictionary<string, string?>? Settings);
+    private sealed record Setup(StorageUnderTest Storage, short Silos, Action<IServiceCollection>? Services, IDictionary<string, string?>? Settings, bool ActivityPropagation);
 }
