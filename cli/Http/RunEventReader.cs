@@ -1,11 +1,13 @@
+using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json;
 
 namespace AgentGrains.Cli.Http;
 
 /// <summary>Reads a run's server-sent events until the run's own <c>run.finished</c>, reconnecting with Last-Event-ID when the stream drops.</summary>
 /// <remarks>
+/// The events are parsed by .NET's <see cref="SseParser"/>; this class adds what a run's stream needs
+/// on top: reconnecting from the last event id, and telling a dead connection from a quiet one.
 /// The gateway sends a comment at least every few seconds while a run waits, so a stream silent
 /// for <see cref="IdleTimeout"/> is taken as dropped too. Reconnects go on while the gateway can be
 /// reached again within <see cref="MaxOutage"/>; the first connection is not retried, so a gateway
@@ -43,35 +45,18 @@ internal sealed class RunEventReader(GatewayClient gateway, Action<string>? noti
             connected = true;
             using (response)
             {
-                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), Encoding.UTF8);
-                string? id = null;
-                var data = new StringBuilder();
-                while (true)
+                // A stream silent for IdleTimeout (not even a keep-alive comment) is taken as dropped.
+                using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                idle.CancelAfter(IdleTimeout);
+                var body = new ActivityStream(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), () => idle.CancelAfter(IdleTimeout));
+                var parser = SseParser.Create(body, static (_, data) => JsonSerializer.Deserialize<RunEventDto>(data, GatewayClient.Json));
+                await using var items = parser.EnumerateAsync(idle.Token).GetAsyncEnumerator(idle.Token);
+                while (await NextAsync(items, cancellationToken).ConfigureAwait(false))
                 {
-                    var line = await ReadLineAsync(reader, cancellationToken).ConfigureAwait(false);
-                    if (line is null)
-                    {
-                        break;
-                    }
-
-                    if (line.Length > 0)
-                    {
-                        Field(line, ref id, data, ref retry);
-                        continue;
-                    }
-
-                    if (data.Length == 0)
-                    {
-                        id = null;
-                        continue;
-                    }
-
-                    var item = JsonSerializer.Deserialize<RunEventDto>(data.ToString(), GatewayClient.Json)
-                        ?? throw new CliException("the event stream sent an empty event");
-                    lastEventId = id ?? lastEventId;
+                    var item = items.Current.Data ?? throw new CliException("the event stream sent an empty event");
+                    lastEventId = items.Current.EventId ?? lastEventId;
+                    retry = Clamp(parser.ReconnectionInterval);
                     outageSince = null;
-                    data.Clear();
-                    id = null;
                     yield return new StreamedEvent(lastEventId ?? item.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), item);
                     if (item.IsRoot && item.Type == Finished)
                     {
@@ -92,41 +77,9 @@ internal sealed class RunEventReader(GatewayClient gateway, Action<string>? noti
         }
     }
 
-    private static void Field(string line, ref string? id, StringBuilder data, ref TimeSpan retry)
-    {
-        if (line[0] == ':')
-        {
-            return;
-        }
-
-        var colon = line.IndexOf(':', StringComparison.Ordinal);
-        var name = colon < 0 ? line : line[..colon];
-        var value = colon < 0 ? string.Empty : line[(colon + 1)..];
-        if (value.StartsWith(' '))
-        {
-            value = value[1..];
-        }
-
-        switch (name)
-        {
-            case "id":
-                id = value;
-                break;
-            case "data":
-                if (data.Length > 0)
-                {
-                    data.Append('\n');
-                }
-
-                data.Append(value);
-                break;
-            case "retry" when int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ms):
-                retry = TimeSpan.FromMilliseconds(Math.Clamp(ms, 100, 10_000));
-                break;
-            default:
-                break;
-        }
-    }
+    /// <summary>The server's retry interval (default 1 s), kept within sensible bounds.</summary>
+    private static TimeSpan Clamp(TimeSpan retry) =>
+        retry <= TimeSpan.Zero ? TimeSpan.FromSeconds(1) : TimeSpan.FromMilliseconds(Math.Clamp(retry.TotalMilliseconds, 100, 10_000));
 
     private async Task<(HttpResponseMessage? Response, CliException? Failure)> OpenAsync(string runId, string? lastEventId, CancellationToken cancellationToken)
     {
@@ -140,18 +93,16 @@ internal sealed class RunEventReader(GatewayClient gateway, Action<string>? noti
         }
     }
 
-    /// <summary>The next line; null when the stream ended, broke or stayed silent too long.</summary>
-    private static async Task<string?> ReadLineAsync(StreamReader reader, CancellationToken cancellationToken)
+    /// <summary>The next event; false when the stream ended, broke or stayed silent too long.</summary>
+    private static async Task<bool> NextAsync(IAsyncEnumerator<SseItem<RunEventDto?>> items, CancellationToken cancellationToken)
     {
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        idle.CancelAfter(IdleTimeout);
         try
         {
-            return await reader.ReadLineAsync(idle.Token).ConfigureAwait(false);
+            return await items.MoveNextAsync().ConfigureAwait(false);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is IOException or HttpRequestException or OperationCanceledException)
         {
-            return null;
+            return false;
         }
     }
 }
