@@ -35,16 +35,8 @@ public static class GatewayProgram
 
         var app = ExecutableHost.TryBuild(Name, () =>
         {
-            var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-            if (string.IsNullOrEmpty(builder.Configuration["urls"])
-                && string.IsNullOrEmpty(builder.Configuration["http_ports"])
-                && string.IsNullOrEmpty(builder.Configuration["https_ports"])
-                && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
-            {
-                // Beside an embedded silo on 5080 by default, on loopback (as the silo). A container sets
-                // ASPNETCORE_HTTP_PORTS (or --urls) and then listens where that says.
-                builder.WebHost.UseUrls("http://127.0.0.1:5090");
-            }
+            // Beside an embedded silo (5080) by default.
+            var builder = ExecutableHost.CreateBuilder(args, defaultPort: 5090);
 
             // Cluster:Provider (Localhost, Redis or AdoNet) and Orleans:ClusterId as the silos have them.
             builder.UseOrleansClient(client =>

@@ -33,17 +33,7 @@ if (ExecutableHost.TryPrintUsage(args, Usage))
 
 var app = ExecutableHost.TryBuild(Name, () =>
 {
-    var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-
-    // Loopback by default, so a laptop run exposes nothing. Set here rather than as "Urls" in
-    // appsettings.json, because appsettings.json outranks ASPNETCORE_URLS and would silently override it.
-    if (string.IsNullOrEmpty(builder.Configuration["urls"])
-        && string.IsNullOrEmpty(builder.Configuration["http_ports"])
-        && string.IsNullOrEmpty(builder.Configuration["https_ports"])
-        && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
-    {
-        builder.WebHost.UseUrls("http://127.0.0.1:5080");
-    }
+    var builder = ExecutableHost.CreateBuilder(args, defaultPort: 5080);
 
     builder.UseOrleans(silo =>
     {

@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -31,6 +34,26 @@ public static class ExecutableHost
         Settings also come from appsettings.json and from environment variables, with __ for :
         (Cluster__Provider=Redis). Every setting is listed in README.md under Configuration.
         """;
+
+    /// <summary>Creates the executable's builder; it listens on loopback at <paramref name="defaultPort"/> unless its settings say where to listen.</summary>
+    /// <remarks>
+    /// Loopback by default, so a laptop run exposes nothing; <c>--urls</c>, <c>ASPNETCORE_HTTP_PORTS</c>
+    /// (as containers set it) or Kestrel endpoints choose otherwise. Set here rather than as
+    /// <c>Urls</c> in appsettings.json, which would outrank <c>ASPNETCORE_URLS</c> and silently override it.
+    /// </remarks>
+    public static WebApplicationBuilder CreateBuilder(string[] args, int defaultPort)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        if (string.IsNullOrEmpty(builder.Configuration["urls"])
+            && string.IsNullOrEmpty(builder.Configuration["http_ports"])
+            && string.IsNullOrEmpty(builder.Configuration["https_ports"])
+            && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
+        {
+            builder.WebHost.UseUrls($"http://127.0.0.1:{defaultPort}");
+        }
+
+        return builder;
+    }
 
     /// <summary>Prints <paramref name="usage"/> to standard output when the first argument asks for help.</summary>
     /// <returns>Whether usage was printed (the executable then exits with 0).</returns>
