@@ -1,3 +1,4 @@
+using AgentGrains.Client.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -103,7 +104,7 @@ public static class DashboardHostingExtensions
 
         return bool.TryParse(value.Trim(), out var enabled)
             ? enabled
-            : throw new InvalidOperationException($"{EnabledKey} is '{value}'; set it to true or false.");
+            : throw new SettingRefusedException($"{EnabledKey} is '{value}'; set it to true or false.");
     }
 
     private static bool IsAdded(IServiceCollection services) => services.Any(static d => d.ServiceType == typeof(DashboardAdded));

@@ -94,6 +94,7 @@ public static class ExecutableHost
     internal static string? Refusal(Exception exception) => exception switch
     {
         OptionsValidationException e => string.Join(" ", e.Failures),
+        SettingRefusedException e => e.Message,
         AggregateException { InnerExceptions: [var only] } => Refusal(only),
         AggregateException e when e.InnerExceptions.Select(Refusal).ToList() is var reasons && reasons.All(static r => r is not null) => string.Join(" ", reasons),
         // The configuration binder: a value that does not convert to its setting's type.

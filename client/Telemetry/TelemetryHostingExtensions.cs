@@ -1,3 +1,4 @@
+using AgentGrains.Client.Hosting;
 using AgentGrains.GrainInterfaces.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -93,8 +94,9 @@ public static class TelemetryHostingExtensions
     {
         services.AddSingleton<TelemetryAdded>();
         var otlp = !string.IsNullOrWhiteSpace(configuration[OtlpEndpointKey]);
-        var traces = otlp && Exporter(configuration, TracesExporterKey);
-        var metricsOverOtlp = otlp && Exporter(configuration, MetricsExporterKey);
+        // Both read (and so checked) whether or not an endpoint is set: a wrong value is refused at once.
+        var traces = Exporter(configuration, TracesExporterKey) && otlp;
+        var metricsOverOtlp = Exporter(configuration, MetricsExporterKey) && otlp;
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(resource =>
             {
@@ -134,7 +136,7 @@ public static class TelemetryHostingExtensions
 
         return string.Equals(value, "none", StringComparison.OrdinalIgnoreCase)
             ? false
-            : throw new InvalidOperationException($"{key} is '{value}'; set it to otlp or none.");
+            : throw new SettingRefusedException($"{key} is '{value}'; set it to otlp or none.");
     }
 
     private static bool IsTraced(PathString path)

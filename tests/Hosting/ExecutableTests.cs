@@ -34,7 +34,10 @@ public sealed class ExecutableTests
     [InlineData(NodeProcess.SiloAssembly, "agentgrains-silo", "--Storage:Provider=Postgress", "'Storage:Provider'")]
     [InlineData(NodeProcess.SiloAssembly, "agentgrains-silo", "--Cluster:Provider=Redis", "ConnectionStrings:Redis is empty")]
     [InlineData(NodeProcess.SiloAssembly, "agentgrains-silo", "--Gateway:MaxRequestBodyBytes=0", "Gateway:MaxRequestBodyBytes")]
+    [InlineData(NodeProcess.SiloAssembly, "agentgrains-silo", "--Dashboard:Enabled=maybe", "Dashboard:Enabled is 'maybe'")]
+    [InlineData(NodeProcess.SiloAssembly, "agentgrains-silo", "--OTEL_TRACES_EXPORTER=zipkin", "OTEL_TRACES_EXPORTER is 'zipkin'")]
     [InlineData(NodeProcess.GatewayAssembly, "agentgrains-gateway", "--Cluster:Provider=Redis", "ConnectionStrings:Redis is empty")]
+    [InlineData(NodeProcess.GatewayAssembly, "agentgrains-gateway", "--Dashboard:Enabled=yes", "Dashboard:Enabled is 'yes'")]
     [InlineData(NodeProcess.GatewayAssembly, "agentgrains-gateway", "--Gateway:MaxReplyWait=-00:00:01", "Gateway:MaxReplyWait")]
     public async Task Start_RefusedSetting_SaysWhatToFixInOneLineAndExitsTwo(string assembly, string name, string setting, string reason)
     {
