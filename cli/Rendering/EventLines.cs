@@ -48,6 +48,11 @@ internal static class EventLines
             case "run.resumed":
                 yield return $"{indent}run {e.RunId} resumed";
                 break;
+            case "summary.updated":
+                yield return e.Status == "failed"
+                    ? $"{indent}summary not updated: {Format.OneLine(e.Reason)}"
+                    : $"{indent}summary updated: {Format.OneLine(e.Text, 200)}";
+                break;
             case RunEventReader.Finished when !e.IsRoot:
                 var outcome = e.Reason is null ? e.Status : $"{e.Status}: {Format.OneLine(e.Reason)}";
                 yield return $"{new string(' ', 2 * (e.Path!.Count - 2))}specialist {e.Path![^1]} run {e.RunId} {outcome}";
@@ -73,6 +78,7 @@ internal static class EventLines
             "approval.decided" => $"{e.Call?.Name} ({e.Call?.CallId}) {e.Status}{(e.Reason is null || e.Reason == e.Status ? string.Empty : ": " + e.Reason)}",
             "delegation.started" => $"{e.Agent} run {e.ChildRunId}",
             "agent.handoff" => $"to {e.Agent}",
+            "summary.updated" => $"{e.Status} ({Format.OneLine(e.Reason)}): {Format.OneLine(e.Text)}",
             RunEventReader.Finished => e.Status + (e.Reason is null ? string.Empty : $" ({Format.OneLine(e.Reason)})") + (e.Text is null ? string.Empty : $": {Format.OneLine(e.Text)}"),
             _ => Format.OneLine(e.Text),
         };

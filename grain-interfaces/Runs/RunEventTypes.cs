@@ -6,6 +6,9 @@ public static class RunEventTypes
     /// <summary>The run started; <see cref="RunEvent.Text"/> is the user message.</summary>
     public const string Started = "run.started";
 
+    /// <summary>The session's running summary was updated by the run and journaled; <see cref="RunEvent.Text"/> is the new summary, <see cref="RunEvent.Reason"/> the history it covers (or why it was not made).</summary>
+    public const string SummaryUpdated = "summary.updated";
+
     /// <summary>A model reply was journaled; its tool calls follow as <see cref="ToolResult"/> events.</summary>
     public const string ModelReply = "model.reply";
 

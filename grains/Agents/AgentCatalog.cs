@@ -147,6 +147,16 @@ public sealed class AgentCatalog
             problems.Add($"agent '{definition.Name}' has HistoryWindow {definition.HistoryWindow}; set it to 1 or more");
         }
 
+        if (definition.SummarizeAfter < 0)
+        {
+            problems.Add($"agent '{definition.Name}' has SummarizeAfter {definition.SummarizeAfter}; set it to 1 or more, or 0 for no summary");
+        }
+
+        if (definition.SummaryMaxLength < 100)
+        {
+            problems.Add($"agent '{definition.Name}' has SummaryMaxLength {definition.SummaryMaxLength}; set it to 100 or more characters");
+        }
+
         if (definition.MaxSteps < 1)
         {
             problems.Add($"agent '{definition.Name}' has MaxSteps {definition.MaxSteps}; set it to 1 or more");

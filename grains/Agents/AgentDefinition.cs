@@ -38,6 +38,19 @@ public sealed class AgentDefinition(string name, string instructions, IReadOnlyL
     /// <summary>How many of the most recent messages a model call sees besides the current turn's; default 20.</summary>
     public int HistoryWindow { get; init; } = 20;
 
+    /// <summary>How many messages must have fallen out of the <see cref="HistoryWindow"/> since the last summary before the run summarizes them into the session's running summary; null or 0 (default) for no summary.</summary>
+    /// <remarks>
+    /// The summary is made by the agent's model as a journaled step of the run that finds the
+    /// messages out of the window (the previous summary plus the messages newly out of it), and it is
+    /// sent with every later model call as a system message after the instructions. A summary is
+    /// made once per <see cref="SummarizeAfter"/> messages, and is at most <see cref="SummaryMaxLength"/>
+    /// characters, so a step costs the same at turn 1,000 as at turn 10.
+    /// </remarks>
+    public int? SummarizeAfter { get; init; }
+
+    /// <summary>The longest running summary kept, in characters; default 2,000.</summary>
+    public int SummaryMaxLength { get; init; } = 2000;
+
     /// <summary>How many model calls one user message may take before the run stops; default 8.</summary>
     public int MaxSteps { get; init; } = 8;
 

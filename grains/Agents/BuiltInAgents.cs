@@ -14,5 +14,9 @@ public static class BuiltInAgents
         "You are a helpful assistant. Use the calculator tool for any arithmetic and the clock tool for the current date or time; "
         + "never compute or guess those yourself. When asked to send a message to someone, call send_message with the recipient and the text; "
         + "a person approves each message before it goes out. Answer briefly.",
-        [CalculatorTool.Name, ClockTool.Name, SendMessageTool.Name]);
+        [CalculatorTool.Name, ClockTool.Name, SendMessageTool.Name])
+    {
+        // A summary every 20 messages out of the 20-message window: about one model call per ten turns.
+        SummarizeAfter = 20,
+    };
 }

@@ -40,6 +40,8 @@ public static class ConfiguredAgents
             agents.Add(new AgentDefinition(section.Key, section["Instructions"] ?? string.Empty, tools)
             {
                 HistoryWindow = reader.Int(nameof(AgentDefinition.HistoryWindow)) ?? Defaults.HistoryWindow,
+                SummarizeAfter = reader.Int(nameof(AgentDefinition.SummarizeAfter)),
+                SummaryMaxLength = reader.Int(nameof(AgentDefinition.SummaryMaxLength)) ?? Defaults.SummaryMaxLength,
                 MaxSteps = reader.Int(nameof(AgentDefinition.MaxSteps)) ?? Defaults.MaxSteps,
                 ModelTimeout = reader.Duration(nameof(AgentDefinition.ModelTimeout)) ?? Defaults.ModelTimeout,
                 MaxTokens = reader.Long(nameof(AgentDefinition.MaxTokens)),

@@ -32,7 +32,9 @@ public abstract class DeterministicChatClient : IChatClient
         ArgumentNullException.ThrowIfNull(messages);
         cancellationToken.ThrowIfCancellationRequested();
         var conversation = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
-        var reply = Decide(conversation, options);
+        var reply = SummaryRequest.IsRequest(conversation, options, out var maxLength)
+            ? Say(Summarize(conversation, maxLength))
+            : Decide(conversation, options);
         var calls = reply.Contents.OfType<FunctionCallContent>().Any();
         long input = conversation.Sum(CountWords);
         long output = CountWords(reply);
@@ -87,6 +89,63 @@ public abstract class DeterministicChatClient : IChatClient
     /// <param name="options">The request's options (the tools offered), if any.</param>
     protected abstract ChatMessage Decide(IReadOnlyList<ChatMessage> messages, ChatOptions? options);
 
+    /// <summary>The running summary for a summary request (<see cref="SummaryRequest"/>), at most <paramref name="maxLength"/> characters.</summary>
+    /// <remarks>
+    /// The user's statements (their messages that are not questions) kept as sentences, after those
+    /// of the previous summary, each once; when they do not fit, the oldest are dropped.
+    /// </remarks>
+    /// <param name="messages">The summary request.</param>
+    /// <param name="maxLength">The longest summary allowed.</param>
+    protected virtual string Summarize(IReadOnlyList<ChatMessage> messages, int maxLength)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var request = messages.Count > 0 ? messages[^1].Text : string.Empty;
+        var sentences = new List<string>();
+        var section = string.Empty;
+        foreach (var raw in request.Split('\n'))
+        {
+            var line = raw.Trim();
+            if (line is SummaryRequest.PreviousHeading or SummaryRequest.MessagesHeading)
+            {
+                section = line;
+                continue;
+            }
+
+            if (line.Length == 0 || line == "(none)")
+            {
+                continue;
+            }
+
+            if (section == SummaryRequest.PreviousHeading)
+            {
+                sentences.AddRange(SplitSentences(line));
+            }
+            else if (section == SummaryRequest.MessagesHeading && line.StartsWith("user: ", StringComparison.Ordinal))
+            {
+                sentences.AddRange(SplitSentences(line["user: ".Length..]).Where(static t => !t.EndsWith('?')));
+            }
+        }
+
+        // Each statement once, at its latest place: a restated fact moves to the end.
+        var kept = new List<string>();
+        for (var i = sentences.Count - 1; i >= 0; i--)
+        {
+            if (!kept.Contains(sentences[i], StringComparer.OrdinalIgnoreCase))
+            {
+                kept.Insert(0, sentences[i]);
+            }
+        }
+
+        var summary = string.Join(" ", kept);
+        while (summary.Length > maxLength && kept.Count > 1)
+        {
+            kept.RemoveAt(0);
+            summary = string.Join(" ", kept);
+        }
+
+        return summary.Length <= maxLength ? summary : summary[..maxLength];
+    }
+
     /// <summary>A reply in text.</summary>
     protected static ChatMessage Say(string text) => new(ChatRole.Assistant, text);
 
@@ -103,6 +162,28 @@ public abstract class DeterministicChatClient : IChatClient
         }
 
         return new ChatMessage(ChatRole.Assistant, contents);
+    }
+
+    private static IEnumerable<string> SplitSentences(string text)
+    {
+        var start = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (text[i] is '.' or '!' or '?' && (i + 1 == text.Length || char.IsWhiteSpace(text[i + 1])))
+            {
+                if (text[start..(i + 1)].Trim() is { Length: > 1 } sentence)
+                {
+                    yield return sentence;
+                }
+
+                start = i + 1;
+            }
+        }
+
+        if (text[start..].Trim() is { Length: > 0 } rest)
+        {
+            yield return rest + ".";
+        }
     }
 
     private static int CountWords(ChatMessage message)

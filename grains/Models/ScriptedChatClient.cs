@@ -17,6 +17,8 @@ namespace AgentGrains.Grains.Models;
 /// <item>a question about the time or date becomes a <c>clock</c> call;</item>
 /// <item>a question about something stated earlier (<c>what is my name?</c>) is answered from the
 /// history it sees, or it says it does not know;</item>
+/// <item>a summary request (<see cref="SummaryRequest"/>) is answered with the user's statements, bounded by its length limit
+/// (<see cref="DeterministicChatClient"/>), and questions are answered from that summary too once a statement has left the window;</item>
 /// <item>a statement (<c>my name is Ada</c>, <c>remember that the door code is 1234</c>) is acknowledged;</item>
 /// <item>anything else is echoed.</item>
 /// </list>
@@ -196,6 +198,23 @@ public sealed partial class ScriptedChatClient() : DeterministicChatClient(Model
                 && string.Equals(Key(fact.Subject), key, StringComparison.Ordinal))
             {
                 return Sentence(Capitalize($"{SecondPerson(fact.Subject)} {fact.Verb} {SecondPerson(fact.Value)}"));
+            }
+        }
+
+        // Then the running summary of what fell out of the window, its newest statement first.
+        foreach (var message in messages)
+        {
+            if (SummaryRequest.CarriedBy(message) is not { } summary)
+            {
+                continue;
+            }
+
+            foreach (var sentence in summary.Split(". ", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Reverse())
+            {
+                if (TryParseFact(sentence.TrimEnd('.'), out var fact) && string.Equals(Key(fact.Subject), key, StringComparison.Ordinal))
+                {
+                    return Sentence(Capitalize($"{SecondPerson(fact.Subject)} {fact.Verb} {SecondPerson(fact.Value)}"));
+                }
             }
         }
 

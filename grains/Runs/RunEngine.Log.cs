@@ -36,4 +36,7 @@ public sealed partial class RunEngine
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: run {RunId} handed from agent {From} to agent {To}")]
     private static partial void LogHandoff(ILogger logger, string sessionId, string runId, string from, string to);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: run {RunId} goes on without updating the summary: {Reason}")]
+    private static partial void LogSummaryFailed(ILogger logger, string sessionId, string runId, string reason);
 }

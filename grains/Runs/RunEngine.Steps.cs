@@ -1,5 +1,6 @@
 using System.Globalization;
 using AgentGrains.Grains.Agents;
+using AgentGrains.Grains.Models;
 using AgentGrains.Grains.Sessions;
 using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
@@ -72,10 +73,86 @@ public sealed partial class RunEngine
             return null;
         }
 
-        await LoadTailAsync(run, agent, cancellationToken).ConfigureAwait(false);
         var remaining = agent.MaxWallTime - (now - run.StartedAt!.Value - run.ApprovalWait);
+        var timeout = remaining < agent.ModelTimeout ? remaining : agent.ModelTimeout;
+        if (SummaryDue(run, agent) is { } through)
+        {
+            // Before the step's model call: the summary it is sent with is journaled first.
+            var request = await SummaryMessagesAsync(agent, through, cancellationToken).ConfigureAwait(false);
+            var summaryOptions = SummaryRequest.Options(agent.Model ?? modelOptions.Name, agent.SummaryMaxLength);
+            return new SummaryPlan(new ModelPlan(run.RunId, run.Steps.Count + 1, request, summaryOptions, timeout, remaining < agent.ModelTimeout, agent), through);
+        }
+
+        await LoadTailAsync(run, agent, cancellationToken).ConfigureAwait(false);
         var options = new ChatOptions { ModelId = agent.Model ?? modelOptions.Name, Tools = catalog.OfferedTools(agent) };
-        return new ModelPlan(run.RunId, run.Steps.Count + 1, ModelMessages(agent), options, remaining < agent.ModelTimeout ? remaining : agent.ModelTimeout, remaining < agent.ModelTimeout, agent);
+        return new ModelPlan(run.RunId, run.Steps.Count + 1, ModelMessages(agent), options, timeout, remaining < agent.ModelTimeout, agent);
+    }
+
+    /// <summary>Journals the session's new running summary, or that the run goes on without one (the model call failed).</summary>
+    /// <remarks>Ignored when the run was cancelled meanwhile or the summary was already journaled (another driver, a resumed run).</remarks>
+    public void RecordSummary(SummaryPlan plan, ModelOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(outcome);
+        if (Session.Active is not { Status: RunStatus.Running } run || run.RunId != plan.Request.RunId || run.SummarySkipped || Session.SummaryThrough >= plan.Through)
+        {
+            return;
+        }
+
+        var now = timeProvider.GetUtcNow();
+        var through = plan.Through.ToString(CultureInfo.InvariantCulture);
+        run.LastProgressAt = now;
+        effects.MarkChanged();
+        if (outcome.Response is not { } response || string.IsNullOrWhiteSpace(response.Text))
+        {
+            // The conversation goes on with the summary it had; the next run tries again.
+            run.SummarySkipped = true;
+            var reason = outcome.Reason ?? "the model returned an empty summary";
+            AppendEvent(run, new RunEvent(0, run.RunId, RunEventTypes.SummaryUpdated, now, run.Steps.Count + 1, Session.Summary, Status: RunStatus.Failed, Reason: $"summary of messages before {through} not made: {reason}"));
+            LogSummaryFailed(logger, sessionId, run.RunId, reason);
+            return;
+        }
+
+        run.Resumes = 0;
+        var inputTokens = response.Usage?.InputTokenCount ?? 0;
+        var outputTokens = response.Usage?.OutputTokenCount ?? 0;
+        run.InputTokens += inputTokens;
+        run.OutputTokens += outputTokens;
+        if ((response.ModelId ?? plan.Request.Options.ModelId) is { Length: > 0 } modelId && modelOptions.CostOf(modelId, inputTokens, outputTokens) is { } cost)
+        {
+            run.Cost = (run.Cost ?? 0) + cost;
+        }
+
+        Session.ModelCalls++;
+        Session.InputTokens += inputTokens;
+        Session.OutputTokens += outputTokens;
+        Session.Summary = SummaryRequest.Bound(response.Text, plan.Request.Agent.SummaryMaxLength);
+        Session.SummaryThrough = plan.Through;
+        AppendEvent(run, new RunEvent(0, run.RunId, RunEventTypes.SummaryUpdated, now, run.Steps.Count + 1, Session.Summary, Status: RunStatus.Completed, Reason: $"covers the {through} messages before the window", InputTokens: inputTokens, OutputTokens: outputTokens));
+    }
+
+    /// <summary>The history position a new summary would cover up to, when the run must make one first; null otherwise.</summary>
+    private long? SummaryDue(RunState run, AgentDefinition agent)
+    {
+        if (agent.SummarizeAfter is not > 0 || run.SummarySkipped)
+        {
+            return null;
+        }
+
+        // The run's window starts here; everything before it is out of the model's sight.
+        var through = Math.Max(0, run.HistoryStart - agent.HistoryWindow);
+        return through - Session.SummaryThrough >= agent.SummarizeAfter ? through : null;
+    }
+
+    /// <summary>The summary request: the previous summary and the messages newly out of the window (at most one page of them).</summary>
+    private async Task<List<ChatMessage>> SummaryMessagesAsync(AgentDefinition agent, long through, CancellationToken cancellationToken)
+    {
+        var from = Math.Max(Session.SummaryThrough, through - ReadPageSize);
+        var entries = await log.ReadHistoryAsync(from, (int)(through - from), cancellationToken).ConfigureAwait(false);
+        return SummaryRequest.Messages(
+            Session.Summary,
+            entries.Select(static e => (e.Role == HistoryMessages.Tool && e.ToolName is { } tool ? $"tool {tool}" : e.Role, e.Content ?? string.Empty)),
+            agent.SummaryMaxLength);
     }
 
     /// <summary>Journals a model reply (and the results of calls run early), or the failure of the model call.</summary>
@@ -341,7 +418,13 @@ public sealed partial class RunEngine
 
     private List<ChatMessage> ModelMessages(AgentDefinition agent)
     {
-        var messages = new List<ChatMessage>(tail!.Count + 1) { new(ChatRole.System, InstructionsOf(agent)) };
+        var messages = new List<ChatMessage>(tail!.Count + 2) { new(ChatRole.System, InstructionsOf(agent)) };
+        if (agent.SummarizeAfter is > 0 && Session.Summary is { Length: > 0 } summary)
+        {
+            // What fell out of the window, in a bounded number of characters.
+            messages.Add(SummaryRequest.Carrier(summary));
+        }
+
         var first = 0;
         while (first < tail.Count && tail[first].Role == ChatRole.Tool)
         {

@@ -10,6 +10,9 @@ public abstract record DriverPlan;
 /// <summary>Ask the model for step <paramref name="Step"/>; <paramref name="TimeoutIsWallTime"/> when the run's wall-time budget ends before the model timeout.</summary>
 public sealed record ModelPlan(string RunId, int Step, List<ChatMessage> Messages, ChatOptions Options, TimeSpan Timeout, bool TimeoutIsWallTime, AgentDefinition Agent) : DriverPlan;
 
+/// <summary>Ask the agent's model for the session's new running summary (<paramref name="Request"/>), covering the history before position <paramref name="Through"/>.</summary>
+public sealed record SummaryPlan(ModelPlan Request, long Through) : DriverPlan;
+
 /// <summary>One call of a journaled reply to (re-)invoke with its key.</summary>
 public sealed record PlannedCall(int Index, string CallId, string Name, string Arguments);
 

@@ -49,6 +49,9 @@ public sealed class RunState
     /// <summary>Resumes since the last journaled step or result (a run that keeps dying without progress fails).</summary>
     public int Resumes { get; set; }
 
+    /// <summary>Whether the run's summary step failed (the run goes on with the summary it had, and does not ask again).</summary>
+    public bool SummarySkipped { get; set; }
+
     /// <summary>Time spent waiting for approvals, not counted against the wall-time budget.</summary>
     public TimeSpan ApprovalWait { get; set; }
 

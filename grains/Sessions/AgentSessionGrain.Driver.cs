@@ -81,6 +81,7 @@ public sealed partial class AgentSessionGrain
                 {
                     ModelPlan m => (m.RunId, m.Step, m.Agent),
                     ToolsPlan t => (t.RunId, t.Step, t.Agent),
+                    SummaryPlan s => (s.Request.RunId, s.Request.Step, s.Request.Agent),
                     _ => (null, 0, null),
                 };
                 if (agent is not null && (number != step || stepAgent is null))
@@ -109,6 +110,14 @@ public sealed partial class AgentSessionGrain
                         // The reply is journaled and the next action planned in one turn: it sees the
                         // committed reply, and a step costs one turn, not two.
                         plan = await InTurnAsync(async () => await ChangeTurnAsync(() => Engine.RecordModelReply(call, outcome, early))
+                            ? await PlanTurnAsync(driver, resumeReason: null)
+                            : null);
+                        break;
+                    case SummaryPlan summary:
+                        // The summary is a model call of the step it comes before, journaled before that step's call sees it.
+                        var summarized = await Task.Run(() => Calls.CallModelAsync(summary.Request, cancellationToken), CancellationToken.None);
+                        cancellationToken.ThrowIfCancellationRequested();
+                        plan = await InTurnAsync(async () => await ChangeTurnAsync(() => Engine.RecordSummary(summary, summarized))
                             ? await PlanTurnAsync(driver, resumeReason: null)
                             : null);
                         break;

@@ -34,6 +34,12 @@ public sealed class AgentSessionState
     /// <summary>Calls accepted per tool over the session (for per-tool limits).</summary>
     public Dictionary<string, int> ToolUse { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>The running summary of the conversation before <see cref="SummaryThrough"/>, bounded by the agent's <c>SummaryMaxLength</c>; null until one is made.</summary>
+    public string? Summary { get; set; }
+
+    /// <summary>The history position the <see cref="Summary"/> covers up to (exclusive); 0 without one.</summary>
+    public long SummaryThrough { get; set; }
+
     /// <summary>Runs completed (user messages answered).</summary>
     public long Turns { get; set; }
 
