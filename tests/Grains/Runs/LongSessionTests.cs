@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using AgentGrains.Grains.Agents;
+using AgentGrains.Grains.Models;
 using AgentGrains.Grains.Tools;
 using AgentGrains.GrainInterfaces.Messages;
 using AgentGrains.GrainInterfaces.Runs;
@@ -95,6 +96,66 @@ public abstract class LongSessionTests(StorageUnderTest storage) : RunTestBase(s
         var requests = model.Requests;
         Assert.Equal(requests[(10 * 2) - 1].Count, requests[^1].Count);
         Assert.Equal(Turns * 4, (await session.GetHistoryAsync()).Count);
+    }
+
+    [Fact]
+    public async Task SendAsync_ThousandTurnsWithARunningSummary_WritesPerTurnDoNotGrowWithTheTurnNumber()
+    {
+        // A 20-message window and a summary each 20 messages out of it: four messages a turn, so turns
+        // 11, 16, ... 996 summarize first and the others do not. Each kind is compared with its own,
+        // once the session has a summary (turn 11 makes the first: it has no previous one to send).
+        (int Early, int Late)[] pairs = [(15, Turns), (16, 996)];
+        var measuredTurns = pairs.SelectMany(static p => new[] { p.Early, p.Late }).ToHashSet();
+        var summaryRequests = new Dictionary<int, int>();
+        var turnOf = 0;
+        var model = new FakeChatClient((_, messages) =>
+        {
+            if (SummaryRequest.IsRequest(messages, null, out var maxLength))
+            {
+                summaryRequests[Volatile.Read(ref turnOf)] = messages[^1].Text.Length;
+                // Longer than allowed: the journal keeps it cut to SummaryMaxLength.
+                return new ChatMessage(ChatRole.Assistant, string.Concat(Enumerable.Repeat("The user counts turns. ", (maxLength / 10) + 1)) + messages[^1].Text.Length.ToString(CultureInfo.InvariantCulture));
+            }
+
+            return messages[^1].Role != ChatRole.Tool
+                ? FakeChatClient.ToolCall("call_1", "noop", "{}")
+                : new ChatMessage(ChatRole.Assistant, "done");
+        });
+        await using var cluster = await StartAsync(services =>
+        {
+            services.AddSingleton(AgentTool.Create(Noop, "noop"));
+            services.AddSingleton(new AgentDefinition("summarizing", "Call noop, then say done.", ["noop"]) { SummarizeAfter = 20, SummaryMaxLength = 400 });
+            services.AddSingleton<IChatClient>(model);
+        });
+        var session = await CreateSessionAsync(cluster.Grains, SessionId, "summarizing");
+
+        var written = new Dictionary<int, TurnWrites>();
+        for (var turn = 1; turn <= Turns; turn++)
+        {
+            Volatile.Write(ref turnOf, turn);
+            var measured = measuredTurns.Contains(turn);
+            var before = measured ? await MeasureAsync() : null;
+            var result = await session.SendAsync(string.Create(CultureInfo.InvariantCulture, $"turn {turn:D4}"));
+            Assert.True(result.Status == RunStatus.Completed, $"turn {turn} ended {result.Status} ({result.Reason})");
+            if (measured)
+            {
+                written[turn] = (await MeasureAsync()).Minus(before!);
+            }
+        }
+
+        // One summary per 20 messages out of the window, each asked with the same bounded request.
+        Assert.Equal(Enumerable.Range(0, 198).Select(static i => 11 + (5 * i)), summaryRequests.Keys.Order());
+        Assert.InRange(summaryRequests[996] - summaryRequests[16], -DigitSlack, DigitSlack);
+        foreach (var (early, late) in pairs)
+        {
+            Assert.Equal(written[early].Rows, written[late].Rows);
+            Assert.Equal(written[early].StateWrites, written[late].StateWrites);
+            Assert.InRange(written[late].LogBytes - written[early].LogBytes, -DigitSlack, DigitSlack);
+            Assert.InRange(written[late].StateBytes - written[early].StateBytes, -DigitSlack, DigitSlack);
+        }
+
+        // A summarizing turn journals one more state write and its summary.updated event.
+        Assert.Equal(written[15].StateWrites + 1, written[16].StateWrites);
     }
 
     private async Task<long> StateSizeAsync() =>
