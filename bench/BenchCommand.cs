@@ -20,6 +20,9 @@ internal static class BenchCommand
               PostgreSQL, each next to the bare commit; then where a step's time goes.
           delegate [seconds per figure, default 10]
               The same, with step 1 calling a specialist written as code (a durable run of its own per call).
+          long [turns, default 1000]
+              One long conversation per agent on SQLite, one message at a time: the time of a turn at turn 10, 100 and 1,000,
+              with a 20-message window alone and with the running summary (SummarizeAfter 20).
           memory [sessions, default 5000]
               Managed memory per idle agent-session activation, after one completed run each.
           cluster [seconds per figure, default 10] [PostgreSQL connection string, default a throwaway server]
@@ -52,6 +55,10 @@ internal static class BenchCommand
                 case "steps" or "delegate":
                     MaxArguments(args, 2);
                     await StepsBench.RunAsync(PositiveInt(args, 1, "seconds per figure", 10), delegated: mode == "delegate");
+                    return 0;
+                case "long":
+                    MaxArguments(args, 2);
+                    await LongSessionBench.RunAsync(PositiveInt(args, 1, "the number of turns", 1000));
                     return 0;
                 case "memory":
                     MaxArguments(args, 2);
