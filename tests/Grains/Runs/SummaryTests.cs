@@ -59,6 +59,28 @@ public abstract class SummaryTests(StorageUnderTest storage) : RunTestBase(stora
         Assert.Contains($"{SummaryRequest.PreviousHeading}\nMy name is Ada.", update[^1].Text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task SendAsync_BuiltInAssistantOnTheScriptedModel_RemembersANameLongOutOfItsWindow()
+    {
+        await using var cluster = await StartAsync();
+        var session = await CreateSessionAsync(cluster.Grains, "assistant-ada", BuiltInAgents.AssistantName);
+        await session.SendAsync("My name is Ada.");
+        for (var i = 1; i <= BuiltInAgents.Assistant.HistoryWindow; i++)
+        {
+            await session.SendAsync($"Fact {i} is number {i}.");
+        }
+
+        var result = await session.SendAsync("What is my name?");
+
+        Assert.Equal("Your name is Ada.", result.Reply);
+        var history = await session.GetHistoryAsync();
+        // The statement is more than a window behind the question.
+        Assert.True(history.Count - 1 - BuiltInAgents.Assistant.HistoryWindow > 0);
+        Assert.Contains(
+            (await session.GetRunEventsAsync(RunIds.Format("assistant-ada", 21), after: 0, TimeSpan.Zero)).Events,
+            static e => e.Type == RunEventTypes.SummaryUpdated && e.Text!.Contains("My name is Ada.", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
