@@ -21,6 +21,7 @@ internal sealed class McpTool : AIFunction
 {
     private static readonly JsonElement OpenSchema = JsonDocument.Parse("""{"type":"object"}""").RootElement.Clone();
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(250);
+    private const int MaxAttempts = 8;
 
     private readonly McpServerConnection connection;
     private readonly string tool;
@@ -89,6 +90,11 @@ internal sealed class McpTool : AIFunction
             {
                 // The transport failed mid-call: connect again and send the same call (same key) again.
                 await connection.ResetAsync(client).ConfigureAwait(false);
+                if (attempt >= MaxAttempts)
+                {
+                    throw new InvalidOperationException($"MCP server '{connection.Name}' failed during tool '{tool}' {MaxAttempts} times: {ex.Message}", ex);
+                }
+
                 await Task.Delay(RetryDelay * Math.Min(attempt, 8), cancellationToken).ConfigureAwait(false);
                 continue;
             }

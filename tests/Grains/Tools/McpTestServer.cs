@@ -36,7 +36,13 @@ internal sealed class McpTestServer : IAsyncDisposable
         server.tools.Add(server.Tool("echo", [Description("Echoes the text.")] (string text) => text));
         server.tools.Add(server.Tool("fail", [Description("Always fails.")] string (string text) => throw new McpException($"the disk is full ({text})")));
         // One collection for every session the server opens, so a tool added later is seen by all.
-        builder.Services.AddMcpServer(options => options.ToolCollection = server.tools).WithHttpTransport();
+        builder.Services.AddMcpServer().WithHttpTransport();
+        builder.Services.PostConfigure<McpServerOptions>(options =>
+        {
+            options.ToolCollection = server.tools;
+            options.Capabilities ??= new ServerCapabilities();
+            options.Capabilities.Tools = new ToolsCapability { ListChanged = true };
+        });
         var app = builder.Build();
         app.MapMcp("/mcp");
         await app.StartAsync();
