@@ -27,11 +27,12 @@ internal sealed class McpTestServer : IAsyncDisposable
     /// <summary>Every call's tool and the <c>agentgrains/idempotencyKey</c> of its <c>_meta</c>, in order.</summary>
     public IReadOnlyList<(string Tool, string? Key)> Calls => [.. calls];
 
-    public static async Task<McpTestServer> StartAsync()
+    /// <summary>Starts a server on <paramref name="port"/> (a free one when 0).</summary>
+    public static async Task<McpTestServer> StartAsync(int port = 0)
     {
         var server = new McpTestServer();
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.ClearProviders();
         server.tools.Add(server.Tool("echo", [Description("Echoes the text.")] (string text) => text));
         server.tools.Add(server.Tool("fail", [Description("Always fails.")] string (string text) => throw new McpException($"the disk is full ({text})")));

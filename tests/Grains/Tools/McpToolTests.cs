@@ -89,6 +89,23 @@ public sealed class McpToolTests() : RunTestBase(StorageUnderTest.Sqlite())
     }
 
     [Fact]
+    public async Task AnHttpServerRestarted_IsConnectedAgainOnTheNextCall()
+    {
+        var first = await McpTestServer.StartAsync();
+        var url = first.Url;
+        await using var cluster = await StartAsync(Agent(ScriptedModel()), Settings(url));
+        var session = await CreateSessionAsync(cluster.Grains, "mcp-restart", AgentName);
+        Assert.Equal("one", (await session.SendAsync("""mcp__test__echo|{"text":"one"}""")).Reply);
+        await first.DisposeAsync();
+
+        await using var second = await McpTestServer.StartAsync(url.Port);
+        var reply = await session.SendAsync("""mcp__test__echo|{"text":"two"}""");
+
+        Assert.Equal("two", reply.Reply);
+        Assert.Equal([("echo", $"{reply.RunId}:1:0")], second.Calls);
+    }
+
+    [Fact]
     public async Task AnAgentNamingAToolOfAServerThatIsNotConfigured_IsRefusedAtStart()
     {
         var error = await Assert.ThrowsAnyAsync<Exception>(() => StartAsync(services =>
