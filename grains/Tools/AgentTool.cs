@@ -25,11 +25,15 @@ public sealed class AgentTool
 
     private const int MaxNameLength = 64;
 
-    private AgentTool(AIFunction function, AgentToolSettings settings)
+    private AgentTool(AIFunction function, AgentToolSettings settings, string? alias = null)
     {
         Function = function;
         Settings = settings;
+        Alias = alias;
     }
+
+    /// <summary>Another name agent definitions may use for the tool (an MCP tool's <c>mcp:server/tool</c>); null for none.</summary>
+    public string? Alias { get; }
 
     /// <summary>The name the model calls the tool by.</summary>
     public string Name => Function.Name;
@@ -121,7 +125,18 @@ public sealed class AgentTool
     {
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate(Name);
-        return new AgentTool(Function, settings);
+        return new AgentTool(Function, settings, Alias);
+    }
+
+    /// <summary>A tool over a function that is not a marked method (an MCP server's tool), known to agents also as <paramref name="alias"/>.</summary>
+    /// <exception cref="ArgumentException">The function's name or a setting is not valid.</exception>
+    internal static AgentTool FromFunction(AIFunction function, AgentToolSettings settings, string? alias)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        ArgumentNullException.ThrowIfNull(settings);
+        ValidateName(function.Name);
+        settings.Validate(alias ?? function.Name);
+        return new AgentTool(function, settings, alias);
     }
 
     private static AgentTool Build(MethodInfo method, object? target, string name, AgentToolSettings settings)

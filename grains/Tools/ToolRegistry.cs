@@ -33,6 +33,11 @@ public sealed partial class ToolRegistry
             {
                 throw new ArgumentException($"Two tools are named '{tool.Name}'; tool names must be unique.", nameof(tools));
             }
+
+            if (tool.Alias is { } alias && !this.tools.TryAdd(alias, tool))
+            {
+                throw new ArgumentException($"Two tools are named '{alias}'; tool names must be unique.", nameof(tools));
+            }
         }
 
         this.timeProvider = timeProvider;
@@ -80,7 +85,9 @@ public sealed partial class ToolRegistry
     {
         ArgumentNullException.ThrowIfNull(call);
         ArgumentNullException.ThrowIfNull(allowed);
-        if (!allowed.Contains(call.Name, StringComparer.Ordinal) || !tools.TryGetValue(call.Name, out var tool))
+        // An agent may name a tool by its alias (an MCP tool's mcp:server/tool) while the model calls its name.
+        if (!tools.TryGetValue(call.Name, out var tool)
+            || !(allowed.Contains(tool.Name, StringComparer.Ordinal) || (tool.Alias is { } alias && allowed.Contains(alias, StringComparer.Ordinal))))
         {
             LogUnknownTool(logger, call.Name, call.CallId);
             return ToolResult.Error($"unknown tool '{call.Name}'; available tools: {(allowed.Count == 0 ? "none" : string.Join(", ", allowed))}.");

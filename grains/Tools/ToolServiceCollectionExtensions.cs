@@ -1,3 +1,6 @@
+using AgentGrains.Grains.Agents;
+using AgentGrains.Grains.Tools.Mcp;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -20,8 +23,12 @@ internal static class ToolServiceCollectionExtensions
         services.AddHttpClient(WebhookTool.HttpClientName);
         // notify exists only when its URL is configured, which is known once the container is built,
         // so it joins the registered tools here rather than as an AgentTool registration.
+        services.TryAddSingleton(static sp => new McpServers(sp.GetService<IConfiguration>(), sp.GetRequiredService<ILoggerFactory>()));
+        services.AddHostedService(static sp => sp.GetRequiredService<McpServers>());
+        // MCP tools exist for the mcp:server/tool names agents use (in code or configuration) whose server is configured.
         services.TryAddSingleton(static sp => new ToolRegistry(
-            WebhookTool.AddIfConfigured(sp.GetServices<AgentTool>(), sp),
+            WebhookTool.AddIfConfigured(sp.GetServices<AgentTool>(), sp).Concat(sp.GetRequiredService<McpServers>().ToolsFor(
+                sp.GetServices<AgentDefinition>().Concat(ConfiguredAgents.Read(sp.GetService<IConfiguration>())))),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ToolRegistry>>()));
         return services;

@@ -17,7 +17,7 @@ public abstract class RunTestBase(StorageUnderTest storage) : IAsyncLifetime
 
     public ValueTask InitializeAsync() => new(storage.InitializeAsync());
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         await storage.DisposeAsync();
         GC.SuppressFinalize(this);
