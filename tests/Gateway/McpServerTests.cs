@@ -1,0 +1,228 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using AgentGrains.Grains.Showcase;
+using AgentGrains.Tests.Infrastructure;
+using Microsoft.Extensions.AI;
+using ModelContextProtocol;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+
+namespace AgentGrains.Tests.Gateway;
+
+/// <summary>The agents as MCP tools at <c>/mcp</c>, driven by the MCP client over the silo app's HTTP pipeline.</summary>
+[Trait("Category", "Integration")]
+[Trait("Provider", "Sqlite")]
+public sealed partial class McpServerTests(GatewayFixture.Sqlite fixture, RunsFixture.Sqlite runs)
+    : IClassFixture<GatewayFixture.Sqlite>, IClassFixture<RunsFixture.Sqlite>
+{
+    [Fact]
+    public async Task ListTools_ShowsEveryAgentWithMessageAndSessionIdArguments()
+    {
+        await using var mcp = await ConnectAsync(fixture.App);
+
+        var tools = await mcp.ListToolsAsync(cancellationToken: TestContext.Current.CancellationToken);
+
+        var names = tools.Select(static t => t.Name).ToList();
+        Assert.Contains("assistant", names);
+        Assert.Contains("research", names);
+        var assistant = tools.Single(static t => t.Name == "assistant");
+        var schema = assistant.JsonSchema;
+        Assert.Equal("message", schema.GetProperty("required")[0].GetString());
+        Assert.True(schema.GetProperty("properties").TryGetProperty("sessionId", out _));
+    }
+
+    [Fact]
+    public async Task CallAssistant_Arithmetic_ReturnsTheReplyWithSessionAndRunIds()
+    {
+        await using var mcp = await ConnectAsync(fixture.App);
+
+        var result = await CallAsync(mcp, "assistant", "What is (2+3)*4?");
+
+        Assert.NotEqual(true, result.IsError);
+        Assert.Equal("The answer is 20.", Text(result));
+        var structured = result.StructuredContent!.Value;
+        Assert.Equal("completed", structured.GetProperty("status").GetString());
+        var sessionId = structured.GetProperty("sessionId").GetString()!;
+        Assert.Equal($"{sessionId}~1", structured.GetProperty("runId").GetString());
+        Assert.Equal("The answer is 20.", structured.GetProperty("reply").GetString());
+    }
+
+    [Fact]
+    public async Task CallAssistant_WithSessionId_ContinuesTheConversation()
+    {
+        await using var mcp = await ConnectAsync(fixture.App);
+
+        var first = await CallAsync(mcp, "assistant", "My name is Ada.");
+        var sessionId = first.StructuredContent!.Value.GetProperty("sessionId").GetString()!;
+        var second = await CallAsync(mcp, "assistant", "What is my name?", sessionId);
+
+        Assert.NotEqual(true, second.IsError);
+        Assert.Contains("Ada", Text(second), StringComparison.Ordinal);
+        Assert.Equal(sessionId, second.StructuredContent!.Value.GetProperty("sessionId").GetString());
+        Assert.Equal($"{sessionId}~2", second.StructuredContent!.Value.GetProperty("runId").GetString());
+    }
+
+    [Theory]
+    [InlineData("not a session id!")]
+    [InlineData("~starts-badly")]
+    public async Task CallAssistant_InvalidSessionId_IsAToolError(string sessionId)
+    {
+        await using var mcp = await ConnectAsync(fixture.App);
+
+        var result = await CallAsync(mcp, "assistant", "hello", sessionId);
+
+        Assert.True(result.IsError);
+        Assert.Contains("sessionId", Text(result), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CallAssistant_UnknownSession_IsAToolErrorAndCreatesNothing()
+    {
+        await using var mcp = await ConnectAsync(fixture.App);
+        var sessionId = "mcp-missing-" + Guid.NewGuid().ToString("N");
+
+        var result = await CallAsync(mcp, "assistant", "hello", sessionId);
+
+        Assert.True(result.IsError);
+        Assert.Contains("does not exist", Text(result), StringComparison.Ordinal);
+        await fixture.Client.AssertSessionMissingAsync(sessionId);
+    }
+
+    [Fact]
+    public async Task CallAssistant_MessageMissing_IsAToolError()
+    {
+        await using var mcp = await ConnectAsync(fixture.App);
+
+        var result = await mcp.CallToolAsync("assistant", new Dictionary<string, object?>(), cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.True(result.IsError);
+        Assert.Contains("message is required", Text(result), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CallAssistant_ToolNeedingApproval_ReturnsAtOnceWithTheRunAndHowToApprove()
+    {
+        await using var mcp = await ConnectAsync(fixture.App);
+
+        var result = await CallAsync(mcp, "assistant", "Send a message to ada@example.com: hi");
+
+        Assert.NotEqual(true, result.IsError);
+        var structured = result.StructuredContent!.Value;
+        Assert.Equal("awaiting_approval", structured.GetProperty("status").GetString());
+        var runId = structured.GetProperty("runId").GetString()!;
+        Assert.Contains($"POST /v1/runs/{runId}/approvals/", Text(result), StringComparison.Ordinal);
+        Assert.Equal("awaiting_approval", (await fixture.Client.GetRunAsync(runId)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task CallResearch_WithProgressToken_SendsProgressPerEventAndReturnsTheCitedReport()
+    {
+        await using var mcp = await ConnectAsync(fixture.App);
+        var progress = new Collector();
+
+        var result = await mcp.CallToolAsync(
+            "research",
+            new Dictionary<string, object?> { ["message"] = "How do idempotency keys and fencing tokens keep tool calls exactly once, and how do reminders wake stalled runs?" },
+            progress,
+            cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.NotEqual(true, result.IsError);
+        var reply = Text(result);
+        var cited = Citation().Matches(reply).Select(static m => m.Groups["id"].Value).Distinct().ToList();
+        var corpus = ShowcaseCorpus.Documents.Select(static d => d.Id).ToHashSet();
+        Assert.True(cited.Count >= 2, reply);
+        Assert.All(cited, id => Assert.Contains(id, corpus));
+        Assert.Contains("[leases-and-fencing]", reply, StringComparison.Ordinal);
+        Assert.Contains("\nSources:\n", reply, StringComparison.Ordinal);
+
+        // The client handles notifications concurrently: their order is the progress value's.
+        var values = progress.Values.OrderBy(static v => v.Progress).ToList();
+        var messages = values.Select(static v => v.Message ?? string.Empty).ToList();
+        Assert.Equal(Enumerable.Range(1, values.Count).Select(static i => (float)i), values.Select(static v => v.Progress));
+        Assert.Equal("run started", messages[0]);
+        Assert.Contains(messages, static m => m.Contains("calls the specialist searcher", StringComparison.Ordinal));
+        Assert.Contains(messages, static m => m.Contains("calls the specialist analyst", StringComparison.Ordinal));
+        Assert.Contains(messages, static m => m.StartsWith("[searcher] ", StringComparison.Ordinal));
+        Assert.Contains(messages, static m => m.StartsWith("[analyst] ", StringComparison.Ordinal));
+        Assert.Equal("run completed", messages[^1]);
+    }
+
+    [Fact]
+    public async Task CallTool_RequestCancelled_CancelsTheRun()
+    {
+        var sessionId = await runs.Client.CreateSessionAsync(agent: RunsFixture.Runner);
+        var text = RunHttp.NewText("mcp-cancel");
+        var gate = new ModelGate();
+        runs.Model.On(text, async (step, _, ct) =>
+        {
+            await gate.PassAsync(ct);
+            return new ChatMessage(ChatRole.Assistant, "never");
+        });
+        await using var mcp = await ConnectAsync(runs.App);
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+
+        var call = CallUntilAsync(mcp, RunsFixture.Runner, text, sessionId, cancellation.Token);
+        await gate.WaitEnteredAsync("the run calls the model");
+        await cancellation.CancelAsync();
+
+        // The client gives up at once (how depends on its HTTP handler); the server is told either way.
+        await Assert.ThrowsAnyAsync<Exception>(() => call);
+        await ModelGate.WithinAsync(gate.Cancelled, "the run's model call is cancelled");
+        var run = await runs.Client.WaitForStatusAsync($"{sessionId}~1", "cancelled");
+        Assert.Equal("cancelled", run.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task CallTool_RunFails_IsAToolErrorWithTheReason()
+    {
+        var text = RunHttp.NewText("mcp-fail");
+        runs.Model.On(text, (step, _, _) => Task.FromException<ChatMessage>(new InvalidOperationException("the model broke")));
+        await using var mcp = await ConnectAsync(runs.App);
+
+        var result = await CallAsync(mcp, RunsFixture.Runner, text);
+
+        Assert.True(result.IsError);
+        Assert.Equal("failed", result.StructuredContent!.Value.GetProperty("status").GetString());
+        Assert.StartsWith("The run ended failed: ", Text(result), StringComparison.Ordinal);
+    }
+
+    private static async Task<McpClient> ConnectAsync(GatewayApp app)
+    {
+        var http = app.CreateClient();
+        var transport = new HttpClientTransport(
+            new HttpClientTransportOptions { Endpoint = new Uri(http.BaseAddress!, "/mcp"), TransportMode = HttpTransportMode.StreamableHttp },
+            http,
+            ownsHttpClient: true);
+        return await McpClient.CreateAsync(transport, cancellationToken: TestContext.Current.CancellationToken);
+    }
+
+    private static Task<CallToolResult> CallAsync(McpClient mcp, string tool, string message, string? sessionId = null) =>
+        CallUntilAsync(mcp, tool, message, sessionId, TestContext.Current.CancellationToken);
+
+    private static Task<CallToolResult> CallUntilAsync(McpClient mcp, string tool, string message, string? sessionId, CancellationToken cancellationToken)
+    {
+        var arguments = new Dictionary<string, object?> { ["message"] = message };
+        if (sessionId is not null)
+        {
+            arguments["sessionId"] = sessionId;
+        }
+
+        return mcp.CallToolAsync(tool, arguments, cancellationToken: cancellationToken).AsTask();
+    }
+
+    private static string Text(CallToolResult result) => ((TextContentBlock)result.Content[0]).Text;
+
+    [GeneratedRegex(@"\[(?<id>[a-z0-9-]+)\]")]
+    private static partial Regex Citation();
+
+    /// <summary>Collects progress notifications as they arrive (on the client's receiving tasks, not a synchronization context).</summary>
+    private sealed class Collector : IProgress<ProgressNotificationValue>
+    {
+        private readonly ConcurrentQueue<ProgressNotificationValue> values = new();
+
+        public IReadOnlyList<ProgressNotificationValue> Values => [.. values];
+
+        public void Report(ProgressNotificationValue value) => values.Enqueue(value);
+    }
+}
