@@ -48,10 +48,12 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<IClusterConnectionStatusObserver>(static sp => sp.GetRequiredService<GatewayConnections>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSessionExceptions();
-        // The agents as MCP tools at /mcp (streamable HTTP; sessions kept by this process), listed from the catalog at each request.
+        // The agents as MCP tools at /mcp, listed from the catalog at each request. Streamable HTTP,
+        // stateless: each request is served on its own, by any gateway, with no session affinity; a
+        // call's progress goes out on its own response, and closing that request cancels the call.
         services.TryAddSingleton<McpAgentTools>();
         services.AddMcpServer(static options => options.ServerInfo = new ModelContextProtocol.Protocol.Implementation { Name = "AgentGrains", Version = "1.0" })
-            .WithHttpTransport()
+            .WithHttpTransport(static options => options.Stateless = true)
             .WithListToolsHandler(static (context, cancellationToken) => context.Services!.GetRequiredService<McpAgentTools>().ListToolsAsync(context, cancellationToken))
             .WithCallToolHandler(static (context, cancellationToken) => context.Services!.GetRequiredService<McpAgentTools>().CallToolAsync(context, cancellationToken));
         services.AddHealthChecks().AddCheck<OrleansReadinessCheck>("orleans", tags: [HealthEndpoints.ReadyTag]);

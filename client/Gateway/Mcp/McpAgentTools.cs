@@ -154,17 +154,21 @@ internal sealed partial class McpAgentTools(
 
         // The run id first (to follow and cancel the run), then the wait for its end.
         var deadline = timeProvider.GetUtcNow() + options.Value.MaxReplyWait;
-        var submission = await caller.SendAsync(null, () => session.SubmitAsync(message), cancellationToken).ConfigureAwait(false);
+        // Not abandoned when the request is cancelled meanwhile: the run it starts is cancelled below.
+        var submission = await caller.SendAsync(null, () => session.SubmitAsync(message), CancellationToken.None).ConfigureAwait(false);
         var runId = submission.RunId;
 
         using var following = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var progress = context.Params?.ProgressToken is { } token
-            ? new McpRunProgress(context.Server, token, grains, options.Value.EventPollWait, timeProvider, logger).FollowAsync(runId, following.Token)
-            : Task.CompletedTask;
-
+        var progress = Task.CompletedTask;
         RunView? view;
         try
         {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (context.Params?.ProgressToken is { } token)
+            {
+                progress = new McpRunProgress(context.Server, token, grains, options.Value.EventPollWait, timeProvider, logger).FollowAsync(runId, following.Token);
+            }
+
             view = await caller.WaitForReplyAsync(session, runId, deadline, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
