@@ -164,6 +164,41 @@ public sealed partial class McpServerTests(GatewayFixture.Sqlite fixture, RunsFi
     }
 
     [Fact]
+    public async Task CallResearch_RawStream_EveryEventAsProgressInOrderThenTheResult()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp")
+        {
+            Content = new StringContent(
+                """{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"research","arguments":{"message":"How do idempotency keys and fencing tokens keep tool calls exactly once, and how do reminders wake stalled runs?"},"_meta":{"progressToken":"research-1"}}}""",
+                System.Text.Encoding.UTF8,
+                "application/json"),
+        };
+        request.Headers.Accept.ParseAdd("application/json");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+
+        using var response = await fixture.Client.SendAsync(request, TestContext.Current.CancellationToken);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+
+        Assert.True(response.IsSuccessStatusCode, body);
+        var messages = body.Split('\n').Where(static l => l.StartsWith("data: ", StringComparison.Ordinal))
+            .Select(static l => JsonDocument.Parse(l["data: ".Length..]).RootElement.Clone()).ToList();
+        var notifications = messages[..^1];
+        Assert.All(notifications, static n => Assert.Equal("notifications/progress", n.GetProperty("method").GetString()));
+        Assert.All(notifications, static n => Assert.Equal("research-1", n.GetProperty("params").GetProperty("progressToken").GetString()));
+        Assert.Equal(Enumerable.Range(1, notifications.Count).Select(static i => (double)i), notifications.Select(static n => n.GetProperty("params").GetProperty("progress").GetDouble()));
+        var lines = notifications.Select(static n => n.GetProperty("params").GetProperty("message").GetString()!).ToList();
+        var all = string.Join("\n", lines);
+        Assert.True(lines[0] == "run started" && lines[^1] == "run completed", all);
+        Assert.True(lines.Count(static l => l == "step 1: calls the specialist searcher") >= 2, all);
+        Assert.True(lines.IndexOf("step 2: calls the specialist analyst") < lines.IndexOf("[analyst] run completed"), all);
+        Assert.Contains("step 3: the model replied: ", lines[^2], StringComparison.Ordinal);
+        var result = messages[^1];
+        Assert.Equal(7, result.GetProperty("id").GetInt32());
+        Assert.False(result.GetProperty("result").GetProperty("isError").GetBoolean());
+        Assert.Contains("[leases-and-fencing]", result.GetProperty("result").GetProperty("content")[0].GetProperty("text").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CallTool_RequestCancelled_CancelsTheRun()
     {
         var sessionId = await runs.Client.CreateSessionAsync(agent: RunsFixture.Runner);
