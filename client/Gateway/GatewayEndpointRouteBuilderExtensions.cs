@@ -6,6 +6,7 @@ using AgentGrains.Client.Gateway.Runs;
 using AgentGrains.Client.Gateway.Sessions;
 using AgentGrains.Client.Ui;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Scalar.AspNetCore;
 
 namespace AgentGrains.Client.Gateway;
@@ -45,7 +46,8 @@ public static class GatewayEndpointRouteBuilderExtensions
         app.MapClusterEndpoints();
         app.MapOutboxEndpoints();
         app.MapUiEndpoints();
-        app.MapMcp(McpPath);
+        // JSON-RPC over streamable HTTP, described by MCP's tools/list rather than the OpenAPI document.
+        app.MapMcp(McpPath).ExcludeFromDescription();
         return app;
     }
 }

@@ -224,6 +224,33 @@ public sealed partial class McpServerTests(GatewayFixture.Sqlite fixture, RunsFi
     }
 
     [Fact]
+    public async Task CallTool_RunSlowerThanMaxReplyWait_ReturnsItsStatusAndWhereToFollowIt()
+    {
+        await using var storage = runs.NewStorage();
+        await storage.InitializeAsync();
+        await using var app = new GatewayApp(storage, new Dictionary<string, string?> { ["Gateway:MaxReplyWait"] = "00:00:00.300" }, runs.ConfigureServices);
+        var text = RunHttp.NewText("mcp-slow");
+        var gate = new ModelGate();
+        runs.Model.On(text, async (step, _, ct) =>
+        {
+            await gate.PassAsync(ct);
+            return new ChatMessage(ChatRole.Assistant, "at last");
+        });
+        await using var mcp = await ConnectAsync(app);
+
+        var result = await CallAsync(mcp, RunsFixture.Runner, text);
+
+        Assert.NotEqual(true, result.IsError);
+        var structured = result.StructuredContent!.Value;
+        var runId = structured.GetProperty("runId").GetString()!;
+        Assert.Equal("running", structured.GetProperty("status").GetString());
+        Assert.Contains($"GET /v1/runs/{runId}", Text(result), StringComparison.Ordinal);
+        gate.Release();
+        using var http = app.CreateClient();
+        Assert.Equal("at last", (await http.WaitForStatusAsync(runId, "completed")).GetProperty("reply").GetString());
+    }
+
+    [Fact]
     public async Task CallTool_RunFails_IsAToolErrorWithTheReason()
     {
         var text = RunHttp.NewText("mcp-fail");

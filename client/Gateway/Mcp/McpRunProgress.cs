@@ -17,11 +17,16 @@ namespace AgentGrains.Client.Gateway.Mcp;
 /// Every run of the tree is read from its own session with long polls (<see cref="IAgentSessionGrain.GetRunEventsAsync"/>),
 /// all at once; a specialist run joins when its manager journals <c>delegation.started</c>. Each event
 /// is one notification, its progress the count sent so far, its message a line a person can read
-/// (a specialist's prefixed with its agent path). Polls that fail because a silo died are retried.
+/// (a specialist's prefixed with its agent path). The run's own <c>run.finished</c> stays the last:
+/// before it, whatever its specialists committed and was not sent yet is sent. Polls that fail
+/// because a silo died are retried.
 /// </remarks>
 internal sealed class McpRunProgress(McpServer server, ProgressToken token, IGrainFactory grains, TimeSpan pollWait, TimeProvider timeProvider, ILogger logger)
 {
     private const int MaxText = 160;
+
+    // Bounds the reads of the specialists' last events once the run has ended.
+    private const int MaxDrainRounds = 64;
 
     private readonly List<Source> sources = [];
     private long sent;
@@ -36,7 +41,7 @@ internal sealed class McpRunProgress(McpServer server, ProgressToken token, IGra
             {
                 foreach (var source in sources.Where(static s => !s.Finished && s.Pending is null))
                 {
-                    source.Pending = PollAsync(source, cancellationToken);
+                    source.Pending = PollAsync(source, pollWait, cancellationToken);
                 }
 
                 await Task.WhenAny(sources.Where(static s => s.Pending is not null).Select(static s => s.Pending!)).ConfigureAwait(false);
@@ -44,18 +49,13 @@ internal sealed class McpRunProgress(McpServer server, ProgressToken token, IGra
                 {
                     var page = await source.Pending!.ConfigureAwait(false);
                     source.Pending = null;
-                    foreach (var entry in page.Events.Where(e => e.Sequence > source.After))
+                    if (source == root && page.Finished)
                     {
-                        source.After = entry.Sequence;
-                        if (entry.Type == RunEventTypes.DelegationStarted && entry.ChildRunId is { } child && entry.Agent is { } agent)
-                        {
-                            Add(child, [.. source.Path ?? [], agent]);
-                        }
-
-                        await NotifyAsync(Describe(source.Path, entry), cancellationToken).ConfigureAwait(false);
+                        // The run's last page: what its specialists committed and was not sent yet goes first.
+                        await DrainSpecialistsAsync(root, cancellationToken).ConfigureAwait(false);
                     }
 
-                    source.Finished |= page.Finished;
+                    await SendAsync(source, page, cancellationToken).ConfigureAwait(false);
                 }
 
                 if (root.Finished)
@@ -68,6 +68,43 @@ internal sealed class McpRunProgress(McpServer server, ProgressToken token, IGra
         {
             // The call returned or was cancelled: nothing more to send.
         }
+    }
+
+    /// <summary>Sends what every specialist run has committed, until each has ended (bounded).</summary>
+    private async Task DrainSpecialistsAsync(Source root, CancellationToken cancellationToken)
+    {
+        for (var round = 0; round < MaxDrainRounds; round++)
+        {
+            var open = sources.Where(s => s != root && !s.Finished).ToList();
+            if (open.Count == 0)
+            {
+                return;
+            }
+
+            foreach (var source in open)
+            {
+                var page = source.Pending is { } pending ? await pending.ConfigureAwait(false) : await PollAsync(source, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+                source.Pending = null;
+                await SendAsync(source, page, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Sends the events of a page not sent yet (once each), and adds the specialist runs they start.</summary>
+    private async Task SendAsync(Source source, RunEventPage page, CancellationToken cancellationToken)
+    {
+        foreach (var entry in page.Events.Where(e => e.Sequence > source.After))
+        {
+            source.After = entry.Sequence;
+            if (entry.Type == RunEventTypes.DelegationStarted && entry.ChildRunId is { } child && entry.Agent is { } agent)
+            {
+                Add(child, [.. source.Path ?? [], agent]);
+            }
+
+            await NotifyAsync(Describe(source.Path, entry), cancellationToken).ConfigureAwait(false);
+        }
+
+        source.Finished |= page.Finished;
     }
 
     private Source Add(string runId, IReadOnlyList<string>? path)
@@ -87,15 +124,15 @@ internal sealed class McpRunProgress(McpServer server, ProgressToken token, IGra
         return source;
     }
 
-    private async Task<RunEventPage> PollAsync(Source source, CancellationToken cancellationToken)
+    private async Task<RunEventPage> PollAsync(Source source, TimeSpan wait, CancellationToken cancellationToken)
     {
         var backoff = TimeSpan.FromMilliseconds(200);
         while (true)
         {
             try
             {
-                return await source.Session.GetRunEventsAsync(source.RunId, source.After, pollWait)
-                    .WaitAsync(pollWait + SessionCalls.CallMargin, timeProvider, cancellationToken).ConfigureAwait(false);
+                return await source.Session.GetRunEventsAsync(source.RunId, source.After, wait)
+                    .WaitAsync(wait + SessionCalls.CallMargin, timeProvider, cancellationToken).ConfigureAwait(false);
             }
             catch (RunNotFoundException) when (source.Path is not null)
             {
