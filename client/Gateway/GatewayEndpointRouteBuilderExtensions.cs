@@ -6,6 +6,7 @@ using AgentGrains.Client.Gateway.Runs;
 using AgentGrains.Client.Gateway.Sessions;
 using AgentGrains.Client.Ui;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Scalar.AspNetCore;
 
 namespace AgentGrains.Client.Gateway;
@@ -16,10 +17,13 @@ public static class GatewayEndpointRouteBuilderExtensions
     /// <summary>Where the API reference page is served.</summary>
     public const string ApiReferencePrefix = "/api-reference";
 
+    /// <summary>Where the MCP server (every agent as a tool, streamable HTTP) is served.</summary>
+    public const string McpPath = "/mcp";
+
     /// <summary>
     /// Adds the error-handling middleware and maps the gateway: <c>/v1/agents</c>, <c>/v1/sessions</c>, <c>/v1/runs</c>, <c>/v1/cluster</c>, <c>/v1/outbox</c>, <c>/healthz</c>,
     /// <c>/readyz</c>, the OpenAPI document at <c>/openapi/v1.json</c>, its API reference page at <c>/api-reference</c>, and the run
-    /// views in the browser at <c>/ui</c> (sessions, a session's conversation, a run's timeline).
+    /// views in the browser at <c>/ui</c> (sessions, a session's conversation, a run's timeline), and the agents as MCP tools at <c>/mcp</c>.
     /// </summary>
     /// <remarks>
     /// Call it before other middleware that should have its failures reported as problem details:
@@ -42,6 +46,8 @@ public static class GatewayEndpointRouteBuilderExtensions
         app.MapClusterEndpoints();
         app.MapOutboxEndpoints();
         app.MapUiEndpoints();
+        // JSON-RPC over streamable HTTP, described by MCP's tools/list rather than the OpenAPI document.
+        app.MapMcp(McpPath).ExcludeFromDescription();
         return app;
     }
 }

@@ -1,6 +1,7 @@
 using AgentGrains.Client.Gateway.Errors;
 using AgentGrains.Client.Gateway.Health;
 using AgentGrains.Client.Gateway.Http;
+using AgentGrains.Client.Gateway.Mcp;
 using AgentGrains.Client.Gateway.Sessions;
 using AgentGrains.GrainInterfaces.Messages;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,8 +16,8 @@ public static class GatewayServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the gateway's services: options from the <c>Gateway</c> configuration section (validated
-    /// at start), problem details and the exception-to-status mapping, the OpenAPI document and the
-    /// health checks. Map the endpoints with <see cref="GatewayEndpointRouteBuilderExtensions.MapAgentGrainsGateway"/>.
+    /// at start), problem details and the exception-to-status mapping, the OpenAPI document, the
+    /// health checks and the MCP server (the agents as tools). Map the endpoints with <see cref="GatewayEndpointRouteBuilderExtensions.MapAgentGrainsGateway"/>.
     /// </summary>
     /// <remarks>
     /// The gateway reaches grains only through the Orleans <c>IGrainFactory</c> in the container: the
@@ -47,6 +48,14 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<IClusterConnectionStatusObserver>(static sp => sp.GetRequiredService<GatewayConnections>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSessionExceptions();
+        // The agents as MCP tools at /mcp, listed from the catalog at each request. Streamable HTTP,
+        // stateless: each request is served on its own, by any gateway, with no session affinity; a
+        // call's progress goes out on its own response, and closing that request cancels the call.
+        services.TryAddSingleton<McpAgentTools>();
+        services.AddMcpServer(static options => options.ServerInfo = new ModelContextProtocol.Protocol.Implementation { Name = "AgentGrains", Version = "1.0" })
+            .WithHttpTransport(static options => options.Stateless = true)
+            .WithListToolsHandler(static (context, cancellationToken) => context.Services!.GetRequiredService<McpAgentTools>().ListToolsAsync(context, cancellationToken))
+            .WithCallToolHandler(static (context, cancellationToken) => context.Services!.GetRequiredService<McpAgentTools>().CallToolAsync(context, cancellationToken));
         services.AddHealthChecks().AddCheck<OrleansReadinessCheck>("orleans", tags: [HealthEndpoints.ReadyTag]);
         return services;
     }

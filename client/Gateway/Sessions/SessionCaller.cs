@@ -112,6 +112,10 @@ public sealed partial class SessionCaller
     public Task<RunView?> WaitForRunAsync(IAgentSessionGrain session, string runId, TimeSpan wait, CancellationToken cancellationToken) =>
         WaitForRunAsync(session, runId, timeProvider.GetUtcNow() + wait, cancellationToken);
 
+    /// <summary>Waits until <paramref name="deadline"/> for a run to end or to pause for a person's approval (its view either way).</summary>
+    public Task<RunView?> WaitForReplyAsync(IAgentSessionGrain session, string runId, DateTimeOffset deadline, CancellationToken cancellationToken) =>
+        WaitForRunAsync(session, runId, deadline, cancellationToken, orApproval: true);
+
     private async Task<RunView?> WaitForRunAsync(IAgentSessionGrain session, string runId, DateTimeOffset deadline, CancellationToken cancellationToken, bool orApproval = false)
     {
         ArgumentNullException.ThrowIfNull(session);
