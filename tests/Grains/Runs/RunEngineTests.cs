@@ -22,7 +22,7 @@ public sealed class RunEngineTests
 
     private readonly FakeTimeProvider clock = new(Start);
     private readonly AgentSessionState state = new();
-    private readonly MemoryLog log = new();
+    private readonly MemorySessionLog log = new();
     private readonly RunEngine engine;
 
     public RunEngineTests()
@@ -211,34 +211,5 @@ public sealed class RunEngineTests
         }
 
         return new ModelOutcome(new ChatResponse(message) { Usage = new UsageDetails { InputTokenCount = 10, OutputTokenCount = 5 } }, null, null, 1);
-    }
-
-    /// <summary>The session's streams in memory: appends land at once (there is no commit to wait for).</summary>
-    private sealed class MemoryLog : ISessionLog
-    {
-        public List<HistoryEntry> History { get; } = [];
-
-        public List<RunEvent> Events { get; } = [];
-
-        public List<RunState> Runs { get; } = [];
-
-        public long HistoryCount => History.Count;
-
-        public long EventCount => Events.Count;
-
-        public void AppendHistory(HistoryEntry entry) => History.Add(entry);
-
-        public void AppendEvent(RunEvent entry) => Events.Add(entry);
-
-        public void AppendRun(RunState run) => Runs.Add(run);
-
-        public Task<IReadOnlyList<HistoryEntry>> ReadHistoryAsync(long from, int count, CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyList<HistoryEntry>>(History.Skip((int)from).Take(count).ToList());
-
-        public Task<IReadOnlyList<RunEvent>> ReadEventsAsync(long from, int count, CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyList<RunEvent>>(Events.Skip((int)from).Take(count).ToList());
-
-        public Task<IReadOnlyList<RunState>> ReadRunsAsync(long from, int count, CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyList<RunState>>(Runs.Skip((int)from).Take(count).ToList());
     }
 }

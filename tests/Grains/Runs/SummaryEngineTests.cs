@@ -19,7 +19,7 @@ public sealed class SummaryEngineTests
 {
     private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero));
     private readonly AgentSessionState state = new();
-    private readonly MemoryLog log = new();
+    private readonly MemorySessionLog log = new();
     private readonly RunEngine engine;
 
     public SummaryEngineTests()
@@ -194,34 +194,5 @@ public sealed class SummaryEngineTests
         engine.RecordModelReply(Assert.IsType<ModelPlan>(plan), Reply("Got it."), early: null);
         Assert.Null(state.Active);
         engine.TakeEffects();
-    }
-
-    /// <summary>The session's streams in memory: appends land at once.</summary>
-    private sealed class MemoryLog : ISessionLog
-    {
-        public List<HistoryEntry> History { get; } = [];
-
-        public List<RunEvent> Events { get; } = [];
-
-        public List<RunState> Runs { get; } = [];
-
-        public long HistoryCount => History.Count;
-
-        public long EventCount => Events.Count;
-
-        public void AppendHistory(HistoryEntry entry) => History.Add(entry);
-
-        public void AppendEvent(RunEvent entry) => Events.Add(entry);
-
-        public void AppendRun(RunState run) => Runs.Add(run);
-
-        public Task<IReadOnlyList<HistoryEntry>> ReadHistoryAsync(long from, int count, CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyList<HistoryEntry>>(History.Skip((int)from).Take(count).ToList());
-
-        public Task<IReadOnlyList<RunEvent>> ReadEventsAsync(long from, int count, CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyList<RunEvent>>(Events.Skip((int)from).Take(count).ToList());
-
-        public Task<IReadOnlyList<RunState>> ReadRunsAsync(long from, int count, CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyList<RunState>>(Runs.Skip((int)from).Take(count).ToList());
     }
 }
