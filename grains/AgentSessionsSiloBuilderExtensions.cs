@@ -1,5 +1,6 @@
 using AgentGrains.Grains.Agents;
 using AgentGrains.Grains.Delegation;
+using AgentGrains.Grains.Memory;
 using AgentGrains.Grains.Models;
 using AgentGrains.Grains.Sessions;
 using AgentGrains.Grains.Showcase;
@@ -7,10 +8,12 @@ using AgentGrains.Grains.Tools;
 using AgentGrains.GrainInterfaces.Messages;
 using AgentGrains.GrainInterfaces.Sessions;
 using AgentGrains.Storage.Journal;
+using AgentGrains.Storage.Memory;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace AgentGrains.Grains;
@@ -40,6 +43,7 @@ public static class AgentSessionsSiloBuilderExtensions
         if (AddServices(builder.Services))
         {
             builder.Services.AddSessionJournal();
+            builder.Services.AddMemoryStore();
             builder.Services.AddSessionExceptions();
             builder.Services.AddSingleton<SiloDraining>();
             builder.Services.AddSingleton<Orleans.ILifecycleParticipant<Orleans.Runtime.ISiloLifecycle>>(static sp => sp.GetRequiredService<SiloDraining>());
@@ -62,6 +66,14 @@ public static class AgentSessionsSiloBuilderExtensions
         services.AddSingleton(static sp => ClockTool.Create(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(static _ => CorpusSearchTool.Create());
         services.AddSingleton(static sp => SendMessageTool.Create(sp.GetRequiredService<IGrainFactory>, sp.GetRequiredService<TimeProvider>()));
+        // Long-term memory: hybrid recall when an embedding generator is registered.
+        services.TryAddSingleton(static sp => new AgentMemory(
+            sp.GetRequiredService<IMemoryStore>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<AgentMemory>>(),
+            sp.GetService<IEmbeddingGenerator<string, Embedding<float>>>()));
+        services.AddSingleton(static sp => AgentTool.FromMethod(new MemoryTools(sp.GetRequiredService<AgentMemory>()).RememberAsync));
+        services.AddSingleton(static sp => AgentTool.FromMethod(new MemoryTools(sp.GetRequiredService<AgentMemory>()).RecallAsync));
         services.AddSingleton(BuiltInAgents.Assistant);
         foreach (var agent in ShowcaseAgents.All)
         {

@@ -1,6 +1,7 @@
 using AgentGrains.Client.Gateway.Agents;
 using AgentGrains.Client.Gateway.Cluster;
 using AgentGrains.Client.Gateway.Health;
+using AgentGrains.Client.Gateway.Memory;
 using AgentGrains.Client.Gateway.Outbox;
 using AgentGrains.Client.Gateway.Runs;
 using AgentGrains.Client.Gateway.Sessions;
@@ -45,6 +46,7 @@ public static class GatewayEndpointRouteBuilderExtensions
         app.MapRunEndpoints();
         app.MapClusterEndpoints();
         app.MapOutboxEndpoints();
+        app.MapMemoryEndpoints();
         app.MapUiEndpoints();
         // JSON-RPC over streamable HTTP, described by MCP's tools/list rather than the OpenAPI document.
         app.MapMcp(McpPath).ExcludeFromDescription();

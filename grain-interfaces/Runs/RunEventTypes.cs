@@ -9,6 +9,9 @@ public static class RunEventTypes
     /// <summary>The session's running summary was updated by the run and journaled; <see cref="RunEvent.Text"/> is the new summary, <see cref="RunEvent.Reason"/> the history it covers (or why it was not made).</summary>
     public const string SummaryUpdated = "summary.updated";
 
+    /// <summary>The user's facts relevant to the run's message were recalled for an agent with memory and journaled; <see cref="RunEvent.Text"/> holds them, one per line (or why none could be read, in <see cref="RunEvent.Reason"/>).</summary>
+    public const string MemoryRecalled = "memory.recalled";
+
     /// <summary>A model reply was journaled; its tool calls follow as <see cref="ToolResult"/> events.</summary>
     public const string ModelReply = "model.reply";
 

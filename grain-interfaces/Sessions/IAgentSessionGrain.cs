@@ -16,11 +16,13 @@ namespace AgentGrains.GrainInterfaces.Sessions;
 [Alias("agentgrains.IAgentSessionGrain")]
 public interface IAgentSessionGrain : IGrainWithStringKey
 {
-    /// <summary>Creates the session for <paramref name="agent"/>; calling it again with the same agent changes nothing.</summary>
+    /// <summary>Creates the session for <paramref name="agent"/> and, when given, the user <paramref name="userId"/>; calling it again with the same agent and user changes nothing.</summary>
+    /// <remarks>The user owns the session's long-term memory (<c>remember</c>, <c>recall</c>, and the facts agents with memory are given); a session without one has none.</remarks>
     /// <exception cref="UnknownAgentException">No agent of that name is defined.</exception>
-    /// <exception cref="SessionConflictException">The session exists for another agent.</exception>
+    /// <exception cref="SessionConflictException">The session exists for another agent or another user.</exception>
+    /// <exception cref="ArgumentException">The user id is not valid (<see cref="Memory.UserIds"/>).</exception>
     [Alias("CreateAsync")]
-    Task<SessionInfo> CreateAsync(string agent);
+    Task<SessionInfo> CreateAsync(string agent, string? userId = null);
 
     /// <summary>Accepts a user message and returns at once with the run that will answer it.</summary>
     /// <remarks>A repeated call with the same idempotency key returns the same run and adds nothing.</remarks>

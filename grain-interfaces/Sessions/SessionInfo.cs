@@ -6,6 +6,7 @@ namespace AgentGrains.GrainInterfaces.Sessions;
 /// <param name="SessionId">The session's key.</param>
 /// <param name="Agent">The agent definition it talks to.</param>
 /// <param name="Created">Whether this call created it (false: it already existed for the same agent).</param>
+/// <param name="UserId">The user whose long-term memory it uses; null for none.</param>
 [GenerateSerializer]
 [Alias("agentgrains.SessionInfo")]
-public sealed record SessionInfo(string SessionId, string Agent, bool Created);
+public sealed record SessionInfo(string SessionId, string Agent, bool Created, string? UserId = null);

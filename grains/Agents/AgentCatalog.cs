@@ -1,4 +1,5 @@
 using AgentGrains.Grains.Delegation;
+using AgentGrains.Grains.Memory;
 using AgentGrains.Grains.Models;
 using AgentGrains.Grains.Tools;
 using Microsoft.Extensions.AI;
@@ -16,6 +17,8 @@ public sealed class AgentCatalog
 {
     private readonly Dictionary<string, AgentDefinition> agents = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (AITool[] Tools, string[] Names)> offered = new(StringComparer.Ordinal);
+    // The same, without the memory tools: what a session without a user is offered.
+    private readonly Dictionary<string, AITool[]> offeredWithoutMemory = new(StringComparer.Ordinal);
 
     /// <summary>Builds the catalog and checks every definition against the registered tools and the model settings.</summary>
     /// <param name="definitions">The agents.</param>
@@ -58,15 +61,19 @@ public sealed class AgentCatalog
             list.AddRange(definition.Specialists.Select(name => agents[name].Contract!.ToolFor(name)));
             list.AddRange(definition.Handoffs.Select(name => Handoffs.ToolFor(name, agents[name].Contract?.Description ?? agents[name].Instructions)));
             offered[definition.Name] = ([.. list], [.. list.Select(static t => t.Name)]);
+            offeredWithoutMemory[definition.Name] = [.. list.Where(static t => t.Name is not (MemoryTools.RememberName or MemoryTools.RecallName))];
         }
     }
 
     /// <summary>What a model of <paramref name="agent"/> is offered (<see cref="ChatOptions.Tools"/>): its tools, its specialists, its handoffs; null for none.</summary>
     /// <remarks>Built once with the catalog and shared by every request, so it must not be changed.</remarks>
-    public IList<AITool>? OfferedTools(AgentDefinition agent)
+    /// <param name="agent">The agent.</param>
+    /// <param name="memory">Whether the session has a user: the <c>remember</c> and <c>recall</c> tools are offered only then (without one they could only fail).</param>
+    public IList<AITool>? OfferedTools(AgentDefinition agent, bool memory = true)
     {
         ArgumentNullException.ThrowIfNull(agent);
-        return offered[agent.Name].Tools is { Length: > 0 } list ? list : null;
+        var list = memory ? offered[agent.Name].Tools : offeredWithoutMemory[agent.Name];
+        return list is { Length: > 0 } ? list : null;
     }
 
     /// <summary>The names of <see cref="OfferedTools"/>: what a model of <paramref name="agent"/> may call.</summary>

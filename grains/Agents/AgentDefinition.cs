@@ -51,6 +51,16 @@ public sealed class AgentDefinition(string name, string instructions, IReadOnlyL
     /// <summary>The longest running summary kept, in characters; default 2,000.</summary>
     public int SummaryMaxLength { get; init; } = 2000;
 
+    /// <summary>Whether its model calls are given the facts of the session's user most relevant to the run's message; default false.</summary>
+    /// <remarks>
+    /// The facts come from the user's long-term memory (what the <c>remember</c> tool stored in any of the
+    /// user's sessions). They are recalled once per run, before its first model call, journaled with the
+    /// run, and sent as a system message after the instructions (and the summary). A session created
+    /// without a user id has no memory. List the <c>remember</c> and <c>recall</c> tools for the agent
+    /// to store facts and search them itself (an agent defined in configuration with <c>Memory</c> on gets both).
+    /// </remarks>
+    public bool Memory { get; init; }
+
     /// <summary>How many model calls one user message may take before the run stops; default 8.</summary>
     public int MaxSteps { get; init; } = 8;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using AgentGrains.Grains.Memory;
 using Microsoft.Extensions.Configuration;
 
 namespace AgentGrains.Grains.Agents;
@@ -37,10 +38,18 @@ public static class ConfiguredAgents
         {
             var reader = new Reader(section, problems);
             var tools = section.GetSection("Tools").GetChildren().Select(static t => t.Value ?? string.Empty).ToList();
+            var memory = reader.Bool(nameof(AgentDefinition.Memory)) ?? false;
+            if (memory)
+            {
+                // An agent with memory can store facts and search them itself.
+                tools.AddRange(new[] { MemoryTools.RememberName, MemoryTools.RecallName }.Where(t => !tools.Contains(t, StringComparer.Ordinal)));
+            }
+
             agents.Add(new AgentDefinition(section.Key, section["Instructions"] ?? string.Empty, tools)
             {
                 HistoryWindow = reader.Int(nameof(AgentDefinition.HistoryWindow)) ?? Defaults.HistoryWindow,
                 SummarizeAfter = reader.Int(nameof(AgentDefinition.SummarizeAfter)),
+                Memory = memory,
                 SummaryMaxLength = reader.Int(nameof(AgentDefinition.SummaryMaxLength)) ?? Defaults.SummaryMaxLength,
                 MaxSteps = reader.Int(nameof(AgentDefinition.MaxSteps)) ?? Defaults.MaxSteps,
                 ModelTimeout = reader.Duration(nameof(AgentDefinition.ModelTimeout)) ?? Defaults.ModelTimeout,
@@ -75,6 +84,8 @@ public static class ConfiguredAgents
         public long? Long(string key) => Parse(key, "a whole number", static v => long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var x) ? x : (long?)null);
 
         public decimal? Decimal(string key) => Parse(key, "a number such as 0.25", static v => decimal.TryParse(v, NumberStyles.Number, CultureInfo.InvariantCulture, out var x) ? x : (decimal?)null);
+
+        public bool? Bool(string key) => Parse(key, "true or false", static v => bool.TryParse(v, out var x) ? x : (bool?)null);
 
         public TimeSpan? Duration(string key) => Parse(key, "a duration such as 00:01:30", static v => TimeSpan.TryParse(v, CultureInfo.InvariantCulture, out var x) ? x : (TimeSpan?)null);
 

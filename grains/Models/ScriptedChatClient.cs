@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using AgentGrains.Grains.Memory;
 using AgentGrains.Grains.Tools;
 using Microsoft.Extensions.AI;
 
@@ -19,7 +20,11 @@ namespace AgentGrains.Grains.Models;
 /// history it sees, or it says it does not know;</item>
 /// <item>a summary request (<see cref="SummaryRequest"/>) is answered with the user's statements, bounded by its length limit
 /// (<see cref="DeterministicChatClient"/>), and questions are answered from that summary too once a statement has left the window;</item>
-/// <item>a statement (<c>my name is Ada</c>, <c>remember that the door code is 1234</c>) is acknowledged;</item>
+/// <item>a question none of those answers becomes a <c>recall</c> call when the request offers it (a session with a user), and is answered from what it finds;</item>
+/// <item>a statement about the user (<c>my name is Ada</c>) or one to keep (<c>remember that the door code is 1234</c>) becomes a
+/// <c>remember</c> call when the request offers it, and its answer also says it is remembered; the facts of the user's long-term
+/// memory given with the request (<see cref="Memory.MemoryContext"/>) answer questions like the history does;</item>
+/// <item>any other statement is acknowledged;</item>
 /// <item>anything else is echoed.</item>
 /// </list>
 /// <para>Tools are only called when the request offers them. Token usage is the number of
@@ -39,7 +44,10 @@ public sealed partial class ScriptedChatClient() : DeterministicChatClient(Model
         var last = messages.Count > 0 ? messages[^1] : null;
         if (last?.Role == ChatRole.Tool)
         {
-            return Say(AnswerFromToolResults(messages));
+            // What recall found answers the question it was called for.
+            return RecalledFor(messages) is { } recalled
+                ? Say(Recall(messages, recalled, orNull: false)!)
+                : Say(AnswerFromToolResults(messages));
         }
 
         if (last?.Role != ChatRole.User)
@@ -71,11 +79,20 @@ public sealed partial class ScriptedChatClient() : DeterministicChatClient(Model
 
         if (TryParseQuestion(text, out var question))
         {
-            return Say(Recall(messages, question));
+            // Not in the conversation nor in what it was given: the user's long-term memory may know.
+            return Recall(messages, question, orNull: Offers(options, MemoryTools.RecallName)) is { } answer
+                ? Say(answer)
+                : Call(messages, (MemoryTools.RecallName, new Dictionary<string, object?> { ["query"] = question.Subject }));
         }
 
         if (TryParseFact(text, out var fact))
         {
+            if (Offers(options, MemoryTools.RememberName) && (RememberRequest().IsMatch(text) || SelfSubject().IsMatch(fact.Subject)))
+            {
+                // Something the user states about themselves (or asks to keep) outlives the session.
+                return Call(messages, (MemoryTools.RememberName, new Dictionary<string, object?> { ["fact"] = Sentence(Capitalize($"{fact.Subject} {fact.Verb} {fact.Value}")) }));
+            }
+
             return Say(Sentence($"Got it: {LeadingArticle().Replace(SecondPerson(fact.Subject), static m => m.Value.ToLowerInvariant())} {fact.Verb} {SecondPerson(fact.Value)}"));
         }
 
@@ -117,6 +134,8 @@ public sealed partial class ScriptedChatClient() : DeterministicChatClient(Model
             ClockTool.Name when DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var now) =>
                 $"The current time is {now.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC.",
             SendMessageTool.Name when value.StartsWith("sent to ", StringComparison.Ordinal) => $"Your message to {value["sent to ".Length..]} was sent.",
+            MemoryTools.RememberName when value.StartsWith(Remembered, StringComparison.Ordinal) && TryParseFact(value[Remembered.Length..].Trim(), out var fact) =>
+                Sentence($"Got it: {LeadingArticle().Replace(SecondPerson(fact.Subject), static m => m.Value.ToLowerInvariant())} {fact.Verb} {SecondPerson(fact.Value)}. I'll remember that"),
             null => Sentence($"The tool returned: {value}"),
             _ => Sentence($"The {tool} tool returned: {value}"),
         };
@@ -187,15 +206,46 @@ public sealed partial class ScriptedChatClient() : DeterministicChatClient(Model
         return true;
     }
 
-    private static string Recall(IReadOnlyList<ChatMessage> messages, Fact question)
+    /// <summary>The question a trailing recall result was called for; null when the last results are not recall's.</summary>
+    private static Fact? RecalledFor(IReadOnlyList<ChatMessage> messages)
+    {
+        var start = messages.Count;
+        while (start > 0 && messages[start - 1].Role == ChatRole.Tool)
+        {
+            start--;
+        }
+
+        var recalled = messages.Skip(start).SelectMany(static m => m.Contents).OfType<FunctionResultContent>()
+            .Any(r => FindToolName(messages, start, r.CallId) == MemoryTools.RecallName);
+        var asked = messages.Take(start).LastOrDefault(static m => m.Role == ChatRole.User);
+        return recalled && asked is not null && TryParseQuestion(asked.Text.Trim(), out var question) ? question : null;
+    }
+
+    /// <summary>The answer to <paramref name="question"/> from the conversation, its summary and what memory gave; null when none knows and <paramref name="orNull"/>.</summary>
+    private static string? Recall(IReadOnlyList<ChatMessage> messages, Fact question, bool orNull)
     {
         var key = Key(question.Subject);
-        // Newest first, so a restated fact wins; the question itself (the last message) is skipped.
-        for (var i = messages.Count - 2; i >= 0; i--)
+        // The question is the last user message: statements before it, newest first, so a restated fact wins.
+        var asked = messages.Count - 1;
+        while (asked > 0 && messages[asked].Role != ChatRole.User)
+        {
+            asked--;
+        }
+
+        for (var i = asked - 1; i >= 0; i--)
         {
             if (messages[i].Role == ChatRole.User
                 && TryParseFact(messages[i].Text.Trim(), out var fact)
                 && string.Equals(Key(fact.Subject), key, StringComparison.Ordinal))
+            {
+                return Sentence(Capitalize($"{SecondPerson(fact.Subject)} {fact.Verb} {SecondPerson(fact.Value)}"));
+            }
+        }
+
+        // Then the user's long-term memory: the facts given with the request, and what recall found.
+        foreach (var remembered in messages.SelectMany(MemoryContext.CarriedBy).Concat(RecallResults(messages)))
+        {
+            if (TryParseFact(remembered.TrimEnd('.'), out var fact) && string.Equals(Key(fact.Subject), key, StringComparison.Ordinal))
             {
                 return Sentence(Capitalize($"{SecondPerson(fact.Subject)} {fact.Verb} {SecondPerson(fact.Value)}"));
             }
@@ -218,7 +268,32 @@ public sealed partial class ScriptedChatClient() : DeterministicChatClient(Model
             }
         }
 
-        return $"I don't know what {SecondPerson(question.Subject)} {question.Verb}.";
+        return orNull ? null : $"I don't know what {SecondPerson(question.Subject)} {question.Verb}.";
+    }
+
+    /// <summary>The facts in <c>recall</c> results (one per line: <c>- fact (remembered date)</c>).</summary>
+    private static IEnumerable<string> RecallResults(IReadOnlyList<ChatMessage> messages)
+    {
+        for (var i = 0; i < messages.Count; i++)
+        {
+            foreach (var result in messages[i].Contents.OfType<FunctionResultContent>())
+            {
+                if (FindToolName(messages, i, result.CallId) != MemoryTools.RecallName)
+                {
+                    continue;
+                }
+
+                var text = Convert.ToString(result.Result, CultureInfo.InvariantCulture) ?? string.Empty;
+                foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                {
+                    if (line.StartsWith("- ", StringComparison.Ordinal))
+                    {
+                        var end = line.LastIndexOf(" (remembered ", StringComparison.Ordinal);
+                        yield return end > 2 ? line[2..end] : line[2..];
+                    }
+                }
+            }
+        }
     }
 
     private static string NormalizeVerb(string verb) => verb.ToLowerInvariant() switch
@@ -297,6 +372,16 @@ public sealed partial class ScriptedChatClient() : DeterministicChatClient(Model
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex Whitespace();
+
+    // "remember that ...", "please note: ...": the user asks for it to be kept.
+    [GeneratedRegex(@"\b(?:remember|note|keep\s+in\s+mind)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex RememberRequest();
+
+    // A statement about the user themselves: "my name", "my favourite colour".
+    [GeneratedRegex(@"^my\s", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex SelfSubject();
+
+    private const string Remembered = "remembered: ";
 
     private readonly record struct Fact(string Subject, string Verb, string Value);
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using AgentGrains.Grains.Agents;
+using AgentGrains.Grains.Memory;
 using AgentGrains.Grains.Models;
 using AgentGrains.Grains.Sessions;
 using AgentGrains.GrainInterfaces.Runs;
@@ -84,8 +85,14 @@ public sealed partial class RunEngine
         }
 
         await LoadTailAsync(run, agent, cancellationToken).ConfigureAwait(false);
-        var options = new ChatOptions { ModelId = agent.Model ?? modelOptions.Name, Tools = catalog.OfferedTools(agent) };
-        return new ModelPlan(run.RunId, run.Steps.Count + 1, ModelMessages(agent), options, timeout, remaining < agent.ModelTimeout, agent);
+        if (agent.Memory && run.Memory is null && Session.UserId is { } userId)
+        {
+            // Before the step's model call: the facts it is sent with are journaled first.
+            return new MemoryPlan(run.RunId, run.Steps.Count + 1, userId, MessageOf(run), agent);
+        }
+
+        var options = new ChatOptions { ModelId = agent.Model ?? modelOptions.Name, Tools = catalog.OfferedTools(agent, memory: Session.UserId is not null) };
+        return new ModelPlan(run.RunId, run.Steps.Count + 1, ModelMessages(run, agent), options, timeout, remaining < agent.ModelTimeout, agent);
     }
 
     /// <summary>Journals the session's new running summary, or that the run goes on without one (the model call failed).</summary>
@@ -129,6 +136,34 @@ public sealed partial class RunEngine
         Session.Summary = SummaryRequest.Bound(response.Text, plan.Request.Agent.SummaryMaxLength);
         Session.SummaryThrough = plan.Through;
         AppendEvent(run, new RunEvent(0, run.RunId, RunEventTypes.SummaryUpdated, now, run.Steps.Count + 1, Session.Summary, Status: RunStatus.Completed, Reason: $"covers the {through} messages before the window", InputTokens: inputTokens, OutputTokens: outputTokens));
+    }
+
+    /// <summary>Journals the user's facts recalled for the run (empty when none match, or when they could not be read: <paramref name="failure"/>).</summary>
+    /// <remarks>Ignored when the run was cancelled meanwhile or its facts were already journaled (another driver, a resumed run).</remarks>
+    public void RecordMemory(MemoryPlan plan, IReadOnlyList<string> facts, string? failure)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(facts);
+        if (Session.Active is not { Status: RunStatus.Running } run || run.RunId != plan.RunId || run.Memory is not null)
+        {
+            return;
+        }
+
+        var now = timeProvider.GetUtcNow();
+        run.Memory = [.. facts];
+        run.LastProgressAt = now;
+        effects.MarkChanged();
+        var reason = failure is null
+            ? string.Create(CultureInfo.InvariantCulture, $"{facts.Count} of the user's facts match the message")
+            : $"the user's facts could not be read, so the run goes on without them: {failure}";
+        AppendEvent(run, new RunEvent(0, run.RunId, RunEventTypes.MemoryRecalled, now, plan.Step, string.Join("\n", facts), Status: failure is null ? RunStatus.Completed : RunStatus.Failed, Reason: reason));
+    }
+
+    /// <summary>The run's user message: whole from the window when it is there, else its journaled preview.</summary>
+    private string MessageOf(RunState run)
+    {
+        var index = run.HistoryStart - tailStart;
+        return tail is not null && index >= 0 && index < tail.Count && tail[(int)index].Role == ChatRole.User ? tail[(int)index].Text : run.Input;
     }
 
     /// <summary>The history position a new summary would cover up to, when the run must make one first; null otherwise.</summary>
@@ -416,13 +451,19 @@ public sealed partial class RunEngine
         (tail, tailStart) = (messages, from);
     }
 
-    private List<ChatMessage> ModelMessages(AgentDefinition agent)
+    private List<ChatMessage> ModelMessages(RunState run, AgentDefinition agent)
     {
-        var messages = new List<ChatMessage>(tail!.Count + 2) { new(ChatRole.System, InstructionsOf(agent)) };
+        var messages = new List<ChatMessage>(tail!.Count + 3) { new(ChatRole.System, InstructionsOf(agent)) };
         if (agent.SummarizeAfter is > 0 && Session.Summary is { Length: > 0 } summary)
         {
             // What fell out of the window, in a bounded number of characters.
             messages.Add(SummaryRequest.Carrier(summary));
+        }
+
+        if (agent.Memory && run.Memory is { Count: > 0 } facts)
+        {
+            // What the user's other sessions taught, as recalled for this run.
+            messages.Add(MemoryContext.Carrier(facts));
         }
 
         var first = 0;

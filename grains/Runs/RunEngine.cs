@@ -5,6 +5,7 @@ using AgentGrains.Grains.Models;
 using AgentGrains.Grains.Sessions;
 using AgentGrains.Grains.Telemetry;
 using AgentGrains.Grains.Tools;
+using AgentGrains.GrainInterfaces.Memory;
 using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
 using Microsoft.Extensions.AI;
@@ -85,6 +86,9 @@ public sealed partial class RunEngine
 
     private AgentSessionState Session => session();
 
+    /// <summary>The session's user (set once, when it is created); null for a session without one.</summary>
+    public string? UserId => Session.UserId;
+
     /// <summary>Whether anything was changed or asked for since the last <see cref="TakeEffects"/>.</summary>
     public bool HasChanges => !effects.IsEmpty;
 
@@ -111,25 +115,38 @@ public sealed partial class RunEngine
         return true;
     }
 
-    /// <summary>Creates the session for <paramref name="agent"/>; the same agent again changes nothing.</summary>
+    /// <summary>Creates the session for <paramref name="agent"/> and user <paramref name="userId"/> (or none); the same agent and user again changes nothing.</summary>
     /// <exception cref="UnknownAgentException">No agent of that name is defined.</exception>
-    /// <exception cref="SessionConflictException">The session exists for another agent.</exception>
-    public SessionInfo Create(string agent)
+    /// <exception cref="SessionConflictException">The session exists for another agent or another user.</exception>
+    /// <exception cref="ArgumentException">The user id is not valid.</exception>
+    public SessionInfo Create(string agent, string? userId = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(agent);
+        if (userId is not null)
+        {
+            UserIds.Validate(userId, nameof(userId));
+        }
+
         catalog.Get(agent);
         if (Session.Agent is { } existing)
         {
-            return string.Equals(existing, agent, StringComparison.Ordinal)
-                ? new SessionInfo(sessionId, existing, Created: false)
-                : throw new SessionConflictException($"Session '{sessionId}' already exists for agent '{existing}'; it cannot be created again for agent '{agent}'.");
+            if (!string.Equals(existing, agent, StringComparison.Ordinal))
+            {
+                throw new SessionConflictException($"Session '{sessionId}' already exists for agent '{existing}'; it cannot be created again for agent '{agent}'.");
+            }
+
+            // The user is not named: the session may belong to someone else, and the caller may not know who.
+            return string.Equals(Session.UserId, userId, StringComparison.Ordinal)
+                ? new SessionInfo(sessionId, existing, Created: false, Session.UserId)
+                : throw new SessionConflictException($"Session '{sessionId}' already exists for {(Session.UserId is null ? "no user" : "another user")}; it cannot be created again {(userId is null ? "without a user" : "for this user")}.");
         }
 
         Session.Agent = agent;
+        Session.UserId = userId;
         Session.CreatedAt = timeProvider.GetUtcNow();
         effects.MarkChanged();
         LogCreated(logger, sessionId, agent);
-        return new SessionInfo(sessionId, agent, Created: true);
+        return new SessionInfo(sessionId, agent, Created: true, userId);
     }
 
     /// <summary>Accepts a user message: starts its run, or queues it behind the active one.</summary>
@@ -237,6 +254,8 @@ public sealed partial class RunEngine
         if (Session.Agent is null)
         {
             Session.Agent = request.Agent;
+            // A specialist works for the manager's user: with memory on, it remembers and recalls that user's facts.
+            Session.UserId = request.UserId;
             Session.CreatedAt = timeProvider.GetUtcNow();
         }
 

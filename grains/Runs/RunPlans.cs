@@ -13,6 +13,9 @@ public sealed record ModelPlan(string RunId, int Step, List<ChatMessage> Message
 /// <summary>Ask the agent's model for the session's new running summary (<paramref name="Request"/>), covering the history before position <paramref name="Through"/>.</summary>
 public sealed record SummaryPlan(ModelPlan Request, long Through) : DriverPlan;
 
+/// <summary>Recall the facts of user <paramref name="UserId"/> relevant to <paramref name="Query"/> (the run's message) before step <paramref name="Step"/>, for an agent with memory.</summary>
+public sealed record MemoryPlan(string RunId, int Step, string UserId, string Query, AgentDefinition Agent) : DriverPlan;
+
 /// <summary>One call of a journaled reply to (re-)invoke with its key.</summary>
 public sealed record PlannedCall(int Index, string CallId, string Name, string Arguments);
 

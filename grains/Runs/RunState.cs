@@ -52,6 +52,9 @@ public sealed class RunState
     /// <summary>Whether the run's summary step failed (the run goes on with the summary it had, and does not ask again).</summary>
     public bool SummarySkipped { get; set; }
 
+    /// <summary>The user's facts given to its model calls (an agent with memory), recalled and journaled before its first step; null until then.</summary>
+    public List<string>? Memory { get; set; }
+
     /// <summary>Time spent waiting for approvals, not counted against the wall-time budget.</summary>
     public TimeSpan ApprovalWait { get; set; }
 

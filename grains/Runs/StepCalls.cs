@@ -1,5 +1,6 @@
 using System.Globalization;
 using AgentGrains.Grains.Agents;
+using AgentGrains.Grains.Memory;
 using AgentGrains.Grains.Models;
 using AgentGrains.Grains.Sessions;
 using AgentGrains.Grains.Telemetry;
@@ -21,12 +22,14 @@ public sealed partial class StepCalls
     private readonly RunEngine engine;
     private readonly ToolRegistry tools;
     private readonly IChatClient model;
+    private readonly AgentMemory memory;
     private readonly TimeProvider timeProvider;
     private readonly ILogger logger;
 
     /// <summary>Creates the calls of one session's activation.</summary>
-    public StepCalls(string sessionId, RunEngine engine, ToolRegistry tools, IChatClient model, TimeProvider timeProvider, ILogger logger)
+    public StepCalls(string sessionId, RunEngine engine, ToolRegistry tools, IChatClient model, AgentMemory memory, TimeProvider timeProvider, ILogger logger)
     {
+        this.memory = memory;
         this.sessionId = sessionId;
         this.engine = engine;
         this.tools = tools;
@@ -70,6 +73,27 @@ public sealed partial class StepCalls
         }
     }
 
+    /// <summary>How long recalling the user's facts for a run may take before the run goes on without them.</summary>
+    public static readonly TimeSpan RecallTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>Recalls the facts of the plan's user relevant to its run's message; a failure or timeout is returned, not thrown (the run goes on without them).</summary>
+    public async Task<(IReadOnlyList<string> Facts, string? Failure)> RecallAsync(MemoryPlan plan, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        using var timeout = new CancellationTokenSource(RecallTimeout, timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        try
+        {
+            var facts = await memory.RecallAsync(plan.UserId, plan.Query, AgentMemory.DefaultLimit, linked.Token).ConfigureAwait(false);
+            return ([.. facts.Select(static f => f.Text)], null);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogRecallFailed(logger, sessionId, plan.RunId, ex);
+            return ([], timeout.IsCancellationRequested ? $"no answer within {Seconds(RecallTimeout)} s" : ex.Message);
+        }
+    }
+
     /// <summary>Runs the calls of a reply before it is journaled when <see cref="RunEngine.MayRunEarly"/> allows it; null otherwise.</summary>
     public async Task<IReadOnlyList<ToolOutcome>?> RunEarlyAsync(ModelPlan plan, ChatResponse response, CancellationToken cancellationToken)
     {
@@ -90,7 +114,7 @@ public sealed partial class StepCalls
         ArgumentNullException.ThrowIfNull(agent);
         var startedAt = timeProvider.GetUtcNow();
         var started = timeProvider.GetTimestamp();
-        var context = new ToolContext(sessionId, runId, step, index, call.Name);
+        var context = new ToolContext(sessionId, runId, step, index, call.Name) { UserId = engine.UserId };
         var span = AgentTelemetry.StartTool(call.Name, call.CallId, context.IdempotencyKey, specialist: false);
         ToolResult result;
         try
@@ -122,6 +146,9 @@ public sealed partial class StepCalls
         agent.ChatClient ?? (agent.OfflineModel is { } offline && model is ScriptedChatClient ? offline : model);
 
     private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: the user's facts for run {RunId} could not be recalled; it goes on without them")]
+    private static partial void LogRecallFailed(ILogger logger, string sessionId, string runId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: model call of run {RunId} failed at step {Step}")]
     private static partial void LogModelFailed(ILogger logger, string sessionId, string runId, int step, Exception exception);

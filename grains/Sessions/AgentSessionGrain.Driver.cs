@@ -82,6 +82,7 @@ public sealed partial class AgentSessionGrain
                     ModelPlan m => (m.RunId, m.Step, m.Agent),
                     ToolsPlan t => (t.RunId, t.Step, t.Agent),
                     SummaryPlan s => (s.Request.RunId, s.Request.Step, s.Request.Agent),
+                    MemoryPlan m => (m.RunId, m.Step, m.Agent),
                     _ => (null, 0, null),
                 };
                 if (agent is not null && (number != step || stepAgent is null))
@@ -118,6 +119,14 @@ public sealed partial class AgentSessionGrain
                         var summarized = await Task.Run(() => Calls.CallModelAsync(summary.Request, cancellationToken), CancellationToken.None);
                         cancellationToken.ThrowIfCancellationRequested();
                         plan = await InTurnAsync(async () => await ChangeTurnAsync(() => Engine.RecordSummary(summary, summarized))
+                            ? await PlanTurnAsync(driver, resumeReason: null)
+                            : null);
+                        break;
+                    case MemoryPlan recall:
+                        // The user's facts are read before the step's model call and journaled before it sees them.
+                        var (facts, failure) = await Task.Run(() => Calls.RecallAsync(recall, cancellationToken), CancellationToken.None);
+                        cancellationToken.ThrowIfCancellationRequested();
+                        plan = await InTurnAsync(async () => await ChangeTurnAsync(() => Engine.RecordMemory(recall, facts, failure))
                             ? await PlanTurnAsync(driver, resumeReason: null)
                             : null);
                         break;

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using AgentGrains.Grains.Agents;
 using AgentGrains.Grains.Delegation;
+using AgentGrains.Grains.Memory;
 using AgentGrains.Grains.Models;
 using AgentGrains.Grains.Runs;
 using AgentGrains.Grains.Telemetry;
@@ -47,6 +48,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
     private readonly AgentCatalog catalog;
     private readonly ToolRegistry tools;
     private readonly IChatClient model;
+    private readonly AgentMemory memory;
     private readonly ModelOptions modelOptions;
     private readonly DelegationOptions delegation;
     private readonly TimeProvider timeProvider;
@@ -71,6 +73,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
         AgentCatalog catalog,
         ToolRegistry tools,
         IChatClient model,
+        AgentMemory memory,
         IOptions<ModelOptions> modelOptions,
         IOptions<DelegationOptions> delegation,
         IOptions<ReminderOptions> reminderOptions,
@@ -85,6 +88,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
         this.catalog = catalog;
         this.tools = tools;
         this.model = model;
+        this.memory = memory;
         this.modelOptions = modelOptions.Value;
         this.delegation = delegation.Value;
         this.timeProvider = timeProvider;
@@ -124,7 +128,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
         AgentTelemetry.ActiveSessions.Add(1);
         counted = true;
         engine = new RunEngine(SessionId, () => log.State, log, catalog, tools, modelOptions, delegation, timeProvider, logger, RuntimeIdentity);
-        calls = new StepCalls(SessionId, engine, tools, model, timeProvider, logger);
+        calls = new StepCalls(SessionId, engine, tools, model, memory, timeProvider, logger);
         reads = new SessionReadModel(SessionId, log, timeProvider, Stopping, draining.Token);
         reads.Publish(log.State, log.Finished);
         // A running run continues from its journal: no driver survives its activation.
@@ -156,8 +160,8 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
     public void Dispose() => deactivating.Dispose();
 
     /// <inheritdoc />
-    public Task<SessionInfo> CreateAsync(string agent) =>
-        AcceptAsync(nameof(CreateAsync), agent, () => Engine.Create(agent));
+    public Task<SessionInfo> CreateAsync(string agent, string? userId = null) =>
+        AcceptAsync(nameof(CreateAsync), userId is null ? agent : $"{agent}\n{userId}", () => Engine.Create(agent, userId));
 
     /// <inheritdoc />
     public Task<RunSubmission> SubmitAsync(string text)
@@ -273,14 +277,14 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
     public Task<SessionInfo?> GetInfoAsync()
     {
         ThrowIfStale();
-        return Task.FromResult(Reads.Agent is { } agent ? new SessionInfo(SessionId, agent, Created: false) : null);
+        return Task.FromResult(Reads.Agent is { } agent ? new SessionInfo(SessionId, agent, Created: false, Reads.UserId) : null);
     }
 
     /// <inheritdoc />
     public async Task<SessionView?> GetAsync()
     {
         ThrowIfStale();
-        return Reads.Agent is { } agent ? new SessionView(SessionId, agent, await Reads.ReadHistoryAsync(), Reads.CurrentAgent) : null;
+        return Reads.Agent is { } agent ? new SessionView(SessionId, agent, await Reads.ReadHistoryAsync(), Reads.CurrentAgent, Reads.UserId) : null;
     }
 
     /// <inheritdoc />

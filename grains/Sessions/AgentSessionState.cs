@@ -16,6 +16,9 @@ public sealed class AgentSessionState
     /// <summary>The agent answering new messages, once a handoff moved the conversation; null for <see cref="Agent"/>.</summary>
     public string? CurrentAgent { get; set; }
 
+    /// <summary>The user whose long-term memory the session uses, given at creation and never changed; null for none.</summary>
+    public string? UserId { get; set; }
+
     /// <summary>When the session was created.</summary>
     public DateTimeOffset CreatedAt { get; set; }
 

@@ -51,6 +51,9 @@ public sealed class SessionReadModel
     /// <summary>The session's agent as last committed; null while it was never created.</summary>
     public string? Agent => published.Agent;
 
+    /// <summary>The user whose memory the session uses, as committed; null for none.</summary>
+    public string? UserId => published.UserId;
+
     /// <summary>The agent a handoff moved the conversation to, as last committed.</summary>
     public string? CurrentAgent => published.CurrentAgent;
 
@@ -270,7 +273,7 @@ public sealed class SessionReadModel
         if (session.Active is null && session.Queue.Count == 0)
         {
             // The common idle case shares one empty map.
-            return new Published(agent, messages, session.RunsFinished, Published.NoRuns, session.CurrentAgent, finished);
+            return new Published(agent, messages, session.RunsFinished, Published.NoRuns, session.CurrentAgent, finished, session.UserId);
         }
 
         var active = new Dictionary<string, PublishedRun>(StringComparer.Ordinal);
@@ -287,11 +290,11 @@ public sealed class SessionReadModel
             }
         }
 
-        return new Published(agent, messages, session.RunsFinished, active, session.CurrentAgent, finished);
+        return new Published(agent, messages, session.RunsFinished, active, session.CurrentAgent, finished, session.UserId);
     }
 
     /// <summary>What readers see: only what has committed.</summary>
-    private sealed record Published(string? Agent, long History, long RunsFinished, IReadOnlyDictionary<string, PublishedRun> Runs, string? CurrentAgent = null, PublishedRun? Finished = null)
+    private sealed record Published(string? Agent, long History, long RunsFinished, IReadOnlyDictionary<string, PublishedRun> Runs, string? CurrentAgent = null, PublishedRun? Finished = null, string? UserId = null)
     {
         public static IReadOnlyDictionary<string, PublishedRun> NoRuns { get; } = new Dictionary<string, PublishedRun>();
 

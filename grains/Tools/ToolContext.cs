@@ -40,6 +40,9 @@ public sealed class ToolContext
     /// <summary>The session the run belongs to.</summary>
     public string SessionId { get; }
 
+    /// <summary>The session's user (whose long-term memory the memory tools use); null for a session without one.</summary>
+    public string? UserId { get; init; }
+
     /// <summary>The run the call belongs to.</summary>
     public string RunId { get; }
 

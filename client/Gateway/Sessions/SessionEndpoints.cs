@@ -1,6 +1,7 @@
 using System.Globalization;
 using AgentGrains.Client.Gateway.Errors;
 using AgentGrains.Client.Gateway.Http;
+using AgentGrains.GrainInterfaces.Memory;
 using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
 using AgentGrains.GrainInterfaces.Messages;
@@ -46,7 +47,7 @@ internal static class SessionEndpoints
         group.MapPost(string.Empty, CreateSessionAsync)
             .WithName("CreateSession")
             .WithSummary("Creates a session with an agent.")
-            .WithDescription("201 with a Location header when created; 200 with the same body when the session already exists for the same agent; 409 when it exists for another agent; 400 for an unknown agent or an invalid session id.")
+            .WithDescription("201 with a Location header when created; 200 with the same body when the session already exists for the same agent; 409 when it exists for another agent or another user; 400 for an unknown agent or an invalid session id.")
             .Accepts<CreateSessionRequest>("application/json")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -153,10 +154,14 @@ internal static class SessionEndpoints
 
         var sessionId = request.SessionId ?? SessionIds.New();
         SessionIds.Validate(sessionId, "sessionId");
+        if (request.UserId is not null && UserIds.Problem(request.UserId, "userId") is { } problem)
+        {
+            throw GatewayProblemException.Invalid("userId", problem);
+        }
 
         var grain = grains.GetGrain<IAgentSessionGrain>(sessionId);
-        var session = await caller.SendAsync(null, () => grain.CreateAsync(request.Agent), cancellationToken).ConfigureAwait(false);
-        var response = new SessionCreatedResponse(session.SessionId, session.Agent);
+        var session = await caller.SendAsync(null, () => grain.CreateAsync(request.Agent, request.UserId), cancellationToken).ConfigureAwait(false);
+        var response = new SessionCreatedResponse(session.SessionId, session.Agent, session.UserId);
         if (!session.Created)
         {
             return TypedResults.Ok(response);
