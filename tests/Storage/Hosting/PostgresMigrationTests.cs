@@ -30,8 +30,8 @@ public sealed class PostgresMigrationTests
         await cluster.DeployAsync(Ct);
 
         await PostgresTestCluster.WaitUntilAllActiveAsync(cluster, Timeout);
-        Assert.Equal(6L, await storage.ScalarAsync("SELECT count(*) FROM schema_version"));
-        Assert.Equal(6, await storage.ScalarAsync("SELECT max(version) FROM schema_version"));
+        Assert.Equal(7L, await storage.ScalarAsync("SELECT count(*) FROM schema_version"));
+        Assert.Equal(7, await storage.ScalarAsync("SELECT max(version) FROM schema_version"));
     }
 
     [Fact]

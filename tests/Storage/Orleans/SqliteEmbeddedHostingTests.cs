@@ -29,7 +29,7 @@ public sealed class SqliteEmbeddedHostingTests : IDisposable
         await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         await connection.OpenAsync(Cancel);
         Assert.Equal("wal", await ScalarAsync(connection, "PRAGMA journal_mode"));
-        Assert.Equal(7L, await ScalarAsync(connection, "SELECT MAX(version) FROM schema_version"));
+        Assert.Equal(8L, await ScalarAsync(connection, "SELECT MAX(version) FROM schema_version"));
         Assert.Equal(
             "ClearStorageKey,DeleteReminderRowKey,DeleteReminderRowsKey,ReadFromStorageKey,ReadRangeRows1Key,ReadRangeRows2Key," +
             "ReadReminderRowKey,ReadReminderRowsKey,UpsertReminderRowKey,WriteToStorageKey",
