@@ -49,6 +49,27 @@ internal static class MemoryQuery
         return words;
     }
 
+    // English words that occur in almost every sentence: a fact sharing only these with a query is not
+    // relevant to it. PostgreSQL's english text search configuration drops such words itself; FTS5 does
+    // not, so the SQLite store drops these before it searches.
+    private static readonly HashSet<string> StopWords = new(
+        """
+        a about above after again against all am an and any are as at be because been before being below between both but by
+        can could did do does doing down during each few for from further had has have having he her here hers herself him
+        himself his how i if in into is it its itself just me more most my myself no nor not now of off on once only or other
+        our ours ourselves out over own same she should so some such than that the their theirs them themselves then there
+        these they this those through to too under until up very was we were what when where which while who whom why will
+        with would you your yours yourself yourselves
+        """.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries),
+        StringComparer.Ordinal);
+
+    /// <summary><paramref name="words"/> without the common English words that match almost every fact.</summary>
+    public static IReadOnlyList<string> WithoutStopWords(IReadOnlyList<string> words)
+    {
+        ArgumentNullException.ThrowIfNull(words);
+        return [.. words.Where(static w => !StopWords.Contains(w))];
+    }
+
     /// <summary>An FTS5 query matching any of <paramref name="words"/>: each a quoted string, so it is a term, never an operator.</summary>
     public static string Fts5(IReadOnlyList<string> words)
     {

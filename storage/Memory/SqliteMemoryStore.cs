@@ -136,7 +136,8 @@ internal sealed partial class SqliteMemoryStore : IMemoryStore, IAsyncDisposable
     {
         MemoryArguments.Validate(userId, limit);
         ArgumentNullException.ThrowIfNull(query);
-        var words = MemoryQuery.Words(query);
+        // Without the words that say nothing about a fact (as PostgreSQL's english configuration drops them).
+        var words = MemoryQuery.WithoutStopWords(MemoryQuery.Words(query));
         if (words.Count == 0)
         {
             return Task.FromResult<IReadOnlyList<MemoryFact>>([]);

@@ -9,13 +9,15 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Hosting;
 
+using AgentGrains.Tests.Grains.Memory;
+
 namespace AgentGrains.Tests.Grains;
 
 [Trait("Category", "Unit")]
 [Trait("Provider", "None")]
 public sealed class AgentCatalogTests
 {
-    private static readonly ToolRegistry Tools = new([CalculatorTool.Create(), ClockTool.Create(TimeProvider.System), SendMessageTool.Create(static () => throw new InvalidOperationException("No cluster here."), TimeProvider.System)], TimeProvider.System, NullLogger<ToolRegistry>.Instance);
+    private static readonly ToolRegistry Tools = new([CalculatorTool.Create(), ClockTool.Create(TimeProvider.System), SendMessageTool.Create(static () => throw new InvalidOperationException("No cluster here."), TimeProvider.System), .. NoMemoryStore.Tools()], TimeProvider.System, NullLogger<ToolRegistry>.Instance);
 
     [Fact]
     public void Constructor_InvalidDefinitions_ReportsEveryProblemAtOnce()

@@ -153,6 +153,16 @@ public abstract class MemoryStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Search_OnlyStopWords_FindsNothing()
+    {
+        var user = NewUser();
+        await RememberAllAsync(user, "The cat is on the mat");
+
+        Assert.Empty(await Store.SearchAsync(user, "the is on", 10, Ct));
+        Assert.Single(await Store.SearchAsync(user, "the cats", 10, Ct));
+    }
+
+    [Fact]
     public async Task Search_StopWordsBesideAWord_FindsByTheWord()
     {
         var user = NewUser();

@@ -45,16 +45,6 @@ public sealed class PostgresMemoryStoreTests(JournalDatabase.Postgres database)
     }
 
     [Fact]
-    public async Task Search_OnlyStopWords_FindsNothing()
-    {
-        var user = NewUser();
-        await RememberAllAsync(user, "The cat is on the mat");
-
-        Assert.Empty(await Store.SearchAsync(user, "the is on", 10, Ct));
-        Assert.Single(await Store.SearchAsync(user, "the cats", 10, Ct));
-    }
-
-    [Fact]
     public async Task Remember_TextTheServerRefuses_FailsNotTransient()
     {
         // PostgreSQL text cannot hold U+0000.
