@@ -66,12 +66,13 @@ public static class AgentSessionsSiloBuilderExtensions
         services.AddSingleton(static sp => ClockTool.Create(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(static _ => CorpusSearchTool.Create());
         services.AddSingleton(static sp => SendMessageTool.Create(sp.GetRequiredService<IGrainFactory>, sp.GetRequiredService<TimeProvider>()));
-        // Long-term memory: hybrid recall when an embedding generator is registered.
+        // Long-term memory: hybrid recall with the application's embedding generator, or Model:EmbeddingModel's.
         services.TryAddSingleton(static sp => new AgentMemory(
             sp.GetRequiredService<IMemoryStore>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<AgentMemory>>(),
-            sp.GetService<IEmbeddingGenerator<string, Embedding<float>>>()));
+            sp.GetService<IEmbeddingGenerator<string, Embedding<float>>>()
+                ?? OpenAIChatClient.CreateEmbeddingGenerator(sp.GetRequiredService<IOptions<ModelOptions>>().Value)));
         services.AddSingleton(static sp => AgentTool.FromMethod(new MemoryTools(sp.GetRequiredService<AgentMemory>()).RememberAsync));
         services.AddSingleton(static sp => AgentTool.FromMethod(new MemoryTools(sp.GetRequiredService<AgentMemory>()).RecallAsync));
         services.AddSingleton(BuiltInAgents.Assistant);

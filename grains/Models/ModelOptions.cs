@@ -22,6 +22,13 @@ public sealed class ModelOptions
     /// <remarks>A request's <c>ChatOptions.ModelId</c> overrides it.</remarks>
     public string? Name { get; set; }
 
+    /// <summary>The embedding model id for long-term memory's hybrid recall, e.g. <c>text-embedding-3-small</c>; null (default) for full-text ranking alone.</summary>
+    /// <remarks>
+    /// Needs <see cref="ModelProvider.OpenAI"/>: embeddings come from the same API (<c>{BaseUrl}/embeddings</c>,
+    /// with the same key). Each remembered fact is embedded once, and each recall embeds its query.
+    /// </remarks>
+    public string? EmbeddingModel { get; set; }
+
     /// <summary>The API's base address including its version segment; default: OpenAI's <c>https://api.openai.com/v1</c>.</summary>
     /// <remarks>
     /// Any OpenAI-compatible chat completions server works: vLLM (<c>http://host:8000/v1</c>), Ollama

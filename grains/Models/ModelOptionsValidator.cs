@@ -40,6 +40,13 @@ internal sealed class ModelOptionsValidator : IValidateOptions<ModelOptions>
             }
         }
 
+        if (options.EmbeddingModel is not null && (string.IsNullOrWhiteSpace(options.EmbeddingModel) || provider != ModelProvider.OpenAI))
+        {
+            failures.Add(provider != ModelProvider.OpenAI
+                ? "Model:EmbeddingModel is set but Model:Provider is not OpenAI; embeddings come from the OpenAI-compatible API, so set Model:Provider=OpenAI (with Model:Name) or remove Model:EmbeddingModel."
+                : "Model:EmbeddingModel is empty; set it to an embedding model id, e.g. text-embedding-3-small, or remove it for full-text recall alone.");
+        }
+
         if (options.BaseUrl is { } baseUrl
             && (!baseUrl.IsAbsoluteUri || (baseUrl.Scheme != Uri.UriSchemeHttp && baseUrl.Scheme != Uri.UriSchemeHttps)))
         {

@@ -73,6 +73,21 @@ public sealed partial class OpenAIChatClient : IChatClient
         pipeline = BuildPipeline(options, timeProvider);
     }
 
+    /// <summary>The embedding generator <c>Model:EmbeddingModel</c> names, on the same API and key as the chat model; null when it names none or the provider is not OpenAI.</summary>
+    /// <remarks>The OpenAI SDK's own retries (a few, with backoff) apply: an embedding that still fails only makes its fact or recall rank by words.</remarks>
+    public static IEmbeddingGenerator<string, Embedding<float>>? CreateEmbeddingGenerator(ModelOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Provider != ModelProvider.OpenAI || string.IsNullOrWhiteSpace(options.EmbeddingModel))
+        {
+            return null;
+        }
+
+        var clientOptions = new OpenAIClientOptions { Endpoint = options.BaseUrl ?? OpenAIEndpoint, NetworkTimeout = options.RequestTimeout };
+        var key = string.IsNullOrWhiteSpace(options.ApiKey) ? PlaceholderApiKey : options.ApiKey;
+        return new OpenAIClient(new ApiKeyCredential(key), clientOptions).GetEmbeddingClient(options.EmbeddingModel).AsIEmbeddingGenerator();
+    }
+
     /// <inheritdoc />
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {

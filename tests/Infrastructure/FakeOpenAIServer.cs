@@ -27,6 +27,7 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
     private readonly Lock gate = new();
     private readonly Queue<FakeResponse> script = new();
     private readonly List<FakeChatRequest> requests = [];
+    private readonly List<string> embedded = [];
     private readonly List<(int Count, TaskCompletionSource Reached)> waiters = [];
     private readonly CancellationTokenSource stopping = new();
     private WebApplication? app;
@@ -53,6 +54,21 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
 
     /// <summary>When set, requests without <c>Authorization: Bearer {key}</c> get OpenAI's 401 <c>invalid_api_key</c>.</summary>
     public string? RequiredApiKey { get; set; }
+
+    /// <summary>Answers <c>POST /v1/embeddings</c>: the vector of each input text; without it, embeddings get a 404.</summary>
+    public Func<string, float[]>? Embeddings { get; set; }
+
+    /// <summary>The texts embedded so far, in arrival order (a snapshot).</summary>
+    public IReadOnlyList<string> EmbeddedTexts
+    {
+        get
+        {
+            lock (gate)
+            {
+                return [.. embedded];
+            }
+        }
+    }
 
     /// <summary>Answers requests when nothing is queued, from the request itself (e.g. echo its last message).</summary>
     public Func<FakeChatRequest, FakeResponse>? DefaultResponder { get; set; }
@@ -103,6 +119,7 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         var app = builder.Build();
         app.MapPost("/v1/chat/completions", server.HandleAsync);
+        app.MapPost("/v1/embeddings", server.HandleEmbeddingsAsync);
         await app.StartAsync();
         server.app = app;
         server.BaseUrl = new Uri(app.Urls.First().TrimEnd('/') + "/v1");
@@ -199,6 +216,41 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
             fault = decide;
             faultStatus = statusCode;
         }
+    }
+
+    /// <summary>OpenAI's embeddings response for each input (a string or an array of strings), base64 or float as asked.</summary>
+    private async Task HandleEmbeddingsAsync(HttpContext context)
+    {
+        using var body = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+        var input = body.RootElement.GetProperty("input");
+        var texts = input.ValueKind == JsonValueKind.Array ? [.. input.EnumerateArray().Select(static e => e.GetString() ?? string.Empty)] : new List<string> { input.GetString() ?? string.Empty };
+        var base64 = body.RootElement.TryGetProperty("encoding_format", out var format) && format.GetString() == "base64";
+        if (Embeddings is not { } embed)
+        {
+            context.Response.StatusCode = 404;
+            return;
+        }
+
+        lock (gate)
+        {
+            embedded.AddRange(texts);
+        }
+
+        var data = texts.Select((text, index) =>
+        {
+            var vector = embed(text);
+            object value = base64 ? Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(vector.AsSpan())) : vector;
+            return new Dictionary<string, object> { ["object"] = "embedding", ["index"] = index, ["embedding"] = value };
+        }).ToList();
+        await context.Response.WriteAsJsonAsync(
+            new Dictionary<string, object>
+            {
+                ["object"] = "list",
+                ["data"] = data,
+                ["model"] = body.RootElement.GetProperty("model").GetString() ?? string.Empty,
+                ["usage"] = new Dictionary<string, int> { ["prompt_tokens"] = texts.Count, ["total_tokens"] = texts.Count },
+            },
+            context.RequestAborted);
     }
 
     private async Task HandleAsync(HttpContext context)

@@ -106,6 +106,31 @@ public sealed class AgentMemoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Recall_WithModelEmbeddingModelSet_EmbedsThroughTheOpenAICompatibleApi()
+    {
+        await using var server = await FakeOpenAIServer.StartAsync();
+        server.Embeddings = ConceptEmbeddings.Vector;
+        var options = new AgentGrains.Grains.Models.ModelOptions
+        {
+            Provider = AgentGrains.Grains.Models.ModelProvider.OpenAI,
+            Name = "test-model",
+            BaseUrl = server.BaseUrl,
+            ApiKey = "test",
+            EmbeddingModel = "test-embeddings",
+        };
+        Assert.Null(AgentGrains.Grains.Models.OpenAIChatClient.CreateEmbeddingGenerator(new AgentGrains.Grains.Models.ModelOptions { EmbeddingModel = "test-embeddings" }));
+        using var generator = AgentGrains.Grains.Models.OpenAIChatClient.CreateEmbeddingGenerator(options);
+        var memory = Memory(generator);
+
+        await memory.RememberAsync(Context("run-1", 1, "ada"), "I live in Lyon.", CancellationToken.None);
+        var found = await memory.RecallAsync("ada", "Which city is home?", 5, CancellationToken.None);
+
+        Assert.Equal("I live in Lyon.", Assert.Single(found).Text);
+        Assert.Equal(["I live in Lyon.", "Which city is home?"], server.EmbeddedTexts);
+        Assert.Equal(ConceptEmbeddings.Vector("I live in Lyon."), Assert.Single(await Store.ReadEmbeddedAsync("ada", 10, CancellationToken.None)).Embedding);
+    }
+
+    [Fact]
     public async Task Remember_WhenTheEmbeddingFails_StoresTheFactFoundByWords()
     {
         var memory = Memory(new ConceptEmbeddings { Fail = true });
@@ -141,11 +166,13 @@ public sealed class AgentMemoryTests : IAsyncLifetime
                 throw new HttpRequestException("The embedding service is down.");
             }
 
-            return Task.FromResult(new GeneratedEmbeddings<Embedding<float>>(values.Select(static text =>
-            {
-                var words = text.ToLowerInvariant().Split([' ', '.', '?', ','], StringSplitOptions.RemoveEmptyEntries);
-                return new Embedding<float>(Concepts.Select(c => (float)words.Count(c.Contains)).ToArray());
-            })));
+            return Task.FromResult(new GeneratedEmbeddings<Embedding<float>>(values.Select(static text => new Embedding<float>(Vector(text)))));
+        }
+
+        public static float[] Vector(string text)
+        {
+            var words = text.ToLowerInvariant().Split([' ', '.', '?', ','], StringSplitOptions.RemoveEmptyEntries);
+            return [.. Concepts.Select(c => (float)words.Count(c.Contains))];
         }
 
         public object? GetService(Type serviceType, object? serviceKey = null) => null;

@@ -22,6 +22,16 @@ public sealed class ModelOptionsTests
     }
 
     [Fact]
+    public void Validate_EmbeddingModel_NeedsTheOpenAIProviderAndAName()
+    {
+        var scripted = validator.Validate(null, new ModelOptions { EmbeddingModel = "text-embedding-3-small" });
+        Assert.StartsWith("Model:EmbeddingModel is set but Model:Provider is not OpenAI", Assert.Single(scripted.Failures!), StringComparison.Ordinal);
+        var blank = validator.Validate(null, new ModelOptions { Provider = ModelProvider.OpenAI, Name = "m", ApiKey = "k", EmbeddingModel = " " });
+        Assert.StartsWith("Model:EmbeddingModel is empty", Assert.Single(blank.Failures!), StringComparison.Ordinal);
+        Assert.True(validator.Validate(null, new ModelOptions { Provider = ModelProvider.OpenAI, Name = "m", ApiKey = "k", EmbeddingModel = "text-embedding-3-small" }).Succeeded);
+    }
+
+    [Fact]
     public void Validate_OpenAIWithoutNameOrKey_FailsNamingEachSettingAndTheFix()
     {
         var result = validator.Validate(null, new ModelOptions { Provider = ModelProvider.OpenAI });
