@@ -63,6 +63,32 @@ public sealed partial class McpServerTests(GatewayFixture.Sqlite fixture, RunsFi
         Assert.Equal($"{sessionId}~2", second.StructuredContent!.Value.GetProperty("runId").GetString());
     }
 
+    [Fact]
+    public async Task CallAssistant_WithUserId_RemembersAcrossSessionsOfThatUserOnly()
+    {
+        await using var mcp = await ConnectAsync(fixture.App);
+        var user = $"mcp-{Guid.NewGuid():N}";
+        var ct = TestContext.Current.CancellationToken;
+
+        var told = await mcp.CallToolAsync("assistant", new Dictionary<string, object?> { ["message"] = "My name is Ada.", ["userId"] = user }, cancellationToken: ct);
+        var asked = await mcp.CallToolAsync("assistant", new Dictionary<string, object?> { ["message"] = "What is my name?", ["userId"] = user }, cancellationToken: ct);
+        var other = await mcp.CallToolAsync("assistant", new Dictionary<string, object?> { ["message"] = "What is my name?", ["userId"] = user + "-other" }, cancellationToken: ct);
+
+        Assert.Equal("Got it: your name is Ada. I'll remember that.", Text(told));
+        Assert.Equal("Your name is Ada.", Text(asked));
+        Assert.NotEqual(told.StructuredContent!.Value.GetProperty("sessionId").GetString(), asked.StructuredContent!.Value.GetProperty("sessionId").GetString());
+        Assert.Equal("I don't know what your name is.", Text(other));
+
+        // A session continues only as its own user's.
+        var sessionId = told.StructuredContent!.Value.GetProperty("sessionId").GetString();
+        var foreign = await mcp.CallToolAsync("assistant", new Dictionary<string, object?> { ["message"] = "Hi", ["sessionId"] = sessionId, ["userId"] = user + "-other" }, cancellationToken: ct);
+        Assert.True(foreign.IsError);
+        Assert.Contains("does not belong to user", Text(foreign), StringComparison.Ordinal);
+        var invalid = await mcp.CallToolAsync("assistant", new Dictionary<string, object?> { ["message"] = "Hi", ["userId"] = "not valid" }, cancellationToken: ct);
+        Assert.True(invalid.IsError);
+        Assert.StartsWith("userId may contain only", Text(invalid), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("not a session id!")]
     [InlineData("~starts-badly")]

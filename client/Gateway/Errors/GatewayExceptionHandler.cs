@@ -65,7 +65,7 @@ internal sealed partial class GatewayExceptionHandler(ILogger<GatewayExceptionHa
         RunConflictException e => Problem(StatusCodes.Status409Conflict, "The run does not allow this now.", e.Message),
         SessionBusyException e => Problem(StatusCodes.Status409Conflict, "The session is busy.", e.Message),
         UnknownAgentException e => Problem(StatusCodes.Status400BadRequest, "Unknown agent.", e.Message),
-        SessionConflictException e => Problem(StatusCodes.Status409Conflict, "The session exists for another agent.", e.Message),
+        SessionConflictException e => Problem(StatusCodes.Status409Conflict, "The session exists for another agent or user.", e.Message),
         // In the API's words: the grain's message names the key as stored and the grain call it was first used for.
         MessageKeyReusedException => Problem(
             StatusCodes.Status422UnprocessableEntity,

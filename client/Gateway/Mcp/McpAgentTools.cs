@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using AgentGrains.Client.Gateway.Errors;
 using AgentGrains.Client.Gateway.Sessions;
 using AgentGrains.GrainInterfaces.Agents;
+using AgentGrains.GrainInterfaces.Memory;
 using AgentGrains.GrainInterfaces.Messages;
 using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
@@ -23,7 +24,7 @@ namespace AgentGrains.Client.Gateway.Mcp;
 /// does), so a standalone gateway lists the silos' agents, and every agent a session can be created
 /// with is a tool (specialists too: a person may talk to them directly).</para>
 /// <para>A call sends <c>message</c> to the session <c>sessionId</c> names (which must exist and belong to
-/// the agent) or to a new session, and waits up to <see cref="GatewayOptions.MaxReplyWait"/> for the run.
+/// the agent) or to a new session (of the user <c>userId</c> names, if any), and waits up to <see cref="GatewayOptions.MaxReplyWait"/> for the run.
 /// With a progress token, each event of the run (and of its specialists' runs) goes out as a progress
 /// notification while it runs; a cancelled request cancels the run.</para>
 /// </remarks>
@@ -40,6 +41,9 @@ internal sealed partial class McpAgentTools(
     /// <summary>The argument naming a session to continue.</summary>
     public const string SessionIdArgument = "sessionId";
 
+    /// <summary>The argument naming the user a new session belongs to (its long-term memory).</summary>
+    public const string UserIdArgument = "userId";
+
     // How long the result waits after the last progress notification.
     private static readonly TimeSpan NotificationGrace = TimeSpan.FromMilliseconds(100);
 
@@ -53,6 +57,11 @@ internal sealed partial class McpAgentTools(
             {
                 ["type"] = "string",
                 ["description"] = "A session id a previous call returned, to continue that conversation; omit it to start a new session.",
+            },
+            [UserIdArgument] = new JsonObject
+            {
+                ["type"] = "string",
+                ["description"] = "The user a new session belongs to: agents with memory remember and recall that user's facts across sessions. Omit it for a session without memory.",
             },
         },
         ["required"] = new JsonArray(MessageArgument),
@@ -111,9 +120,19 @@ internal sealed partial class McpAgentTools(
             sessionId = sessionValue.GetString();
         }
 
+        string? userId = null;
+        if (arguments.TryGetValue(UserIdArgument, out var userValue) && userValue.ValueKind != JsonValueKind.Null)
+        {
+            userId = userValue.ValueKind == JsonValueKind.String ? userValue.GetString() : null;
+            if (UserIds.Problem(userId, UserIdArgument) is { } problem)
+            {
+                return Error(problem);
+            }
+        }
+
         try
         {
-            return await RunAsync(context, agent, messageValue.GetString()!, sessionId, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(context, agent, messageValue.GetString()!, sessionId, userId, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -127,14 +146,14 @@ internal sealed partial class McpAgentTools(
         }
     }
 
-    private async Task<CallToolResult> RunAsync(RequestContext<CallToolRequestParams> context, string agent, string message, string? sessionId, CancellationToken cancellationToken)
+    private async Task<CallToolResult> RunAsync(RequestContext<CallToolRequestParams> context, string agent, string message, string? sessionId, string? userId, CancellationToken cancellationToken)
     {
         IAgentSessionGrain session;
         if (sessionId is null)
         {
             sessionId = SessionIds.New();
             session = grains.GetGrain<IAgentSessionGrain>(sessionId);
-            await caller.SendAsync(null, () => session.CreateAsync(agent), cancellationToken).ConfigureAwait(false);
+            await caller.SendAsync(null, () => session.CreateAsync(agent, userId), cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -149,6 +168,12 @@ internal sealed partial class McpAgentTools(
             if (!string.Equals(info.Agent, agent, StringComparison.Ordinal))
             {
                 return Error($"Session '{sessionId}' is a session with '{info.Agent}', not '{agent}'; call the '{info.Agent}' tool to continue it.");
+            }
+
+            if (userId is not null && !string.Equals(info.UserId, userId, StringComparison.Ordinal))
+            {
+                // The user is not named: the session may be someone else's.
+                return Error($"Session '{sessionId}' does not belong to user '{userId}'; omit {UserIdArgument} to continue it, or {SessionIdArgument} to start a session of that user.");
             }
         }
 
