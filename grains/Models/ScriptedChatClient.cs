@@ -303,13 +303,18 @@ public sealed partial class ScriptedChatClient() : DeterministicChatClient(Model
     private static string ToolReturned(string? tool, string value)
     {
         // An MCP tool is named as configured, without the model's mcp__ prefix: "files/list_directory".
-        var name = tool is { } t && t.StartsWith(McpModelPrefix, StringComparison.Ordinal)
-            && t.IndexOf("__", McpModelPrefix.Length, StringComparison.Ordinal) is var split && split > McpModelPrefix.Length
-            ? $"{t[McpModelPrefix.Length..split]}/{t[(split + 2)..]}"
-            : tool;
-        var subject = name is null ? "The tool" : $"The {name} tool";
-        // A listing or a file's text is shown as it is, below the sentence.
-        return value.Contains('\n', StringComparison.Ordinal) ? $"{subject} returned:\n{value}" : Sentence($"{subject} returned: {value}");
+        var subject = tool is null ? "The tool" : $"The {tool} tool";
+        var mcp = false;
+        if (tool is not null && tool.StartsWith(McpModelPrefix, StringComparison.Ordinal)
+            && tool.IndexOf("__", McpModelPrefix.Length, StringComparison.Ordinal) is var split && split > McpModelPrefix.Length)
+        {
+            mcp = true;
+            subject = $"The {tool[McpModelPrefix.Length..split]}/{tool[(split + 2)..]} tool";
+        }
+
+        // An MCP tool's text (a listing, a file) and any text of several lines is shown as it is, below the sentence.
+        var text = value.TrimEnd();
+        return mcp || text.Contains('\n', StringComparison.Ordinal) ? $"{subject} returned:\n{text}" : Sentence($"{subject} returned: {text}");
     }
 
     // "use list_directory {"path": "shared"}", "use mcp__files__read_text_file {...}", "use clock"

@@ -98,10 +98,11 @@ public sealed class ScriptedChatUseToolTests : IDisposable
     }
 
     [Theory]
-    [InlineData("mcp__files__read_text_file", "hello from shared", "The files/read_text_file tool returned: hello from shared.")]
+    [InlineData("mcp__files__read_text_file", "The deploy is on Friday.\n", "The files/read_text_file tool returned:\nThe deploy is on Friday.")]
     [InlineData("mcp__files__list_directory", "[FILE] a.txt\n[DIR] docs", "The files/list_directory tool returned:\n[FILE] a.txt\n[DIR] docs")]
-    [InlineData("weather", "sunny\nwindy", "The weather tool returned:\nsunny\nwindy")]
-    public async Task GetResponseAsync_AfterAToolsResult_NamesAnMcpToolAsConfiguredAndShowsLinesAsTheyAre(string tool, string result, string expected)
+    [InlineData("weather", "sunny\nwindy\n", "The weather tool returned:\nsunny\nwindy")]
+    [InlineData("weather", "sunny", "The weather tool returned: sunny.")]
+    public async Task GetResponseAsync_AfterAToolsResult_NamesAnMcpToolAsConfiguredAndShowsItsTextAsItIs(string tool, string result, string expected)
     {
         List<ChatMessage> messages =
         [

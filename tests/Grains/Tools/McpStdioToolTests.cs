@@ -40,7 +40,7 @@ public sealed class McpStdioToolTests() : RunTestBase(StorageUnderTest.Sqlite())
 
         var reply = await session.SendAsync("""use echo {"text": "hello from the server"}""");
 
-        Assert.Equal("The stdio/echo tool returned: hello from the server.", reply.Reply);
+        Assert.Equal("The stdio/echo tool returned:\nhello from the server", reply.Reply);
         Assert.Equal(RunStatus.Completed, (await WaitForEndAsync(session, reply.RunId)).Status);
         Assert.Equal([("echo", $"{reply.RunId}:1:0")], Calls().Select(static c => (c.Tool, c.Key)));
     }
