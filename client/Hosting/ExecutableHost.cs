@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -18,6 +19,8 @@ public static class ExecutableHost
 {
     /// <summary>The exit code when settings are refused (2, as command-line tools use for usage errors).</summary>
     public const int BadSettingsExitCode = 2;
+
+    private const string SettingsFile = "appsettings.json";
 
     private static readonly string[] HelpSwitches = ["--help", "-h", "-?", "/?", "help"];
 
@@ -44,6 +47,7 @@ public static class ExecutableHost
     public static WebApplicationBuilder CreateBuilder(string[] args, int defaultPort)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        AddWorkingDirectorySettings(builder.Configuration, Directory.GetCurrentDirectory());
         if (string.IsNullOrEmpty(builder.Configuration["urls"])
             && string.IsNullOrEmpty(builder.Configuration["http_ports"])
             && string.IsNullOrEmpty(builder.Configuration["https_ports"])
@@ -53,6 +57,32 @@ public static class ExecutableHost
         }
 
         return builder;
+    }
+
+    /// <summary>Reads an <c>appsettings.json</c> in the working directory too, over the one shipped next to the binary and under the environment and the command line.</summary>
+    /// <remarks>
+    /// So a folder holds a deployment's settings beside its data (<c>Storage:Path</c> and a stdio MCP
+    /// server's relative paths are relative to the working directory too), without editing the shipped file.
+    /// </remarks>
+    internal static void AddWorkingDirectorySettings(IConfigurationBuilder configuration, string workingDirectory)
+    {
+        var shipped = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, SettingsFile));
+        var local = Path.GetFullPath(Path.Combine(workingDirectory, SettingsFile));
+        if (string.Equals(shipped, local, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var sources = configuration.Sources;
+        var after = -1;
+        for (var i = 0; i < sources.Count; i++)
+        {
+            after = sources[i] is JsonConfigurationSource ? i : after;
+        }
+
+        var source = new JsonConfigurationSource { Path = local, Optional = true, ReloadOnChange = false };
+        source.ResolveFileProvider();
+        sources.Insert(after + 1, source);
     }
 
     /// <summary>Prints <paramref name="usage"/> to standard output when the first argument asks for help.</summary>
