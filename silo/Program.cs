@@ -25,6 +25,9 @@ const string Usage = $"""
       --Orleans:SiloPort=<port>        silo-to-silo port (default 11111)
       --Orleans:GatewayPort=<port>     the port standalone gateways connect to (default 30000)
       --Model:Provider=<name>          Scripted (default: offline) or OpenAI (with Model:Name, OPENAI_API_KEY)
+      --Mcp:Servers:<server>:Command=<program>
+                                       an MCP server run over stdio, with ...:Arguments:0, ...:1, ...
+      --Mcp:Servers:<server>:Url=<url> an MCP server over streamable HTTP; agents name its tools mcp:<server>/<tool>
     {ExecutableHost.SharedSettings}
     """;
 if (ExecutableHost.TryPrintUsage(args, Usage))

@@ -34,8 +34,9 @@ public static class ExecutableHost
           --Gateway:MaxReplyWait=<time>    how long POST .../messages waits for a reply (default 00:00:30)
           OTEL_EXPORTER_OTLP_ENDPOINT=<url>  (an environment variable) traces and metrics over OTLP; /metrics always
 
-        Settings also come from appsettings.json and from environment variables, with __ for :
-        (Cluster__Provider=Redis). Every setting is listed in README.md under Configuration.
+        Settings also come from appsettings.json (next to the binary, then in the working directory)
+        and from environment variables, with __ for : (Cluster__Provider=Redis). Every setting is
+        listed in README.md under Configuration.
         """;
 
     /// <summary>Creates the executable's builder; it listens on loopback at <paramref name="defaultPort"/> unless its settings say where to listen.</summary>
