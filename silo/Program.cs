@@ -11,7 +11,8 @@ using Orleans.Hosting;
 // Storage:Provider says: the SQLite file in Storage:Path by default), and the gateway HTTP API over it.
 // Ctrl-C / SIGTERM stop the host, which stops the silo gracefully; runs in flight resume from their
 // journals on the next start (or on another silo of the cluster).
-// Settings ship next to the binary; the working directory is where data/ goes (Storage:Path is relative to it).
+// Settings ship next to the binary, and an appsettings.json in the working directory overrides them; the
+// working directory is where data/ goes (Storage:Path is relative to it).
 const string Name = "agentgrains-silo";
 const string Usage = $"""
     AgentGrains silo: an Orleans silo with the gateway HTTP API, agent sessions and their journals.
@@ -24,6 +25,9 @@ const string Usage = $"""
       --Orleans:SiloPort=<port>        silo-to-silo port (default 11111)
       --Orleans:GatewayPort=<port>     the port standalone gateways connect to (default 30000)
       --Model:Provider=<name>          Scripted (default: offline) or OpenAI (with Model:Name, OPENAI_API_KEY)
+      --Mcp:Servers:<server>:Command=<program>
+                                       an MCP server run over stdio, with ...:Arguments:0, ...:1, ...
+      --Mcp:Servers:<server>:Url=<url> an MCP server over streamable HTTP; agents name its tools mcp:<server>/<tool>
     {ExecutableHost.SharedSettings}
     """;
 if (ExecutableHost.TryPrintUsage(args, Usage))

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -19,6 +20,8 @@ public static class ExecutableHost
     /// <summary>The exit code when settings are refused (2, as command-line tools use for usage errors).</summary>
     public const int BadSettingsExitCode = 2;
 
+    private const string SettingsFile = "appsettings.json";
+
     private static readonly string[] HelpSwitches = ["--help", "-h", "-?", "/?", "help"];
 
     /// <summary>The keys every executable shares, for its usage text.</summary>
@@ -31,8 +34,9 @@ public static class ExecutableHost
           --Gateway:MaxReplyWait=<time>    how long POST .../messages waits for a reply (default 00:00:30)
           OTEL_EXPORTER_OTLP_ENDPOINT=<url>  (an environment variable) traces and metrics over OTLP; /metrics always
 
-        Settings also come from appsettings.json and from environment variables, with __ for :
-        (Cluster__Provider=Redis). Every setting is listed in README.md under Configuration.
+        Settings also come from appsettings.json (next to the binary, then in the working directory)
+        and from environment variables, with __ for : (Cluster__Provider=Redis). Every setting is
+        listed in README.md under Configuration.
         """;
 
     /// <summary>Creates the executable's builder; it listens on loopback at <paramref name="defaultPort"/> unless its settings say where to listen.</summary>
@@ -44,6 +48,7 @@ public static class ExecutableHost
     public static WebApplicationBuilder CreateBuilder(string[] args, int defaultPort)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        AddWorkingDirectorySettings(builder.Configuration, Directory.GetCurrentDirectory());
         if (string.IsNullOrEmpty(builder.Configuration["urls"])
             && string.IsNullOrEmpty(builder.Configuration["http_ports"])
             && string.IsNullOrEmpty(builder.Configuration["https_ports"])
@@ -53,6 +58,32 @@ public static class ExecutableHost
         }
 
         return builder;
+    }
+
+    /// <summary>Reads an <c>appsettings.json</c> in the working directory too, over the one shipped next to the binary and under the environment and the command line.</summary>
+    /// <remarks>
+    /// So a folder holds a deployment's settings beside its data (<c>Storage:Path</c> and a stdio MCP
+    /// server's relative paths are relative to the working directory too), without editing the shipped file.
+    /// </remarks>
+    internal static void AddWorkingDirectorySettings(IConfigurationBuilder configuration, string workingDirectory)
+    {
+        var shipped = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, SettingsFile));
+        var local = Path.GetFullPath(Path.Combine(workingDirectory, SettingsFile));
+        if (string.Equals(shipped, local, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var sources = configuration.Sources;
+        var after = -1;
+        for (var i = 0; i < sources.Count; i++)
+        {
+            after = sources[i] is JsonConfigurationSource ? i : after;
+        }
+
+        var source = new JsonConfigurationSource { Path = local, Optional = true, ReloadOnChange = false };
+        source.ResolveFileProvider();
+        sources.Insert(after + 1, source);
     }
 
     /// <summary>Prints <paramref name="usage"/> to standard output when the first argument asks for help.</summary>

@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using AgentGrains.Grains.Memory;
 using AgentGrains.Grains.Tools;
+using AgentGrains.Grains.Tools.Mcp;
 using Microsoft.Extensions.AI;
 
 namespace AgentGrains.Grains.Models;
@@ -13,6 +15,9 @@ namespace AgentGrains.Grains.Models;
 /// always gets the same replies (tests, demos and benchmarks depend on that). In order:</para>
 /// <list type="number">
 /// <item>after tool results, it answers in text from them ("The answer is 42.");</item>
+/// <item>"use list_directory {"path": "shared"}" calls the offered tool of that name, or whose name ends with
+/// <c>__list_directory</c> (an MCP tool, <c>mcp__files__list_directory</c>), with the JSON object as its arguments
+/// (none when omitted); when no offered tool matches, it names the tools it can use;</item>
 /// <item>"send a message to ada@example.com: the deploy is done" becomes a <c>send_message</c> call;</item>
 /// <item>arithmetic in the user's message (<c>what is 6*7?</c>) becomes a <c>calculator</c> call;</item>
 /// <item>a question about the time or date becomes a <c>clock</c> call;</item>
@@ -38,6 +43,9 @@ public sealed partial class ScriptedChatClient() : DeterministicChatClient(Model
     // Longer messages are only echoed: the patterns below never see unbounded input.
     private const int MaxAnalyzedLength = 2_000;
 
+    // What the model sees of an MCP tool: mcp__<server>__<tool> (McpToolNames).
+    private const string McpModelPrefix = "mcp__";
+
     /// <inheritdoc />
     protected override ChatMessage Decide(IReadOnlyList<ChatMessage> messages, ChatOptions? options)
     {
@@ -59,6 +67,11 @@ public sealed partial class ScriptedChatClient() : DeterministicChatClient(Model
         if (text.Length > MaxAnalyzedLength)
         {
             return Say($"You said: {text[..80]}…");
+        }
+
+        if (UseRequest().Match(text) is { Success: true } use)
+        {
+            return UseTool(messages, options, use.Groups["tool"].Value, use.Groups["arguments"].Value);
         }
 
         // Before arithmetic: a message may hold numbers and dates.
@@ -136,8 +149,7 @@ public sealed partial class ScriptedChatClient() : DeterministicChatClient(Model
             SendMessageTool.Name when value.StartsWith("sent to ", StringComparison.Ordinal) => $"Your message to {value["sent to ".Length..]} was sent.",
             MemoryTools.RememberName when value.StartsWith(Remembered, StringComparison.Ordinal) && TryParseFact(value[Remembered.Length..].Trim(), out var fact) =>
                 Sentence($"Got it: {LeadingArticle().Replace(SecondPerson(fact.Subject), static m => m.Value.ToLowerInvariant())} {fact.Verb} {SecondPerson(fact.Value)}. I'll remember that"),
-            null => Sentence($"The tool returned: {value}"),
-            _ => Sentence($"The {tool} tool returned: {value}"),
+            _ => ToolReturned(tool, value),
         };
     }
 
@@ -325,6 +337,64 @@ public sealed partial class ScriptedChatClient() : DeterministicChatClient(Model
 
     private static bool Offers(ChatOptions? options, string tool) =>
         options?.Tools?.Any(t => string.Equals(t.Name, tool, StringComparison.Ordinal)) == true;
+
+    // "use <tool> {json}": an explicit call of any offered tool, so that every tool (an MCP server's too) can be driven offline.
+    private static ChatMessage UseTool(IReadOnlyList<ChatMessage> messages, ChatOptions? options, string name, string json)
+    {
+        var offered = options?.Tools?.Select(static t => t.Name).ToList() ?? [];
+        // "mcp:files/list_directory" and "files/list_directory" name what the model sees as mcp__files__list_directory.
+        var wanted = (name.StartsWith(McpToolNames.Prefix, StringComparison.Ordinal) ? McpModelPrefix + name[McpToolNames.Prefix.Length..] : name).Replace("/", "__", StringComparison.Ordinal);
+        var matches = offered.Where(t => string.Equals(t, wanted, StringComparison.Ordinal)).ToList() is { Count: > 0 } exact
+            ? exact
+            : [.. offered.Where(t => t.EndsWith("__" + wanted, StringComparison.Ordinal))];
+        if (matches.Count != 1)
+        {
+            var tools = offered.Count == 0 ? "none" : string.Join(", ", offered.Order(StringComparer.Ordinal));
+            return Say(matches.Count == 0
+                ? $"I have no tool '{name}' to use. The tools I can use: {tools}."
+                : $"'{name}' could be {string.Join(" or ", matches.Order(StringComparer.Ordinal))}; say which.");
+        }
+
+        var arguments = new Dictionary<string, object?>(StringComparer.Ordinal);
+        if (json.Length > 0)
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(json);
+                foreach (var property in document.RootElement.EnumerateObject())
+                {
+                    arguments[property.Name] = property.Value.Clone();
+                }
+            }
+            catch (JsonException ex)
+            {
+                return Say($"The arguments of {name} are not a JSON object: {ex.Message}");
+            }
+        }
+
+        return Call(messages, (matches[0], arguments));
+    }
+
+    private static string ToolReturned(string? tool, string value)
+    {
+        // An MCP tool is named as configured, without the model's mcp__ prefix: "files/list_directory".
+        var subject = tool is null ? "The tool" : $"The {tool} tool";
+        var mcp = false;
+        if (tool is not null && tool.StartsWith(McpModelPrefix, StringComparison.Ordinal)
+            && tool.IndexOf("__", McpModelPrefix.Length, StringComparison.Ordinal) is var split && split > McpModelPrefix.Length)
+        {
+            mcp = true;
+            subject = $"The {tool[McpModelPrefix.Length..split]}/{tool[(split + 2)..]} tool";
+        }
+
+        // An MCP tool's text (a listing, a file) and any text of several lines is shown as it is, below the sentence.
+        var text = value.TrimEnd();
+        return mcp || text.Contains('\n', StringComparison.Ordinal) ? $"{subject} returned:\n{text}" : Sentence($"{subject} returned: {text}");
+    }
+
+    // "use list_directory {"path": "shared"}", "use mcp__files__read_text_file {...}", "use clock"
+    [GeneratedRegex(@"^use\s+(?<tool>[\w\-:/.]+)(?:\s+(?<arguments>\{.*\}))?\s*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Singleline)]
+    private static partial Regex UseRequest();
 
     [GeneratedRegex(@"[0-9.+\-*/()\s]+")]
     private static partial Regex ArithmeticRun();

@@ -29,6 +29,16 @@ public sealed class ExecutableTests
         Assert.Empty(errors);
     }
 
+    [Fact]
+    public async Task Help_Silo_ListsTheMcpServerSettings()
+    {
+        var (exitCode, output, _) = await RunToEndAsync(NodeProcess.SiloAssembly, "--help");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("--Mcp:Servers:<server>:Command=<program>", output, StringComparison.Ordinal);
+        Assert.Contains("--Mcp:Servers:<server>:Url=<url>", output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(NodeProcess.SiloAssembly, "agentgrains-silo", "--Storage:Provider=PostgreSQL", "ConnectionStrings:AgentGrains is empty")]
     [InlineData(NodeProcess.SiloAssembly, "agentgrains-silo", "--Storage:Provider=Postgress", "'Storage:Provider'")]

@@ -125,19 +125,13 @@ public abstract class MemoryTests(StorageUnderTest storage) : RunTestBase(storag
         return session;
     }
 
-    /// <summary>Creates sessions of <paramref name="userId"/> until Orleans places one on <paramref name="silo"/>.</summary>
-    private static async Task<IAgentSessionGrain> CreateOnAsync(SessionCluster cluster, InProcessSiloHandle silo, string prefix, string userId)
+    /// <summary>Creates a session of <paramref name="userId"/> activated on <paramref name="silo"/> (a placement hint on its first call).</summary>
+    private static async Task<IAgentSessionGrain> CreateOnAsync(SessionCluster cluster, InProcessSiloHandle silo, string id, string userId)
     {
-        for (var i = 0; i < 64; i++)
-        {
-            var session = await CreateAsync(cluster.Grains, $"{prefix}-{i}", userId);
-            if (cluster.SiloOf(session)?.SiloAddress == silo.SiloAddress)
-            {
-                return session;
-            }
-        }
-
-        throw new InvalidOperationException($"None of 64 new sessions '{prefix}-*' was placed on silo {silo.SiloAddress}.");
+        var session = cluster.Grains.GetGrain<IAgentSessionGrain>(id);
+        var created = await cluster.ActivateOnAsync(silo, session, () => session.CreateAsync(BuiltInAgents.AssistantName, userId));
+        Assert.Equal((true, userId), (created.Created, created.UserId));
+        return session;
     }
 
     private static async Task<SendResult> SendAsync(IAgentSessionGrain session, string text)

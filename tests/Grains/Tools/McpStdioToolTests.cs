@@ -30,6 +30,22 @@ public sealed class McpStdioToolTests() : RunTestBase(StorageUnderTest.Sqlite())
     }
 
     [Fact]
+    public async Task TheScriptedModelIsToldToUseAnMcpTool_ItCallsTheServerAndAnswersFromItsResult()
+    {
+        // No model registered: the silo's default, the offline scripted model, decides the calls.
+        await using var cluster = await StartAsync(
+            static services => services.AddSingleton(new AgentDefinition(AgentName, "Use the tools.", ["mcp:stdio/echo", "mcp:stdio/hold"])),
+            Settings());
+        var session = await CreateSessionAsync(cluster.Grains, "stdio-use", AgentName);
+
+        var reply = await session.SendAsync("""use echo {"text": "hello from the server"}""");
+
+        Assert.Equal("The stdio/echo tool returned:\nhello from the server", reply.Reply);
+        Assert.Equal(RunStatus.Completed, (await WaitForEndAsync(session, reply.RunId)).Status);
+        Assert.Equal([("echo", $"{reply.RunId}:1:0")], Calls().Select(static c => (c.Tool, c.Key)));
+    }
+
+    [Fact]
     public async Task TheServerIsKilledMidCall_ItIsStartedAgainAndTheCallSentAgainWithTheSameKey_AndTheRunCompletes()
     {
         await using var cluster = await StartAsync(Agent(), Settings());
