@@ -1,4 +1,5 @@
 using AgentGrains.Grains.Agents;
+using AgentGrains.Grains.Memory;
 using Microsoft.Extensions.Configuration;
 
 namespace AgentGrains.Tests.Grains;
@@ -49,6 +50,48 @@ public sealed class ConfiguredAgentsTests
         Assert.Contains("Agents:bad:WhenBusy is 'sometimes'; set it to one of Enqueue, Reject, Interrupt", error.Message, StringComparison.Ordinal);
         Assert.Contains("Agents:bad:StallTimeout is 'soon'", error.Message, StringComparison.Ordinal);
         Assert.Contains("Agents:bad:Instructions is empty", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_AgentWithMemory_GetsRememberAndRecallOnce()
+    {
+        var agents = ConfiguredAgents.Read(Configuration(new()
+        {
+            ["Agents:concierge:Instructions"] = "Help the guest.",
+            ["Agents:concierge:Tools:0"] = "clock",
+            ["Agents:concierge:Memory"] = "true",
+            ["Agents:listed:Instructions"] = "Help the guest.",
+            ["Agents:listed:Tools:0"] = "recall",
+            ["Agents:listed:Tools:1"] = "clock",
+            ["Agents:listed:Memory"] = "True",
+            ["Agents:plain:Instructions"] = "Help the guest.",
+            ["Agents:plain:Tools:0"] = "clock",
+            ["Agents:off:Instructions"] = "Help the guest.",
+            ["Agents:off:Memory"] = "false",
+        })).ToDictionary(static a => a.Name, StringComparer.Ordinal);
+
+        Assert.True(agents["concierge"].Memory);
+        Assert.Equal(["clock", MemoryTools.RememberName, MemoryTools.RecallName], agents["concierge"].Tools);
+        // A memory tool already listed is not listed twice.
+        Assert.True(agents["listed"].Memory);
+        Assert.Equal([MemoryTools.RecallName, "clock", MemoryTools.RememberName], agents["listed"].Tools);
+        Assert.False(agents["plain"].Memory);
+        Assert.Equal(["clock"], agents["plain"].Tools);
+        Assert.False(agents["off"].Memory);
+        Assert.Empty(agents["off"].Tools);
+    }
+
+    [Fact]
+    public void Read_MemoryNotABoolean_FailsNamingTheSetting()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => ConfiguredAgents.Read(Configuration(new()
+        {
+            ["Agents:unsure:Instructions"] = "Help the guest.",
+            ["Agents:unsure:Memory"] = "maybe",
+        })));
+
+        Assert.StartsWith("Invalid agents in configuration: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Agents:unsure:Memory is 'maybe'; set it to true or false", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
