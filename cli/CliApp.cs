@@ -64,12 +64,14 @@ internal static class CliApp
         // chat
         var agent = new Argument<string>("agent") { Description = "The agent to talk to (see `agentgrains agents`), e.g. assistant" };
         var session = new Option<string?>("--session", "-s") { Description = "Reuse (or create) the session with this id; a new session otherwise", HelpName = "id" };
+        var user = new Option<string?>("--user", "-u") { Description = "Create the session for this user: its agents remember facts about the user and recall them in the user's other sessions (see `agentgrains memories`)", HelpName = "userId" };
         var chat = new Command("chat", $"Chat with an agent: each line read is a message; its run is shown live until it ends. {ChatCommand.ExitCommand} or end of input leaves.")
         {
             agent,
             session,
+            user,
         };
-        chat.SetAction((parse, ct) => GuardAsync(parse, gateway, console, client => new ChatCommand(client, console).RunAsync(parse.GetValue(agent)!, parse.GetValue(session), ct)));
+        chat.SetAction((parse, ct) => GuardAsync(parse, gateway, console, client => new ChatCommand(client, console).RunAsync(parse.GetValue(agent)!, parse.GetValue(session), parse.GetValue(user), ct)));
         root.Add(chat);
 
         // runs show | tail
@@ -105,12 +107,46 @@ internal static class CliApp
         agents.SetAction((parse, ct) => GuardAsync(parse, gateway, console, client => new ListCommands(client, console, TimeProvider.System).AgentsAsync(ct)));
         root.Add(agents);
 
+        root.Add(Memories(gateway, console));
+
         root.SetAction(parse =>
         {
-            console.Error.WriteLine("agentgrains: name a command: chat, runs, approve, deny, cluster, sessions or agents; see `agentgrains --help`");
+            console.Error.WriteLine("agentgrains: name a command: chat, runs, approve, deny, cluster, sessions, agents or memories; see `agentgrains --help`");
             return ExitCodes.Usage;
         });
         return root;
+    }
+
+    /// <summary><c>memories list</c> and <c>memories forget</c>: a user's long-term memory.</summary>
+    private static Command Memories(Option<string> gateway, CliConsole console)
+    {
+        var memories = new Command("memories", "List or forget what agents remembered about a user (the sessions created with `chat --user`)");
+
+        var listUser = new Argument<string>("userId") { Description = "The user, e.g. ada" };
+        var limit = new Option<int>("--limit") { Description = "Facts per page, 1 to 100", DefaultValueFactory = static _ => 20, HelpName = "n" };
+        var cursor = new Option<string?>("--cursor") { Description = "The page after the one that printed this cursor", HelpName = "cursor" };
+        var list = new Command("list", "List a user's facts, newest first, a page at a time: id, when, text and the session it was told in") { listUser, limit, cursor };
+        list.SetAction((parse, ct) => GuardAsync(parse, gateway, console, client => new MemoryCommands(client, console).ListAsync(parse.GetValue(listUser)!, parse.GetValue(limit), parse.GetValue(cursor), ct)));
+        memories.Add(list);
+
+        var forgetUser = new Argument<string>("userId") { Description = "The user, e.g. ada" };
+        var factId = new Argument<string?>("id") { Description = "The fact to forget (its id in `agentgrains memories list`)", Arity = ArgumentArity.ZeroOrOne };
+        var all = new Option<bool>("--all") { Description = "Forget every fact of the user" };
+        var forget = new Command("forget", "Forget one of a user's facts, or all of them with --all: no later run of any of the user's sessions recalls it") { forgetUser, factId, all };
+        forget.Validators.Add(result =>
+        {
+            var hasId = result.GetValue(factId) is not null;
+            var forgetAll = result.GetValue(all);
+            if (hasId == forgetAll)
+            {
+                result.AddError(forgetAll ? "pass either a fact id or --all, not both" : "name the fact to forget (its id in `agentgrains memories list`), or pass --all");
+            }
+        });
+        forget.SetAction((parse, ct) => GuardAsync(parse, gateway, console, client => parse.GetValue(all)
+            ? new MemoryCommands(client, console).ForgetAllAsync(parse.GetValue(forgetUser)!, ct)
+            : new MemoryCommands(client, console).ForgetAsync(parse.GetValue(forgetUser)!, parse.GetValue(factId)!, ct)));
+        memories.Add(forget);
+        return memories;
     }
 
     private static Command Decision(string name, string description, bool approve, Option<string> gateway, CliConsole console)

@@ -16,16 +16,17 @@ internal sealed class ChatCommand(GatewayClient gateway, CliConsole console)
 
     private static readonly TimeSpan SpinnerTick = TimeSpan.FromMilliseconds(100);
 
-    public async Task<int> RunAsync(string agent, string? sessionId, CancellationToken cancellationToken)
+    public async Task<int> RunAsync(string agent, string? sessionId, string? userId, CancellationToken cancellationToken)
     {
-        var session = await gateway.CreateSessionAsync(agent, sessionId, cancellationToken).ConfigureAwait(false);
+        var session = await gateway.CreateSessionAsync(agent, sessionId, userId, cancellationToken).ConfigureAwait(false);
         if (console.Interactive)
         {
-            console.Out.MarkupLine($"[grey]session[/] [bold]{Markup.Escape(session.SessionId)}[/] [grey]with[/] [bold]{Markup.Escape(session.Agent)}[/] [grey]at {Markup.Escape(gateway.Display)}; type a message, {ExitCommand} to leave[/]");
+            var user = session.UserId is null ? string.Empty : $" [grey]for user[/] [bold]{Markup.Escape(session.UserId)}[/]";
+            console.Out.MarkupLine($"[grey]session[/] [bold]{Markup.Escape(session.SessionId)}[/] [grey]with[/] [bold]{Markup.Escape(session.Agent)}[/]{user} [grey]at {Markup.Escape(gateway.Display)}; type a message, {ExitCommand} to leave[/]");
         }
         else
         {
-            console.Line($"session {session.SessionId} with {session.Agent}");
+            console.Line($"session {session.SessionId} with {session.Agent}{(session.UserId is null ? string.Empty : $" for user {session.UserId}")}");
         }
 
         while (true)

@@ -36,8 +36,9 @@ internal sealed class GatewayClient : IDisposable
     /// <summary>The address as people type it (no trailing slash).</summary>
     public string Display => Gateway.ToString().TrimEnd('/');
 
-    public Task<SessionCreatedDto> CreateSessionAsync(string agent, string? sessionId, CancellationToken cancellationToken) =>
-        SendAsync<SessionCreatedDto>(HttpMethod.Post, "v1/sessions", new { agent, sessionId }, idempotencyKey: null, cancellationToken);
+    /// <summary>Creates the session (or finds it); with <paramref name="userId"/>, for that user, whose long-term memory its agents use.</summary>
+    public Task<SessionCreatedDto> CreateSessionAsync(string agent, string? sessionId, string? userId, CancellationToken cancellationToken) =>
+        SendAsync<SessionCreatedDto>(HttpMethod.Post, "v1/sessions", new { agent, sessionId, userId }, idempotencyKey: null, cancellationToken);
 
     /// <summary>Sends a message without waiting for its reply: the run to follow.</summary>
     public Task<MessageAcceptedDto> SendMessageAsync(string sessionId, string text, string idempotencyKey, CancellationToken cancellationToken) =>
@@ -70,6 +71,26 @@ internal sealed class GatewayClient : IDisposable
 
         return SendAsync<SessionListDto>(HttpMethod.Get, query.ToString(), body: null, idempotencyKey: null, cancellationToken);
     }
+
+    /// <summary>A page of what agents remembered about a user, newest first.</summary>
+    public Task<MemoryListDto> GetMemoriesAsync(string userId, int limit, string? cursor, CancellationToken cancellationToken)
+    {
+        var query = new StringBuilder().Append(CultureInfo.InvariantCulture, $"{MemoriesPath(userId)}?limit={limit}");
+        if (cursor is not null)
+        {
+            query.Append(CultureInfo.InvariantCulture, $"&cursor={Uri.EscapeDataString(cursor)}");
+        }
+
+        return SendAsync<MemoryListDto>(HttpMethod.Get, query.ToString(), body: null, idempotencyKey: null, cancellationToken);
+    }
+
+    /// <summary>Deletes one of a user's facts (a 404 when the user has no such fact).</summary>
+    public Task DeleteMemoryAsync(string userId, string id, CancellationToken cancellationToken) =>
+        SendForTextAsync(HttpMethod.Delete, $"{MemoriesPath(userId)}/{Uri.EscapeDataString(id)}", body: null, idempotencyKey: null, cancellationToken);
+
+    /// <summary>Deletes every fact of a user.</summary>
+    public Task<MemoriesDeletedDto> DeleteMemoriesAsync(string userId, CancellationToken cancellationToken) =>
+        SendAsync<MemoriesDeletedDto>(HttpMethod.Delete, MemoriesPath(userId), body: null, idempotencyKey: null, cancellationToken);
 
     /// <summary>Opens a run's event stream after <paramref name="lastEventId"/>; the caller reads and disposes the response.</summary>
     public async Task<HttpResponseMessage> OpenEventsAsync(string runId, string? lastEventId, CancellationToken cancellationToken)
@@ -124,7 +145,24 @@ internal sealed class GatewayClient : IDisposable
 
     public void Dispose() => http.Dispose();
 
+    private static string MemoriesPath(string userId) => $"v1/users/{Uri.EscapeDataString(userId)}/memories";
+
     private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        var text = await SendForTextAsync(method, path, body, idempotencyKey, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return JsonSerializer.Deserialize<T>(text, Json)
+                ?? throw new CliException($"the gateway at {Display} answered {method} /{path} with an empty body");
+        }
+        catch (JsonException ex)
+        {
+            throw new CliException($"the gateway at {Display} answered {method} /{path} with JSON the CLI does not understand: {ex.Message}");
+        }
+    }
+
+    /// <summary>Sends a request; its answer's body as text when it succeeded.</summary>
+    private async Task<string> SendForTextAsync(HttpMethod method, string path, object? body, string? idempotencyKey, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, path);
         if (body is not null)
@@ -147,13 +185,7 @@ internal sealed class GatewayClient : IDisposable
                 throw await ProblemAsync(response, cancellationToken).ConfigureAwait(false);
             }
 
-            var text = await response.Content.ReadAsStringAsync(bound.Token).ConfigureAwait(false);
-            return JsonSerializer.Deserialize<T>(text, Json)
-                ?? throw new CliException($"the gateway at {Display} answered {method} /{path} with an empty body");
-        }
-        catch (JsonException ex)
-        {
-            throw new CliException($"the gateway at {Display} answered {method} /{path} with JSON the CLI does not understand: {ex.Message}");
+            return await response.Content.ReadAsStringAsync(bound.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not CliException && !cancellationToken.IsCancellationRequested && Unreachable(ex) is { } failure)
         {

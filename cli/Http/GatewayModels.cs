@@ -57,7 +57,7 @@ internal sealed record RunEventDto(
 internal sealed record StreamedEvent(string Id, RunEventDto Event);
 
 /// <summary><c>POST /v1/sessions</c>.</summary>
-internal sealed record SessionCreatedDto(string SessionId, string Agent);
+internal sealed record SessionCreatedDto(string SessionId, string Agent, string? UserId);
 
 /// <summary><c>POST /v1/sessions/{id}/messages</c>: 200 (ended) or 202 (accepted).</summary>
 internal sealed record MessageAcceptedDto(string RunId, string Status, string? Reply, string? Reason);
@@ -79,6 +79,15 @@ internal sealed record AgentListDto(IReadOnlyList<AgentDto> Agents);
 
 /// <summary>One agent definition.</summary>
 internal sealed record AgentDto(string Name, string? Description, IReadOnlyList<string>? Tools, IReadOnlyList<string>? Specialists, IReadOnlyList<string>? Handoffs);
+
+/// <summary><c>GET /v1/users/{userId}/memories</c>.</summary>
+internal sealed record MemoryListDto(string UserId, IReadOnlyList<MemoryFactDto> Facts, string? Next);
+
+/// <summary>One fact an agent remembered about a user, and where it was told.</summary>
+internal sealed record MemoryFactDto(long Id, string Text, string? SessionId, string? RunId, int? Step, DateTimeOffset CreatedAt);
+
+/// <summary><c>DELETE /v1/users/{userId}/memories</c>.</summary>
+internal sealed record MemoriesDeletedDto(string UserId, int Deleted);
 
 /// <summary>An RFC 7807 problem.</summary>
 internal sealed record ProblemDto(string? Title, string? Detail, int? Status);

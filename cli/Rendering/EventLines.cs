@@ -53,6 +53,9 @@ internal static class EventLines
                     ? $"{indent}summary not updated: {Format.OneLine(e.Reason)}"
                     : $"{indent}summary updated: {Format.OneLine(e.Text, 200)}";
                 break;
+            case "memory.recalled":
+                yield return $"{indent}{Recalled(e)}";
+                break;
             case RunEventReader.Finished when !e.IsRoot:
                 var outcome = e.Reason is null ? e.Status : $"{e.Status}: {Format.OneLine(e.Reason)}";
                 yield return $"{new string(' ', 2 * (e.Path!.Count - 2))}specialist {e.Path![^1]} run {e.RunId} {outcome}";
@@ -61,6 +64,27 @@ internal static class EventLines
                 break;
         }
     }
+
+    /// <summary>What a <c>memory.recalled</c> event says in one line: the user's facts recalled for the run, or why none could be read.</summary>
+    public static string Recalled(RunEventDto e)
+    {
+        if (e.Status == "failed")
+        {
+            return $"memory not read: {Format.OneLine(e.Reason)}";
+        }
+
+        var facts = Facts(e);
+        return facts.Count switch
+        {
+            0 => "recalled no facts",
+            1 => $"recalled 1 fact: {Format.OneLine(facts[0], 200)}",
+            _ => $"recalled {facts.Count} facts: {Format.OneLine(string.Join(" | ", facts), 400)}",
+        };
+    }
+
+    /// <summary>The facts of a <c>memory.recalled</c> event: its text, one fact a line.</summary>
+    private static List<string> Facts(RunEventDto e) =>
+        [.. (e.Text ?? string.Empty).ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
 
     /// <summary>One line per event for <c>runs tail</c>: its sequence, its specialist path, its type and what it says.</summary>
     public static string Tail(RunEventDto e)
@@ -79,6 +103,7 @@ internal static class EventLines
             "delegation.started" => $"{e.Agent} run {e.ChildRunId}",
             "agent.handoff" => $"to {e.Agent}",
             "summary.updated" => $"{e.Status} ({Format.OneLine(e.Reason)}): {Format.OneLine(e.Text)}",
+            "memory.recalled" => $"{e.Status} ({Format.OneLine(e.Reason)})" + (Facts(e) is { Count: > 0 } facts ? ": " + string.Join(" | ", facts.Select(static f => Format.OneLine(f))) : string.Empty),
             RunEventReader.Finished => e.Status + (e.Reason is null ? string.Empty : $" ({Format.OneLine(e.Reason)})") + (e.Text is null ? string.Empty : $": {Format.OneLine(e.Text)}"),
             _ => Format.OneLine(e.Text),
         };

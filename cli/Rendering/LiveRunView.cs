@@ -76,6 +76,9 @@ internal sealed class LiveRunView
             case "agent.handoff":
                 run.Agent = e.Agent ?? run.Agent;
                 break;
+            case "memory.recalled":
+                run.Memory = EventLines.Recalled(e);
+                break;
             case RunEventReader.Finished:
                 run.Status = e.Status ?? "completed";
                 run.Reason = e.Reason;
@@ -114,6 +117,11 @@ internal sealed class LiveRunView
 
     private static void AddBody(IHasTreeNodes parent, RunNode run, string frame)
     {
+        if (run.Memory is not null)
+        {
+            parent.AddNode(new Markup($"[grey]{Markup.Escape(run.Memory)}[/]"));
+        }
+
         foreach (var step in run.Steps)
         {
             var node = parent.AddNode(new Markup($"step {step.Number}  [grey]{Format.Tokens(step.InputTokens)} in / {Format.Tokens(step.OutputTokens)} out[/]"
@@ -162,6 +170,9 @@ internal sealed class LiveRunView
         public string? Reason { get; set; }
 
         public string? Reply { get; set; }
+
+        /// <summary>What the user's memory gave the run (its <c>memory.recalled</c> event), once recalled.</summary>
+        public string? Memory { get; set; }
 
         public List<StepNode> Steps { get; } = [];
 

@@ -70,6 +70,27 @@ public sealed partial class CliTerminalTests(CliSilo silo)
         Assert.DoesNotContain("thinking", Render(view), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void MemoryRecalled_ShowsTheFactsOrWhyNoneWereRead_InChatLinesTailLinesAndTheLiveTree()
+    {
+        var one = Event(2, "m~1", "memory.recalled") with { Step = 1, Text = "My name is Ada.", Status = "completed", Reason = "1 of the user's facts match the message" };
+        var two = one with { Text = "My name is Ada.\nMy favourite colour is green.", Reason = "2 of the user's facts match the message" };
+        var none = one with { Text = string.Empty, Reason = "0 of the user's facts match the message" };
+        var failed = one with { Text = string.Empty, Status = "failed", Reason = "the user's facts could not be read, so the run goes on without them: timeout" };
+
+        Assert.Equal(["recalled 1 fact: My name is Ada."], EventLines.Chat(one));
+        Assert.Equal(["recalled 2 facts: My name is Ada. | My favourite colour is green."], EventLines.Chat(two));
+        Assert.Equal(["recalled no facts"], EventLines.Chat(none));
+        Assert.Equal(["memory not read: the user's facts could not be read, so the run goes on without them: timeout"], EventLines.Chat(failed));
+        Assert.Equal("  2 memory.recalled completed (2 of the user's facts match the message): My name is Ada. | My favourite colour is green.", EventLines.Tail(two));
+        Assert.Equal("  2 memory.recalled completed (0 of the user's facts match the message)", EventLines.Tail(none));
+
+        var view = new LiveRunView("m~1", "assistant");
+        view.Apply(Event(1, "m~1", "run.started"));
+        view.Apply(one);
+        Assert.Contains("recalled 1 fact: My name is Ada.", Render(view), StringComparison.Ordinal);
+    }
+
     private async Task<(int ExitCode, string Screen, string Errors)> RunOnTerminalAsync(string input, params string[] args)
     {
         using var output = new StringWriter();

@@ -117,6 +117,111 @@ public sealed class CliTests(CliSilo silo)
     }
 
     [Fact]
+    public async Task Chat_UserOption_RemembersInOneSessionAndRecallsInAnotherSessionOfTheUser()
+    {
+        var userId = NewUserId("ada");
+
+        var told = await CliProcess.RunAsync(silo.Address, "My name is Ada.\n", "chat", "assistant", "--user", userId);
+        var asked = await CliProcess.RunAsync(silo.Address, "What is my name?\n", "chat", "assistant", "--user", userId);
+
+        Assert.True(told.ExitCode == 0, told.ToString());
+        Assert.Matches($@"^session \S+ with assistant for user {Escape(userId)}$", told.Lines[0]);
+        Assert.Equal(
+            ["recalled no facts", "→ tool remember {\"fact\":\"My name is Ada.\"}", "← tool result remembered: My name is Ada.", "Got it: your name is Ada. I'll remember that."],
+            told.Lines.Skip(1));
+        Assert.True(asked.ExitCode == 0, asked.ToString());
+        Assert.NotEqual(told.Lines[0], asked.Lines[0]);
+        Assert.Equal(["recalled 1 fact: My name is Ada.", "Your name is Ada."], asked.Lines.Skip(1));
+        Assert.Empty(asked.Errors);
+
+        // runs tail prints the recall with how many facts matched.
+        var askedSession = asked.Lines[0].Split(' ')[1];
+        var tail = await CliProcess.RunAsync(silo.Address, null, "runs", "tail", $"{askedSession}~1");
+        Assert.True(tail.ExitCode == 0, tail.ToString());
+        Assert.Equal("  2 memory.recalled completed (1 of the user's facts match the message): My name is Ada.", tail.Lines[1]);
+    }
+
+    [Fact]
+    public async Task Chat_SessionOfAnotherUser_ExitsOneWithTheConflictsDetail()
+    {
+        var sessionId = GatewayHttp.NewSessionId();
+        var owner = await CliProcess.RunAsync(silo.Address, string.Empty, "chat", "assistant", "--session", sessionId, "--user", NewUserId("owner"));
+
+        var result = await CliProcess.RunAsync(silo.Address, "hello\n", "chat", "assistant", "--session", sessionId, "--user", NewUserId("intruder"));
+
+        Assert.True(owner.ExitCode == 0, owner.ToString());
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Equal($"agentgrains: Session '{sessionId}' already exists for another user; it cannot be created again for this user.\n", result.Errors);
+        Assert.Empty(result.Output);
+    }
+
+    [Fact]
+    public async Task Chat_InvalidUser_ExitsOneWithTheValidationDetail()
+    {
+        var result = await CliProcess.RunAsync(silo.Address, "hello\n", "chat", "assistant", "--user", "bad id");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.StartsWith("agentgrains: userId may contain only A-Z, a-z, 0-9,", result.Errors, StringComparison.Ordinal);
+        Assert.Single(result.Errors.Trim().Split('\n'));
+        Assert.Empty(result.Output);
+    }
+
+    [Fact]
+    public async Task Memories_ListThenForgetOne_TheFactIsGoneAndForgettingItAgainIsNotFound()
+    {
+        var userId = NewUserId("ada");
+        var told = await CliProcess.RunAsync(silo.Address, "My name is Ada.\n", "chat", "assistant", "--user", userId);
+        Assert.True(told.ExitCode == 0, told.ToString());
+        var sessionId = told.Lines[0].Split(' ')[1];
+
+        var list = await CliProcess.RunAsync(silo.Address, null, "memories", "list", userId);
+
+        Assert.True(list.ExitCode == 0, list.ToString());
+        Assert.Matches(@"^\s*id\s.*remembered at\s.*text\s.*session\s*$", list.Lines[0]);
+        var row = Assert.Single(list.Lines, static l => l.Contains("My name is Ada.", StringComparison.Ordinal));
+        Assert.Matches($@"^\s*\d+\s.*\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\dZ\s.*My name is Ada\.\s.*{Escape(sessionId)}$", row);
+        var factId = row.Trim().Split(' ')[0];
+
+        var forget = await CliProcess.RunAsync(silo.Address, null, "memories", "forget", userId, factId);
+        var after = await CliProcess.RunAsync(silo.Address, null, "memories", "list", userId);
+        var again = await CliProcess.RunAsync(silo.Address, null, "memories", "forget", userId, factId);
+
+        Assert.True(forget.ExitCode == 0, forget.ToString());
+        Assert.Equal($"forgot fact {factId} about {userId}\n", forget.Output);
+        Assert.True(after.ExitCode == 0, after.ToString());
+        Assert.Equal($"no facts remembered about {userId}\n", after.Output);
+        Assert.True(again.ExitCode == 1, again.ToString());
+        Assert.StartsWith($"agentgrains: User '{userId}' has no fact {factId};", again.Errors, StringComparison.Ordinal);
+        Assert.Single(again.Errors.Trim().Split('\n'));
+        Assert.Empty(again.Output);
+    }
+
+    [Fact]
+    public async Task Memories_PagesThenForgetAll_SaysHowManyWereForgotten()
+    {
+        var userId = NewUserId("grace");
+        var told = await CliProcess.RunAsync(silo.Address, "My name is Grace.\nMy favourite colour is green.\n", "chat", "assistant", "--user", userId);
+        Assert.True(told.ExitCode == 0, told.ToString());
+
+        var first = await CliProcess.RunAsync(silo.Address, null, "memories", "list", userId, "--limit", "1");
+        var more = Assert.Single(first.Lines, static l => l.StartsWith("more: ", StringComparison.Ordinal));
+        Assert.StartsWith($"more: agentgrains memories list {userId} --cursor ", more, StringComparison.Ordinal);
+        var second = await CliProcess.RunAsync(silo.Address, null, "memories", "list", userId, "--limit", "1", "--cursor", more.Split(' ')[^1]);
+        var all = await CliProcess.RunAsync(silo.Address, null, "memories", "forget", userId, "--all");
+        var none = await CliProcess.RunAsync(silo.Address, null, "memories", "forget", userId, "--all");
+
+        // Newest first.
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Contains(first.Lines, static l => l.Contains("My favourite colour is green.", StringComparison.Ordinal));
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Contains(second.Lines, static l => l.Contains("My name is Grace.", StringComparison.Ordinal));
+        Assert.DoesNotContain(second.Lines, static l => l.StartsWith("more: ", StringComparison.Ordinal));
+        Assert.True(all.ExitCode == 0, all.ToString());
+        Assert.Equal($"forgot 2 facts about {userId}\n", all.Output);
+        Assert.Equal($"forgot 0 facts about {userId}\n", none.Output);
+    }
+
+    [Fact]
     public async Task Chat_Research_ShowsSpecialistRunsAndTheReport()
     {
         var result = await CliProcess.RunAsync(silo.Address, ResearchQuestion + "\n", "chat", "research");
@@ -355,6 +460,9 @@ public sealed class CliTests(CliSilo silo)
     [InlineData("approve", "demo~1")]
     [InlineData("frobnicate")]
     [InlineData("cluster", "--gateway", "not a url")]
+    [InlineData("memories")]
+    [InlineData("memories", "forget", "ada")]
+    [InlineData("memories", "forget", "ada", "1", "--all")]
     public async Task Usage_WrongCommandLine_ExitsTwoSayingWhatIsWrong(params string[] args)
     {
         var result = await CliProcess.RunAsync(silo.Address, null, args);
@@ -374,6 +482,9 @@ public sealed class CliTests(CliSilo silo)
     [InlineData("cluster")]
     [InlineData("sessions")]
     [InlineData("agents")]
+    [InlineData("memories")]
+    [InlineData("memories", "list")]
+    [InlineData("memories", "forget")]
     public async Task Help_EveryCommand_PrintsItsUsageAndExitsZero(params string[] command)
     {
         var result = await CliProcess.RunAsync(null, null, [.. command, "--help"]);
@@ -392,6 +503,9 @@ public sealed class CliTests(CliSilo silo)
             .Single(static c => c.GetProperty("status").GetString() == "awaiting_approval")
             .GetProperty("callId").GetString()!;
     }
+
+    /// <summary>A user id of this test's own: the silo is shared, and so would be a user's memory.</summary>
+    private static string NewUserId(string name) => $"{name}-{Guid.NewGuid():N}";
 
     private static string Escape(string text) => System.Text.RegularExpressions.Regex.Escape(text);
 

@@ -88,7 +88,7 @@ export function newIdempotencyKey() {
 /** The event types of a run's event stream (server-sent event names). */
 export const runEventTypes = [
   'run.started', 'model.reply', 'tool.result', 'approval.requested', 'approval.decided',
-  'delegation.started', 'agent.handoff', 'summary.updated', 'run.resumed', 'run.finished',
+  'delegation.started', 'agent.handoff', 'summary.updated', 'memory.recalled', 'run.resumed', 'run.finished',
 ];
 
 /** Whether a run status is terminal. */
