@@ -73,8 +73,7 @@ public static class AgentSessionsSiloBuilderExtensions
             sp.GetRequiredService<ILogger<AgentMemory>>(),
             sp.GetService<IEmbeddingGenerator<string, Embedding<float>>>()
                 ?? OpenAIChatClient.CreateEmbeddingGenerator(sp.GetRequiredService<IOptions<ModelOptions>>().Value)));
-        services.AddSingleton(static sp => AgentTool.FromMethod(new MemoryTools(sp.GetRequiredService<AgentMemory>()).RememberAsync));
-        services.AddSingleton(static sp => AgentTool.FromMethod(new MemoryTools(sp.GetRequiredService<AgentMemory>()).RecallAsync));
+        MemoryTools.AddTo(services);
         services.AddSingleton(BuiltInAgents.Assistant);
         foreach (var agent in ShowcaseAgents.All)
         {

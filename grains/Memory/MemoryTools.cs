@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using System.Text;
 using AgentGrains.Grains.Tools;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentGrains.Grains.Memory;
 
@@ -22,6 +23,14 @@ public sealed class MemoryTools(AgentMemory memory)
 
     /// <summary>What <c>recall</c> answers when nothing matches.</summary>
     public const string NothingFound = "nothing remembered matches";
+
+    /// <summary>Registers both tools over the container's <see cref="AgentMemory"/>.</summary>
+    public static void AddTo(IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddSingleton(static sp => AgentTool.FromMethod(new MemoryTools(sp.GetRequiredService<AgentMemory>()).RememberAsync));
+        services.AddSingleton(static sp => AgentTool.FromMethod(new MemoryTools(sp.GetRequiredService<AgentMemory>()).RecallAsync));
+    }
 
     /// <summary>Creates both tools.</summary>
     public static IEnumerable<AgentTool> Create(AgentMemory memory)

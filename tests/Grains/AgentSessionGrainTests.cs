@@ -130,6 +130,7 @@ public abstract class AgentSessionGrainTests(StorageUnderTest storage) : IAsyncL
             services.AddSingleton(ClockTool.Create(clock));
             services.AddSingleton(AgentGrains.Grains.Showcase.CorpusSearchTool.Create());
             services.AddSingleton(static sp => SendMessageTool.Create(sp.GetRequiredService<IGrainFactory>, TimeProvider.System));
+            AgentGrains.Grains.Memory.MemoryTools.AddTo(services);
         });
         var session = await CreateSessionAsync(cluster, "time");
 
