@@ -23,6 +23,9 @@ internal static class BenchCommand
           long [turns, default 1000]
               One long conversation per agent on SQLite, one message at a time: the time of a turn at turn 10, 100 and 1,000,
               with a 20-message window alone and with the running summary (SummarizeAfter 20).
+          recall [seconds per figure, default 5] [users, default 50] [facts per user, default 1000]
+              Long-term memory's recall (the full-text search a run of an agent with memory makes before its first step),
+              1 and 64 callers, on SQLite and on a throwaway PostgreSQL, each next to a primary-key read of the same table.
           memory [sessions, default 5000]
               Managed memory per idle agent-session activation, after one completed run each.
           cluster [seconds per figure, default 10] [PostgreSQL connection string, default a throwaway server]
@@ -59,6 +62,10 @@ internal static class BenchCommand
                 case "long":
                     MaxArguments(args, 2);
                     await LongSessionBench.RunAsync(PositiveInt(args, 1, "the number of turns", 1000));
+                    return 0;
+                case "recall":
+                    MaxArguments(args, 4);
+                    await RecallBench.RunAsync(PositiveInt(args, 1, "seconds per figure", 5), PositiveInt(args, 2, "users", 50), PositiveInt(args, 3, "facts per user", 1000));
                     return 0;
                 case "memory":
                     MaxArguments(args, 2);
