@@ -85,7 +85,8 @@ public static class DashboardHostingExtensions
         ArgumentNullException.ThrowIfNull(app);
         if (app.Services.GetService<DashboardAdded>() is not null)
         {
-            app.MapOrleansDashboard(RoutePrefix);
+            // The whole cluster's grains and its live log: operators only.
+            app.MapOrleansDashboard(RoutePrefix).RequireAuthorization(Gateway.Identity.GatewayIdentity.AdminPolicy);
         }
 
         return app;

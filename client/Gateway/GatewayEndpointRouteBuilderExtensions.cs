@@ -37,9 +37,13 @@ public static class GatewayEndpointRouteBuilderExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.MapOpenApi();
+        // API keys (Gateway:ApiKeys); every endpoint needs a caller unless it says otherwise.
+        app.UseAuthentication();
+        app.UseAuthorization();
+        // The API's description is public: it holds no data.
+        app.MapOpenApi().AllowAnonymous();
         // The API reference, a page over the OpenAPI document (its script is served by the gateway itself).
-        app.MapScalarApiReference(ApiReferencePrefix, static options => options.WithTitle("AgentGrains gateway API"));
+        app.MapScalarApiReference(ApiReferencePrefix, static options => options.WithTitle("AgentGrains gateway API")).AllowAnonymous();
         app.MapHealthEndpoints();
         app.MapAgentEndpoints();
         app.MapSessionEndpoints();

@@ -33,4 +33,15 @@ public sealed class GatewayOptions
 
     /// <summary>How long one poll of a run's event stream waits for a new event before a keep-alive comment; default 15 seconds.</summary>
     public TimeSpan EventPollWait { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The API keys the gateway accepts, by name (<c>Gateway:ApiKeys:&lt;name&gt;:Hash</c>, <c>...:Tenant</c>, <c>...:Roles:0</c>); none (default) leaves the gateway open.</summary>
+    /// <remarks>
+    /// With none, every caller may do everything, as one user of no tenant: fit for the embedded default
+    /// on loopback, which says so at start-up. A gateway that listens beyond loopback refuses to start
+    /// without keys unless <see cref="AllowAnonymous"/> is set.
+    /// </remarks>
+    public Dictionary<string, Identity.ApiKeyOptions> ApiKeys { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Lets a gateway without <see cref="ApiKeys"/> listen beyond loopback (behind a proxy that authenticates, say); default false.</summary>
+    public bool AllowAnonymous { get; set; }
 }

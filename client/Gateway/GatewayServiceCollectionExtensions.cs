@@ -1,6 +1,9 @@
 using AgentGrains.Client.Gateway.Errors;
 using AgentGrains.Client.Gateway.Health;
 using AgentGrains.Client.Gateway.Http;
+using AgentGrains.Client.Gateway.Identity;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using AgentGrains.Client.Gateway.Mcp;
 using AgentGrains.Client.Gateway.Sessions;
 using AgentGrains.GrainInterfaces.Messages;
@@ -29,6 +32,14 @@ public static class GatewayServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayOptions>, GatewayExposureValidator>());
+        // API keys as bearer tokens; without configured keys, every caller is the anonymous user (see ApiKeyAuthenticationHandler).
+        services.AddAuthentication(GatewayIdentity.Scheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(GatewayIdentity.Scheme, configureOptions: null);
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder(GatewayIdentity.Scheme).RequireAuthenticatedUser().Build())
+            .AddPolicy(GatewayIdentity.AdminPolicy, static policy => policy.AddAuthenticationSchemes(GatewayIdentity.Scheme).RequireRole(GatewayIdentity.AdminRole));
+        services.AddHostedService<GatewayIdentityStartup>();
         services.TryAddSingleton<JsonRequestReader>();
         services.AddProblemDetails(static options => options.CustomizeProblemDetails = StatusCodeProblems.Describe);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Diagnostics.IExceptionHandler, GatewayExceptionHandler>());

@@ -84,7 +84,8 @@ public static class TelemetryHostingExtensions
         ArgumentNullException.ThrowIfNull(app);
         if (app.Services.GetService<TelemetryAdded>() is not null)
         {
-            app.MapPrometheusScrapingEndpoint(MetricsPath);
+            // Counts and durations, no ids or secrets: scrapers read it without a key, as probes read /healthz.
+            app.MapPrometheusScrapingEndpoint(MetricsPath).AllowAnonymous();
         }
 
         return app;

@@ -31,7 +31,8 @@ internal static class UiEndpoints
 
     public static IEndpointRouteBuilder MapUiEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup(Prefix).ExcludeFromDescription();
+        // Every session of every user: operators only.
+        var group = routes.MapGroup(Prefix).ExcludeFromDescription().RequireAuthorization(Gateway.Identity.GatewayIdentity.AdminPolicy);
         group.MapGet(string.Empty, static (HttpContext context) => Serve(context, "index.html"));
         group.MapGet("/sessions/{id}", static (HttpContext context) => Serve(context, "session.html"));
         group.MapGet("/runs/{runId}", static (HttpContext context) => Serve(context, "run.html"));

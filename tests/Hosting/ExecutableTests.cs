@@ -61,6 +61,35 @@ public sealed class ExecutableTests
         Assert.DoesNotContain("   at ", output + errors, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(NodeProcess.SiloAssembly, "agentgrains-silo")]
+    [InlineData(NodeProcess.GatewayAssembly, "agentgrains-gateway")]
+    public async Task Start_BeyondLoopbackWithoutApiKeys_IsRefusedNamingTheKeysAndTheOptOut(string assembly, string name)
+    {
+        using var data = new TempDirectory();
+        var (exitCode, _, errors) = await RunToEndAsync(assembly, "--urls=http://0.0.0.0:0", $"--Storage:Path={data.File("agentgrains.db")}");
+
+        Assert.Equal(2, exitCode);
+        var line = Assert.Single(errors.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.StartsWith(name + ": ", line, StringComparison.Ordinal);
+        Assert.Contains("http://0.0.0.0:0", line, StringComparison.Ordinal);
+        Assert.Contains("Gateway:ApiKeys", line, StringComparison.Ordinal);
+        Assert.Contains("Gateway:AllowAnonymous=true", line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--Gateway:ApiKeys:ops:Hash=not-a-hash", "Gateway:ApiKeys:ops:Hash is not a SHA-256")]
+    [InlineData("--Gateway:ApiKeys:ops:Tenant=acme", "Gateway:ApiKeys:ops:Hash is not a SHA-256")]
+    public async Task Start_BadApiKey_IsRefusedNamingTheSetting(string setting, string reason)
+    {
+        using var data = new TempDirectory();
+        var (exitCode, _, errors) = await RunToEndAsync(NodeProcess.SiloAssembly, setting, "--urls=http://127.0.0.1:0", $"--Storage:Path={data.File("agentgrains.db")}");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains(reason, errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("not-a-hash", errors.Replace("is not a SHA-256", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Gateway_NoSiloYet_WaitsSayingWhatItWaitsFor()
     {

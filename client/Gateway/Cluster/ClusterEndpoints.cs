@@ -14,7 +14,7 @@ internal static class ClusterEndpoints
 {
     public static RouteGroupBuilder MapClusterEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/v1/cluster").WithTags("Cluster");
+        var group = routes.MapGroup("/v1/cluster").WithTags("Cluster").RequireAuthorization(Identity.GatewayIdentity.AdminPolicy);
         group.MapGet(string.Empty, GetClusterAsync)
             .WithName("GetCluster")
             .WithSummary("Lists the silos with their status (active, joining, shutting_down, stopping, dead), address, last I-am-alive time and number of activations.")

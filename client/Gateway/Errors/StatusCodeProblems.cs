@@ -30,6 +30,9 @@ internal static class StatusCodeProblems
             StatusCodes.Status415UnsupportedMediaType =>
                 $"The request body must be JSON sent with 'Content-Type: application/json' (with curl: -H 'Content-Type: application/json'); it was '{request.ContentType ?? "(none)"}'.",
             StatusCodes.Status400BadRequest => $"A parameter of the request could not be read; {Reference}.",
+            StatusCodes.Status401Unauthorized =>
+                "This gateway needs an API key: send 'Authorization: Bearer <key>' with a key its operator configured (Gateway:ApiKeys); a key that was removed is refused.",
+            StatusCodes.Status403Forbidden => $"The API key is known but its roles do not allow {request.Method} {request.Path}: it needs a key with the admin role.",
             _ => null,
         };
     }

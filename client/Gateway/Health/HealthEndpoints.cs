@@ -14,9 +14,11 @@ internal static class HealthEndpoints
         // Liveness runs no check: the process answering is the signal. A failing dependency must not
         // make Kubernetes restart a pod that would come back to the same failing dependency.
         routes.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = static _ => false })
-            .WithDisplayName("Liveness");
+            .WithDisplayName("Liveness")
+            .AllowAnonymous();
         routes.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = static check => check.Tags.Contains(ReadyTag) })
-            .WithDisplayName("Readiness");
+            .WithDisplayName("Readiness")
+            .AllowAnonymous();
         return routes;
     }
 }
