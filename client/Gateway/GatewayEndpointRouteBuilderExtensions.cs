@@ -40,6 +40,8 @@ public static class GatewayEndpointRouteBuilderExtensions
         // API keys (Gateway:ApiKeys); every endpoint needs a caller unless it says otherwise.
         app.UseAuthentication();
         app.UseAuthorization();
+        // Per-tenant request rates (Gateway:RateLimit, Gateway:Tenants:<tenant>:RateLimit): 429 past them.
+        app.UseRateLimiter();
         // The API's description is public: it holds no data.
         app.MapOpenApi().AllowAnonymous();
         // The API reference, a page over the OpenAPI document (its script is served by the gateway itself).

@@ -2,6 +2,7 @@ using AgentGrains.Client.Gateway.Errors;
 using AgentGrains.Client.Gateway.Health;
 using AgentGrains.Client.Gateway.Http;
 using AgentGrains.Client.Gateway.Identity;
+using AgentGrains.Client.Gateway.Tenants;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using AgentGrains.Client.Gateway.Mcp;
@@ -40,6 +41,7 @@ public static class GatewayServiceCollectionExtensions
             .SetFallbackPolicy(new AuthorizationPolicyBuilder(GatewayIdentity.Scheme).RequireAuthenticatedUser().Build())
             .AddPolicy(GatewayIdentity.AdminPolicy, static policy => policy.AddAuthenticationSchemes(GatewayIdentity.Scheme).RequireRole(GatewayIdentity.AdminRole));
         services.AddHostedService<GatewayIdentityStartup>();
+        services.AddRateLimiter(TenantRateLimits.Configure);
         services.TryAddSingleton<JsonRequestReader>();
         services.AddProblemDetails(static options => options.CustomizeProblemDetails = StatusCodeProblems.Describe);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Diagnostics.IExceptionHandler, GatewayExceptionHandler>());

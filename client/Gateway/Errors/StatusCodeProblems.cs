@@ -32,6 +32,9 @@ internal static class StatusCodeProblems
             StatusCodes.Status400BadRequest => $"A parameter of the request could not be read; {Reference}.",
             StatusCodes.Status401Unauthorized =>
                 "This gateway needs an API key: send 'Authorization: Bearer <key>' with a key its operator configured (Gateway:ApiKeys); a key that was removed is refused.",
+            StatusCodes.Status429TooManyRequests => context.HttpContext.Response.Headers.RetryAfter is { Count: > 0 } retry
+                ? $"This tenant sends more requests than its rate limit allows; retry after {retry} s (the Retry-After header)."
+                : "This tenant sends more requests than its rate limit allows; retry later.",
             StatusCodes.Status403Forbidden => $"The API key is known but its roles do not allow {request.Method} {request.Path}: it needs a key with the admin role.",
             _ => null,
         };

@@ -41,6 +41,19 @@ internal sealed class GatewayExposureValidator(IConfiguration configuration) : I
             }
         }
 
+        foreach (var (path, limit) in options.Tenants.Select(static t => ($"Gateway:Tenants:{t.Key}:RateLimit", t.Value.RateLimit)).Prepend(("Gateway:RateLimit", options.RateLimit)))
+        {
+            if (limit.PermitsPerSecond is { } rate && (!(rate > 0) || rate > 1_000_000))
+            {
+                failures.Add($"{path}:PermitsPerSecond is {rate.ToString(System.Globalization.CultureInfo.InvariantCulture)}; set it to a positive rate such as 10 (or 0.5 for one request every 2 s), or remove it for no limit");
+            }
+
+            if (limit.Burst is { } burst && burst is < 1 or > 1_000_000)
+            {
+                failures.Add($"{path}:Burst is {burst.ToString(System.Globalization.CultureInfo.InvariantCulture)}; set it to 1 or more requests");
+            }
+        }
+
         if (options.ApiKeys.Count == 0 && !options.AllowAnonymous && ExposedAt() is { } exposed)
         {
             failures.Add($"The gateway listens beyond loopback ({exposed}) but Gateway:ApiKeys is empty, so anyone who reaches it could read and drive every session; "
