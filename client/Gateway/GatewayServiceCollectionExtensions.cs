@@ -12,6 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
+using Orleans;
 
 namespace AgentGrains.Client.Gateway;
 
@@ -56,6 +57,11 @@ public static class GatewayServiceCollectionExtensions
             return Task.CompletedTask;
         }));
         services.TryAddSingleton<SessionCaller>();
+        // Per request: the caller's tenant's grains (every id a request names is looked up within it).
+        services.AddHttpContextAccessor();
+        services.TryAddScoped(static sp => new TenantGrains(
+            sp.GetRequiredService<IGrainFactory>(),
+            sp.GetRequiredService<Microsoft.AspNetCore.Http.IHttpContextAccessor>().HttpContext?.User));
         // An Orleans client (a standalone gateway) reports lost silo connections here; a silo never does.
         services.TryAddSingleton<GatewayConnections>();
         services.AddSingleton<IClusterConnectionStatusObserver>(static sp => sp.GetRequiredService<GatewayConnections>());

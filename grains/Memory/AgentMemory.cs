@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using AgentGrains.Grains.Tools;
+using AgentGrains.GrainInterfaces.Sessions;
 using AgentGrains.Storage.Memory;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -122,13 +123,14 @@ public sealed partial class AgentMemory
         }
     }
 
-    /// <summary>The call's user; a session without one has no memory.</summary>
+    /// <summary>The store's key of the call's user: the user id within the session's tenant (<see cref="TenantKeys"/>); a session without a user has no memory.</summary>
     /// <exception cref="InvalidOperationException">The session has no user.</exception>
     public static string UserOf(ToolContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return context.UserId
-            ?? throw new InvalidOperationException("this session has no user, so it has no long-term memory; sessions created with a userId can remember and recall.");
+        return context.UserId is { } user
+            ? TenantKeys.Key(context.Tenant, user)
+            : throw new InvalidOperationException("this session has no user, so it has no long-term memory; sessions created with a userId can remember and recall.");
     }
 
     private async Task<float[]?> EmbedAsync(string text, CancellationToken cancellationToken)

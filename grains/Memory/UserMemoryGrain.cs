@@ -1,4 +1,5 @@
 using AgentGrains.GrainInterfaces.Memory;
+using AgentGrains.GrainInterfaces.Sessions;
 using AgentGrains.Storage.Memory;
 using Orleans;
 using Orleans.Concurrency;
@@ -18,12 +19,13 @@ public sealed class UserMemoryGrain(IMemoryStore store) : Grain, IUserMemoryGrai
     /// <summary>The most facts one page may hold.</summary>
     public const int MaxPageSize = 500;
 
+    // The store's key: {tenant}/{user}, or the user alone without a tenant (TenantKeys).
     private string UserId => this.GetPrimaryKeyString();
 
     /// <inheritdoc />
     public async Task<MemoryPage> ListAsync(long before, int limit)
     {
-        UserIds.Validate(UserId, "userId");
+        UserIds.Validate(TenantKeys.Split(UserId).Id, "userId");
         ArgumentOutOfRangeException.ThrowIfNegative(before);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, MaxPageSize);
@@ -36,14 +38,14 @@ public sealed class UserMemoryGrain(IMemoryStore store) : Grain, IUserMemoryGrai
     /// <inheritdoc />
     public Task<bool> DeleteAsync(long id)
     {
-        UserIds.Validate(UserId, "userId");
+        UserIds.Validate(TenantKeys.Split(UserId).Id, "userId");
         return store.DeleteAsync(UserId, id, CancellationToken.None);
     }
 
     /// <inheritdoc />
     public Task<int> DeleteAllAsync()
     {
-        UserIds.Validate(UserId, "userId");
+        UserIds.Validate(TenantKeys.Split(UserId).Id, "userId");
         return store.DeleteAllAsync(UserId, CancellationToken.None);
     }
 }

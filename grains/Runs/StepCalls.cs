@@ -3,6 +3,7 @@ using AgentGrains.Grains.Agents;
 using AgentGrains.Grains.Memory;
 using AgentGrains.Grains.Models;
 using AgentGrains.Grains.Sessions;
+using AgentGrains.GrainInterfaces.Sessions;
 using AgentGrains.Grains.Telemetry;
 using AgentGrains.Grains.Tools;
 using AgentGrains.GrainInterfaces.Runs;
@@ -19,6 +20,7 @@ namespace AgentGrains.Grains.Runs;
 public sealed partial class StepCalls
 {
     private readonly string sessionId;
+    private readonly string? tenant;
     private readonly RunEngine engine;
     private readonly ToolRegistry tools;
     private readonly IChatClient model;
@@ -27,8 +29,9 @@ public sealed partial class StepCalls
     private readonly ILogger logger;
 
     /// <summary>Creates the calls of one session's activation.</summary>
-    public StepCalls(string sessionId, RunEngine engine, ToolRegistry tools, IChatClient model, AgentMemory memory, TimeProvider timeProvider, ILogger logger)
+    public StepCalls(string sessionId, string? tenant, RunEngine engine, ToolRegistry tools, IChatClient model, AgentMemory memory, TimeProvider timeProvider, ILogger logger)
     {
+        this.tenant = tenant;
         this.memory = memory;
         this.sessionId = sessionId;
         this.engine = engine;
@@ -84,7 +87,7 @@ public sealed partial class StepCalls
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         try
         {
-            var facts = await memory.RecallAsync(plan.UserId, plan.Query, AgentMemory.DefaultLimit, linked.Token).ConfigureAwait(false);
+            var facts = await memory.RecallAsync(TenantKeys.Key(tenant, plan.UserId), plan.Query, AgentMemory.DefaultLimit, linked.Token).ConfigureAwait(false);
             return ([.. facts.Select(static f => f.Text)], null);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -114,7 +117,7 @@ public sealed partial class StepCalls
         ArgumentNullException.ThrowIfNull(agent);
         var startedAt = timeProvider.GetUtcNow();
         var started = timeProvider.GetTimestamp();
-        var context = new ToolContext(sessionId, runId, step, index, call.Name) { UserId = engine.UserId };
+        var context = new ToolContext(sessionId, runId, step, index, call.Name) { UserId = engine.UserId, Tenant = tenant };
         var span = AgentTelemetry.StartTool(call.Name, call.CallId, context.IdempotencyKey, specialist: false);
         ToolResult result;
         try

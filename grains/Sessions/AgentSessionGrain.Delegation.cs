@@ -20,7 +20,8 @@ public sealed partial class AgentSessionGrain : ISpecialistHost
     CancellationToken ISpecialistHost.Stopping => Stopping;
 
     /// <inheritdoc />
-    IAgentSessionGrain ISpecialistHost.Session(string sessionId) => GrainFactory.GetGrain<IAgentSessionGrain>(sessionId);
+    // A specialist's session belongs to the manager's tenant.
+    IAgentSessionGrain ISpecialistHost.Session(string sessionId) => GrainFactory.GetGrain<IAgentSessionGrain>(TenantKeys.Key(Tenant, sessionId));
 
     /// <inheritdoc />
     IDisposable ISpecialistHost.UseKey(string key) => IdempotencyKey.Use(key);

@@ -59,6 +59,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
     // The reminders this activation registered, with the period it gave each; null while there are none.
     private Dictionary<string, (IGrainReminder Reminder, TimeSpan Period)>? reminders;
 
+    private (string? Tenant, string Id)? identity;
     private SessionJournalLog? log;
     private RunEngine? engine;
     private StepCalls? calls;
@@ -97,7 +98,12 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
         this.draining = draining;
     }
 
-    private string SessionId => this.GetPrimaryKeyString();
+    // The session's id as its callers know it, and its tenant (null for none): the grain key is {tenant}/{id}.
+    private string SessionId => Identity.Id;
+
+    private string? Tenant => Identity.Tenant;
+
+    private (string? Tenant, string Id) Identity => identity ??= TenantKeys.Split(this.GetPrimaryKeyString());
 
     // Cancelled when the activation goes away: abandons in-flight model and tool calls (the run
     // resumes from its journal on the next activation) and answers waiting readers.
@@ -128,7 +134,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
         AgentTelemetry.ActiveSessions.Add(1);
         counted = true;
         engine = new RunEngine(SessionId, () => log.State, log, catalog, tools, modelOptions, delegation, timeProvider, logger, RuntimeIdentity);
-        calls = new StepCalls(SessionId, engine, tools, model, memory, timeProvider, logger);
+        calls = new StepCalls(SessionId, Tenant, engine, tools, model, memory, timeProvider, logger);
         reads = new SessionReadModel(SessionId, log, timeProvider, Stopping, draining.Token);
         reads.Publish(log.State, log.Finished);
         // A running run continues from its journal: no driver survives its activation.

@@ -33,18 +33,22 @@ public sealed class SessionDirectoryGrain(ISessionJournal journal, AgentCatalog 
             catalog.Get(agent);
         }
 
+        // A tenant's sessions are one range of grain ids: agent-session/{tenant}/...
+        var prefix = query.Tenant is { } tenant ? KeyPrefix + TenantKeys.Key(tenant, string.Empty) : KeyPrefix;
         var page = await journal.ListAsync(
-            new JournalListQuery(KeyPrefix + query.After, query.Limit, query.Agent, query.IncludeSpecialists),
+            new JournalListQuery(prefix + query.After, query.Limit, query.Agent, query.IncludeSpecialists),
             CancellationToken.None);
         var sessions = new List<SessionSummary>(page.Sessions.Count);
         foreach (var head in page.Sessions)
         {
-            if (!head.SessionId.StartsWith(KeyPrefix, StringComparison.Ordinal))
+            if (!head.SessionId.StartsWith(prefix, StringComparison.Ordinal)
+                || (query.Tenant is null && head.SessionId.IndexOf(TenantKeys.Separator, prefix.Length) >= 0))
             {
+                // Another tenant's (without a tenant, the sessions of tenants are not listed).
                 continue;
             }
 
-            var id = head.SessionId[KeyPrefix.Length..];
+            var id = head.SessionId[prefix.Length..];
             var state = SessionJournalLog.ReadState(head.State, id);
             if (state.Agent is not { } created)
             {
@@ -64,6 +68,6 @@ public sealed class SessionDirectoryGrain(ISessionJournal journal, AgentCatalog 
         }
 
         // Heads of anything but a session (none are written today) sort outside the prefix: past them, the listing is over.
-        return new SessionPage(sessions, page.Next is { } next && next.StartsWith(KeyPrefix, StringComparison.Ordinal) ? next[KeyPrefix.Length..] : null);
+        return new SessionPage(sessions, page.Next is { } next && next.StartsWith(prefix, StringComparison.Ordinal) ? next[prefix.Length..] : null);
     }
 }

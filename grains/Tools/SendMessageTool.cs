@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using AgentGrains.GrainInterfaces.Outbox;
+using AgentGrains.GrainInterfaces.Sessions;
 
 namespace AgentGrains.Grains.Tools;
 
@@ -48,7 +49,8 @@ public sealed class SendMessageTool(Func<IGrainFactory> grains, TimeProvider tim
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"text must be 1 to {MaxTextLength} characters."), nameof(text));
         }
 
-        var sent = await grains().GetGrain<IOutboxGrain>(IOutboxGrain.Key)
+        // The tenant's own outbox.
+        var sent = await grains().GetGrain<IOutboxGrain>(TenantKeys.Key(context.Tenant, IOutboxGrain.Key))
             .SendAsync(new OutboxMessage(to.Trim(), text.Trim(), context.SessionId, context.RunId, context.IdempotencyKey, timeProvider.GetUtcNow()))
             .ConfigureAwait(false);
         return $"sent to {sent.To}";

@@ -43,6 +43,9 @@ public sealed class ToolContext
     /// <summary>The session's user (whose long-term memory the memory tools use); null for a session without one.</summary>
     public string? UserId { get; init; }
 
+    /// <summary>The session's tenant (whose outbox and memories the tools use); null for a session of no tenant.</summary>
+    public string? Tenant { get; init; }
+
     /// <summary>The run the call belongs to.</summary>
     public string RunId { get; }
 

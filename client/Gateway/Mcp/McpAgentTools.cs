@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentGrains.Client.Gateway.Errors;
 using AgentGrains.Client.Gateway.Sessions;
+using AgentGrains.Client.Gateway.Tenants;
 using AgentGrains.GrainInterfaces.Agents;
 using AgentGrains.GrainInterfaces.Memory;
 using AgentGrains.GrainInterfaces.Messages;
@@ -148,17 +149,19 @@ internal sealed partial class McpAgentTools(
 
     private async Task<CallToolResult> RunAsync(RequestContext<CallToolRequestParams> context, string agent, string message, string? sessionId, string? userId, CancellationToken cancellationToken)
     {
+        // The caller's tenant's sessions: another tenant's session id names a session that does not exist.
+        var tenantGrains = new TenantGrains(grains, context.User);
         IAgentSessionGrain session;
         if (sessionId is null)
         {
             sessionId = SessionIds.New();
-            session = grains.GetGrain<IAgentSessionGrain>(sessionId);
+            session = tenantGrains.Session(sessionId);
             await caller.SendAsync(null, () => session.CreateAsync(agent, userId), cancellationToken).ConfigureAwait(false);
         }
         else
         {
             SessionIds.Validate(sessionId, SessionIdArgument);
-            session = grains.GetGrain<IAgentSessionGrain>(sessionId);
+            session = tenantGrains.Session(sessionId);
             var info = await caller.ReadAsync(session.GetInfoAsync, cancellationToken).ConfigureAwait(false);
             if (info is null)
             {
@@ -191,7 +194,7 @@ internal sealed partial class McpAgentTools(
             cancellationToken.ThrowIfCancellationRequested();
             if (context.Params?.ProgressToken is { } token)
             {
-                progress = new McpRunProgress(context.Server, token, grains, options.Value.EventPollWait, timeProvider, logger).FollowAsync(runId, following.Token);
+                progress = new McpRunProgress(context.Server, token, tenantGrains, options.Value.EventPollWait, timeProvider, logger).FollowAsync(runId, following.Token);
             }
 
             view = await caller.WaitForReplyAsync(session, runId, deadline, cancellationToken).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using AgentGrains.Client.Gateway.Tenants;
 using System.Globalization;
 using AgentGrains.Client.Gateway.Runs;
 using AgentGrains.Client.Gateway.Sessions;
@@ -21,7 +22,7 @@ namespace AgentGrains.Client.Gateway.Mcp;
 /// before it, whatever its specialists committed and was not sent yet is sent. Polls that fail
 /// because a silo died are retried.
 /// </remarks>
-internal sealed class McpRunProgress(McpServer server, ProgressToken token, IGrainFactory grains, TimeSpan pollWait, TimeProvider timeProvider, ILogger logger)
+internal sealed class McpRunProgress(McpServer server, ProgressToken token, TenantGrains grains, TimeSpan pollWait, TimeProvider timeProvider, ILogger logger)
 {
     private const int MaxText = 160;
 
@@ -119,7 +120,7 @@ internal sealed class McpRunProgress(McpServer server, ProgressToken token, IGra
             throw new ArgumentException($"'{runId}' is not a run id.", nameof(runId));
         }
 
-        var source = new Source(runId, grains.GetGrain<IAgentSessionGrain>(sessionId), path);
+        var source = new Source(runId, grains.Session(sessionId), path);
         sources.Add(source);
         return source;
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using AgentGrains.Client.Gateway.Errors;
 using AgentGrains.Client.Gateway.Http;
 using AgentGrains.Client.Gateway.Sessions;
+using AgentGrains.Client.Gateway.Tenants;
 using AgentGrains.GrainInterfaces.Memory;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -49,7 +50,7 @@ internal static class MemoryEndpoints
         string userId,
         [FromQuery] string? limit,
         [FromQuery] string? cursor,
-        [FromServices] IGrainFactory grains,
+        [FromServices] TenantGrains grains,
         [FromServices] SessionCaller caller,
         CancellationToken cancellationToken)
     {
@@ -62,7 +63,7 @@ internal static class MemoryEndpoints
             throw GatewayProblemException.Invalid("cursor", "cursor is not one this listing handed out; send the 'next' value of the previous page of memories as is, or omit cursor for the newest facts.");
         }
 
-        var memory = grains.GetGrain<IUserMemoryGrain>(userId);
+        var memory = grains.Memory(userId);
         var page = await caller.ReadAsync(() => memory.ListAsync(before, size), cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(new MemoryListResponse(userId, page.Facts, PageQuery.Cursor(Listing, page.Next?.ToString(CultureInfo.InvariantCulture))));
     }
@@ -70,7 +71,7 @@ internal static class MemoryEndpoints
     private static async Task<NoContent> DeleteAsync(
         string userId,
         string id,
-        [FromServices] IGrainFactory grains,
+        [FromServices] TenantGrains grains,
         [FromServices] SessionCaller caller,
         CancellationToken cancellationToken)
     {
@@ -81,7 +82,7 @@ internal static class MemoryEndpoints
         }
 
         // Deleting is idempotent in effect, so a call lost with its silo is simply sent again.
-        var memory = grains.GetGrain<IUserMemoryGrain>(userId);
+        var memory = grains.Memory(userId);
         return await caller.ReadAsync(() => memory.DeleteAsync(factId), cancellationToken).ConfigureAwait(false)
             ? TypedResults.NoContent()
             : throw GatewayProblemException.NotFound("The fact was not found.", $"User '{userId}' has no fact {factId}; GET /v1/users/{userId}/memories lists their facts.");
@@ -89,12 +90,12 @@ internal static class MemoryEndpoints
 
     private static async Task<Ok<MemoriesDeletedResponse>> DeleteAllAsync(
         string userId,
-        [FromServices] IGrainFactory grains,
+        [FromServices] TenantGrains grains,
         [FromServices] SessionCaller caller,
         CancellationToken cancellationToken)
     {
         Validate(userId);
-        var memory = grains.GetGrain<IUserMemoryGrain>(userId);
+        var memory = grains.Memory(userId);
         var deleted = await caller.ReadAsync(memory.DeleteAllAsync, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(new MemoriesDeletedResponse(userId, deleted));
     }

@@ -1,4 +1,5 @@
 using AgentGrains.Client.Gateway.Sessions;
+using AgentGrains.Client.Gateway.Tenants;
 using AgentGrains.GrainInterfaces.Outbox;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -23,9 +24,9 @@ internal static class OutboxEndpoints
         return group;
     }
 
-    private static async Task<Ok<OutboxResponse>> GetOutboxAsync([FromServices] IGrainFactory grains, [FromServices] SessionCaller caller, CancellationToken cancellationToken)
+    private static async Task<Ok<OutboxResponse>> GetOutboxAsync([FromServices] TenantGrains grains, [FromServices] SessionCaller caller, CancellationToken cancellationToken)
     {
-        var messages = await caller.ReadAsync(grains.GetGrain<IOutboxGrain>(IOutboxGrain.Key).ListAsync, cancellationToken).ConfigureAwait(false);
+        var messages = await caller.ReadAsync(grains.Outbox().ListAsync, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(new OutboxResponse([.. messages.Select(static m => new OutboxMessageResponse(m.To, m.Text, m.SessionId, m.RunId, m.IdempotencyKey, m.SentAt))]));
     }
 }

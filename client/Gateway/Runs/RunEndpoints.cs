@@ -1,3 +1,4 @@
+using AgentGrains.Client.Gateway.Tenants;
 using AgentGrains.Client.Gateway.Errors;
 using AgentGrains.Client.Gateway.Http;
 using AgentGrains.Client.Gateway.Sessions;
@@ -57,7 +58,7 @@ internal static class RunEndpoints
         return group;
     }
 
-    private static async Task<Ok<RunView>> GetRunAsync(string runId, [FromServices] IGrainFactory grains, [FromServices] SessionCaller caller, CancellationToken cancellationToken)
+    private static async Task<Ok<RunView>> GetRunAsync(string runId, [FromServices] TenantGrains grains, [FromServices] SessionCaller caller, CancellationToken cancellationToken)
     {
         var session = Session(runId, grains);
         var view = await caller.ReadAsync(() => session.GetRunAsync(runId), cancellationToken).ConfigureAwait(false) ?? throw NotFound(runId);
@@ -70,7 +71,7 @@ internal static class RunEndpoints
         [FromHeader(Name = SessionEndpoints.IdempotencyKeyHeader)] string? idempotencyKey,
         HttpRequest httpRequest,
         [FromServices] JsonRequestReader reader,
-        [FromServices] IGrainFactory grains,
+        [FromServices] TenantGrains grains,
         [FromServices] SessionCaller caller,
         CancellationToken cancellationToken)
     {
@@ -94,7 +95,7 @@ internal static class RunEndpoints
     private static async Task<Ok<RunView>> CancelAsync(
         string runId,
         [FromHeader(Name = SessionEndpoints.IdempotencyKeyHeader)] string? idempotencyKey,
-        [FromServices] IGrainFactory grains,
+        [FromServices] TenantGrains grains,
         [FromServices] SessionCaller caller,
         CancellationToken cancellationToken)
     {
@@ -110,7 +111,7 @@ internal static class RunEndpoints
         [FromHeader(Name = "Last-Event-ID")] string? lastEventIdHeader,
         [FromQuery] string? lastEventId,
         HttpContext httpContext,
-        [FromServices] IGrainFactory grains,
+        [FromServices] TenantGrains grains,
         [FromServices] IOptions<GatewayOptions> options,
         [FromServices] TimeProvider timeProvider,
         [FromServices] ILoggerFactory loggers,
@@ -147,7 +148,7 @@ internal static class RunEndpoints
             .WriteAsync(runId, page, cancellationToken).ConfigureAwait(false);
     }
 
-    private static IAgentSessionGrain Session(string runId, IGrainFactory grains)
+    private static IAgentSessionGrain Session(string runId, TenantGrains grains)
     {
         if (!RunIds.TryParse(runId, out var sessionId, out _))
         {
@@ -160,7 +161,7 @@ internal static class RunEndpoints
             SessionIds.Validate(part, "runId");
         }
 
-        return grains.GetGrain<IAgentSessionGrain>(sessionId);
+        return grains.Session(sessionId);
     }
 
     /// <summary>A read first, so a request for an unknown run never reaches an inbox.</summary>

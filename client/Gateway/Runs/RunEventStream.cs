@@ -1,3 +1,4 @@
+using AgentGrains.Client.Gateway.Tenants;
 using System.Text;
 using System.Text.Json;
 using AgentGrains.GrainInterfaces.Runs;
@@ -35,14 +36,14 @@ internal sealed partial class RunEventStream
     private readonly List<Source> sources = [];
     private readonly Dictionary<string, Source> byRun = new(StringComparer.Ordinal);
     private readonly HttpResponse response;
-    private readonly IGrainFactory grains;
+    private readonly TenantGrains grains;
     private readonly TimeSpan pollWait;
     private readonly TimeProvider timeProvider;
     private readonly ILogger logger;
     private readonly RunEventCursor cursor;
     private bool discovered;
 
-    public RunEventStream(HttpResponse response, IGrainFactory grains, TimeSpan pollWait, TimeProvider timeProvider, ILogger logger, RunEventCursor cursor)
+    public RunEventStream(HttpResponse response, TenantGrains grains, TimeSpan pollWait, TimeProvider timeProvider, ILogger logger, RunEventCursor cursor)
     {
         this.response = response;
         this.grains = grains;
@@ -241,7 +242,7 @@ internal sealed partial class RunEventStream
             return known;
         }
 
-        var session = RunIds.TryParse(runId, out var sessionId, out _) ? grains.GetGrain<IAgentSessionGrain>(sessionId) : throw new ArgumentException($"'{runId}' is not a run id.", nameof(runId));
+        var session = RunIds.TryParse(runId, out var sessionId, out _) ? grains.Session(sessionId) : throw new ArgumentException($"'{runId}' is not a run id.", nameof(runId));
         var source = new Source(runId, session, path) { After = after };
         sources.Add(source);
         byRun.Add(runId, source);

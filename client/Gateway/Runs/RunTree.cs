@@ -1,3 +1,4 @@
+using AgentGrains.Client.Gateway.Tenants;
 using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
 using AgentGrains.GrainInterfaces.Messages;
@@ -17,10 +18,10 @@ internal static class RunTree
     // Far beyond any Delegation:MaxDepth in use; bounds the reads of one request whatever is stored.
     private const int MaxLevels = 16;
 
-    public static Task<IReadOnlyList<RunChildView>?> ChildrenAsync(IReadOnlyList<RunChildView>? children, IGrainFactory grains) =>
+    public static Task<IReadOnlyList<RunChildView>?> ChildrenAsync(IReadOnlyList<RunChildView>? children, TenantGrains grains) =>
         ChildrenAsync(children, grains, MaxLevels);
 
-    private static async Task<IReadOnlyList<RunChildView>?> ChildrenAsync(IReadOnlyList<RunChildView>? children, IGrainFactory grains, int levels)
+    private static async Task<IReadOnlyList<RunChildView>?> ChildrenAsync(IReadOnlyList<RunChildView>? children, TenantGrains grains, int levels)
     {
         if (children is null || children.Count == 0 || levels == 0)
         {
@@ -30,7 +31,7 @@ internal static class RunTree
         return await Task.WhenAll(children.Select(child => NodeAsync(child, grains, levels))).ConfigureAwait(false);
     }
 
-    private static async Task<RunChildView> NodeAsync(RunChildView child, IGrainFactory grains, int levels)
+    private static async Task<RunChildView> NodeAsync(RunChildView child, TenantGrains grains, int levels)
     {
         if (!RunIds.TryParse(child.RunId, out var sessionId, out _))
         {
@@ -40,7 +41,7 @@ internal static class RunTree
         RunView? view;
         try
         {
-            view = await grains.GetGrain<IAgentSessionGrain>(sessionId).GetRunAsync(child.RunId).ConfigureAwait(false);
+            view = await grains.Session(sessionId).GetRunAsync(child.RunId).ConfigureAwait(false);
         }
         catch (Exception ex) when (SessionCalls.IsTransient(ex))
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using AgentGrains.Client.Gateway.Errors;
 using AgentGrains.Client.Gateway.Http;
+using AgentGrains.Client.Gateway.Tenants;
 using AgentGrains.GrainInterfaces.Memory;
 using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
@@ -94,7 +95,7 @@ internal static class SessionEndpoints
         [FromQuery] string? cursor,
         [FromQuery] string? agent,
         [FromQuery] string? include,
-        [FromServices] IGrainFactory grains,
+        [FromServices] TenantGrains grains,
         [FromServices] SessionCaller caller,
         CancellationToken cancellationToken)
     {
@@ -111,8 +112,8 @@ internal static class SessionEndpoints
             "specialists" => true,
             _ => throw GatewayProblemException.Invalid("include", $"include may only be 'specialists' (to list the sessions runs start for their specialists too); it was '{include}'."),
         };
-        var directory = grains.GetGrain<ISessionDirectoryGrain>(0);
-        var page = await caller.ReadAsync(() => directory.ListAsync(new SessionQuery(after, size, agent, specialists)), cancellationToken).ConfigureAwait(false);
+        var directory = grains.All.GetGrain<ISessionDirectoryGrain>(0);
+        var page = await caller.ReadAsync(() => directory.ListAsync(new SessionQuery(after, size, agent, specialists, grains.Tenant)), cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(new SessionListResponse(page.Sessions, PageQuery.Cursor(SessionsListing, page.Next)));
     }
 
@@ -120,7 +121,7 @@ internal static class SessionEndpoints
         string id,
         [FromQuery] string? limit,
         [FromQuery] string? cursor,
-        [FromServices] IGrainFactory grains,
+        [FromServices] TenantGrains grains,
         [FromServices] SessionCaller caller,
         CancellationToken cancellationToken)
     {
@@ -133,7 +134,7 @@ internal static class SessionEndpoints
             throw GatewayProblemException.Invalid("cursor", "cursor is not one this listing handed out; send the 'next' value of the previous page of runs as is, or omit cursor for the newest runs.");
         }
 
-        var session = grains.GetGrain<IAgentSessionGrain>(id);
+        var session = grains.Session(id);
         var page = await caller.ReadAsync(() => session.ListRunsAsync(before, size), cancellationToken).ConfigureAwait(false) ?? throw NotFound(id);
         return TypedResults.Ok(new RunListResponse(page.Runs, PageQuery.Cursor(RunsListing, page.Next?.ToString(CultureInfo.InvariantCulture))));
     }
@@ -141,7 +142,7 @@ internal static class SessionEndpoints
     private static async Task<Results<Created<SessionCreatedResponse>, Ok<SessionCreatedResponse>>> CreateSessionAsync(
         HttpContext httpContext,
         [FromServices] JsonRequestReader reader,
-        [FromServices] IGrainFactory grains,
+        [FromServices] TenantGrains grains,
         [FromServices] SessionCaller caller,
         [FromServices] LinkGenerator links,
         CancellationToken cancellationToken)
@@ -159,7 +160,7 @@ internal static class SessionEndpoints
             throw GatewayProblemException.Invalid("userId", problem);
         }
 
-        var grain = grains.GetGrain<IAgentSessionGrain>(sessionId);
+        var grain = grains.Session(sessionId);
         var session = await caller.SendAsync(null, () => grain.CreateAsync(request.Agent, request.UserId), cancellationToken).ConfigureAwait(false);
         var response = new SessionCreatedResponse(session.SessionId, session.Agent, session.UserId);
         if (!session.Created)
@@ -177,7 +178,7 @@ internal static class SessionEndpoints
         [FromQuery] string? wait,
         HttpRequest httpRequest,
         [FromServices] JsonRequestReader reader,
-        [FromServices] IGrainFactory grains,
+        [FromServices] TenantGrains grains,
         [FromServices] SessionCaller caller,
         [FromServices] IOptions<GatewayOptions> options,
         [FromServices] TimeProvider timeProvider,
@@ -192,7 +193,7 @@ internal static class SessionEndpoints
             throw GatewayProblemException.Invalid("text", "text is required and must not be empty or whitespace.");
         }
 
-        var session = grains.GetGrain<IAgentSessionGrain>(id);
+        var session = grains.Session(id);
 
         // The message and the wait for its reply in one call (then long polls, all within one
         // Gateway:MaxReplyWait); a session that does not exist refuses it before anything is stored (404).
@@ -213,11 +214,11 @@ internal static class SessionEndpoints
             : TypedResults.Accepted($"/v1/runs/{run.RunId}", new RunAcceptedResponse(run.RunId, run.Status));
     }
 
-    private static async Task<Ok<SessionResponse>> GetSessionAsync(string id, [FromServices] IGrainFactory grains, [FromServices] SessionCaller caller, CancellationToken cancellationToken)
+    private static async Task<Ok<SessionResponse>> GetSessionAsync(string id, [FromServices] TenantGrains grains, [FromServices] SessionCaller caller, CancellationToken cancellationToken)
     {
         // Specialist sessions (named manager~specialist in run views) are read like any other.
         SessionIds.ValidateListed(id, "id");
-        var view = await caller.ReadAsync(grains.GetGrain<IAgentSessionGrain>(id).GetAsync, cancellationToken).ConfigureAwait(false) ?? throw NotFound(id);
+        var view = await caller.ReadAsync(grains.Session(id).GetAsync, cancellationToken).ConfigureAwait(false) ?? throw NotFound(id);
         return TypedResults.Ok(SessionResponse.From(view));
     }
 

@@ -1,0 +1,40 @@
+using System.Security.Claims;
+using AgentGrains.Client.Gateway.Identity;
+using AgentGrains.GrainInterfaces.Memory;
+using AgentGrains.GrainInterfaces.Outbox;
+using AgentGrains.GrainInterfaces.Sessions;
+using Orleans;
+
+namespace AgentGrains.Client.Gateway.Tenants;
+
+/// <summary>The grains of the caller's tenant: sessions, memories and the outbox, named by the ids clients use.</summary>
+/// <remarks>
+/// The one place the gateway turns a client's id into a grain key (<see cref="TenantKeys"/>): every
+/// session, run, event stream and memory a request names is looked up within its key's tenant, so
+/// another tenant's is one that does not exist (404), and two tenants may use the same ids.
+/// </remarks>
+/// <param name="grains">The cluster's grains.</param>
+/// <param name="tenant">The caller's tenant; null for an open gateway's caller (no tenant).</param>
+internal sealed class TenantGrains(IGrainFactory grains, string? tenant)
+{
+    /// <summary>The grains of <paramref name="user"/>'s tenant.</summary>
+    public TenantGrains(IGrainFactory grains, ClaimsPrincipal? user)
+        : this(grains, user is null ? null : GatewayIdentity.TenantOf(user))
+    {
+    }
+
+    /// <summary>The caller's tenant; null for none.</summary>
+    public string? Tenant => tenant;
+
+    /// <summary>The cluster's grains, for what belongs to no tenant (the catalog, the cluster).</summary>
+    public IGrainFactory All => grains;
+
+    /// <summary>The session <paramref name="sessionId"/> of the tenant.</summary>
+    public IAgentSessionGrain Session(string sessionId) => grains.GetGrain<IAgentSessionGrain>(TenantKeys.Key(tenant, sessionId));
+
+    /// <summary>The long-term memory of the tenant's user <paramref name="userId"/>.</summary>
+    public IUserMemoryGrain Memory(string userId) => grains.GetGrain<IUserMemoryGrain>(TenantKeys.Key(tenant, userId));
+
+    /// <summary>The tenant's outbox.</summary>
+    public IOutboxGrain Outbox() => grains.GetGrain<IOutboxGrain>(TenantKeys.Key(tenant, IOutboxGrain.Key));
+}
