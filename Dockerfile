@@ -9,6 +9,11 @@
 # environment variables (Storage__Provider, Cluster__Provider, ConnectionStrings__AgentGrains, ...).
 # `agentgrains probe /readyz` (or /healthz) asks the running program over HTTP, for health checks.
 #
+# API keys: HTTP listens on every interface here, where both programs refuse to start (exit 2) without API keys,
+# Gateway__ApiKeys__<name>__Hash (SHA-256 of the key, lower-case hex), __Tenant and __Roles__0 (user or admin),
+# unless Gateway__AllowAnonymous=true serves them open, e.g. on the host's loopback only:
+#   docker run -e Gateway__AllowAnonymous=true -p 127.0.0.1:8080:8080 agentgrains
+#
 # Ports: 8080 HTTP (both roles), 11111 silo-to-silo, 30000 the silo's gateway port for Orleans clients.
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build

@@ -7,6 +7,8 @@
 #   agentgrains probe [path]         GET path (default /healthz) on the local HTTP port; exit 0 on 200
 #
 # Options go to the program as .NET configuration (--Orleans:SiloPort=11112, --urls=...).
+# Listening beyond loopback (the image's ASPNETCORE_HTTP_PORTS), the programs need API keys (Gateway__ApiKeys__*)
+# or Gateway__AllowAnonymous=true, and exit 2 saying so otherwise. The probe's paths need no key.
 set -euo pipefail
 
 probe() {

@@ -1,4 +1,6 @@
 using System.Reflection;
+using System.Text.RegularExpressions;
+using AgentGrains.Client.Gateway;
 using AgentGrains.Grains.Models;
 using AgentGrains.Storage;
 using AgentGrains.Storage.Cluster;
@@ -7,7 +9,7 @@ using Orleans.Hosting.Kubernetes;
 namespace AgentGrains.Tests.Deploy;
 
 /// <summary>The configuration keys the silo and the gateway read, from the options types that bind them.</summary>
-internal static class AppConfiguration
+internal static partial class AppConfiguration
 {
     private static readonly string[] RuntimePrefixes = ["ASPNETCORE_", "DOTNET_", "OTEL_"];
 
@@ -27,15 +29,21 @@ internal static class AppConfiguration
         AddSection(keys, StorageOptions.SectionName, typeof(StorageOptions), nameof(StorageOptions.ConnectionString));
         AddSection(keys, ModelOptions.SectionName, typeof(ModelOptions));
         AddSection(keys, ClusteringOptions.OrleansSectionName, typeof(ClusteringOptions), nameof(ClusteringOptions.Provider), nameof(ClusteringOptions.RedisConnectionString));
+        // Gateway:ApiKeys is a dictionary by key name: see ApiKeySetting.
+        AddSection(keys, GatewayOptions.SectionName, typeof(GatewayOptions), nameof(GatewayOptions.ApiKeys));
         return keys;
     });
 
     /// <summary>The configuration key an environment variable sets (<c>__</c> separates sections).</summary>
     public static string KeyOf(string variable) => variable.Replace("__", ":", StringComparison.Ordinal);
 
-    /// <summary>Whether the programs read the variable: an options key, or a variable of .NET, ASP.NET Core or OpenTelemetry.</summary>
+    /// <summary>Whether the programs read the variable: an options key, an API key's setting, or a variable of .NET, ASP.NET Core or OpenTelemetry.</summary>
     public static bool Reads(string variable) =>
-        Keys.Value.Contains(KeyOf(variable)) || RuntimePrefixes.Any(p => variable.StartsWith(p, StringComparison.Ordinal));
+        Keys.Value.Contains(KeyOf(variable)) || ApiKeySetting().IsMatch(KeyOf(variable)) || RuntimePrefixes.Any(p => variable.StartsWith(p, StringComparison.Ordinal));
+
+    /// <summary><c>Gateway:ApiKeys:&lt;name&gt;:Hash</c>, <c>:Tenant</c> or <c>:Roles:&lt;n&gt;</c>, with the name and setting in groups.</summary>
+    [GeneratedRegex(@"^Gateway:ApiKeys:(?<name>[^:]+):(?<setting>Hash|Tenant|Roles:\d+)$")]
+    public static partial Regex ApiKeySetting();
 
     private static void AddSection(HashSet<string> keys, string section, Type options, params string[] boundElsewhere)
     {

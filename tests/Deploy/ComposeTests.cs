@@ -139,7 +139,36 @@ public sealed partial class ComposeTests
         var published = Yaml.Items(Gateway.Service["ports"]).Select(Yaml.Text).ToList();
 
         Assert.Contains(published, p => p!.EndsWith($":{DockerfileTests.HttpPort}", StringComparison.Ordinal));
-        Assert.Contains("16686:16686", Yaml.Items(Services["jaeger"]!["ports"]).Select(Yaml.Text));
+        Assert.Contains("127.0.0.1:16686:16686", Yaml.Items(Services["jaeger"]!["ports"]).Select(Yaml.Text));
+    }
+
+    [Fact]
+    public void Ports_ArePublishedOnTheHostsLoopbackOnly()
+    {
+        foreach (var (name, service) in Services.Select(s => (s.Key, s.Value!)))
+        {
+            foreach (var port in Yaml.Items(service["ports"]))
+            {
+                // "host-ip:host-port:container-port" (short syntax) or host_ip (long syntax).
+                var hostIp = port is JsonObject entry ? Yaml.Text(entry["host_ip"]) : Yaml.Text(port)!.Split(':')[0];
+                Assert.True(hostIp == "127.0.0.1", $"{name} publishes {port.ToJsonString()} beyond the host's loopback");
+            }
+        }
+    }
+
+    [Fact]
+    public void Identity_SilosAndTheGatewayServeOpenWithNoApiKeys()
+    {
+        // The image listens on every interface, where a program without API keys refuses to start unless allowed to:
+        // the local cluster is open, and publishes on loopback only (above).
+        foreach (var (name, service) in Silos.Append(Gateway))
+        {
+            var environment = Environment(service);
+            Assert.True(environment.TryGetValue("Gateway__AllowAnonymous", out var open) && open == "true", $"{name} sets Gateway__AllowAnonymous=true");
+            Assert.DoesNotContain(environment.Keys, v => v.StartsWith("Gateway__ApiKeys__", StringComparison.Ordinal));
+        }
+
+        Assert.Contains("OPEN ON LOOPBACK", RepositoryFiles.Read("docker-compose.yml"), StringComparison.Ordinal);
     }
 
     [Fact]
