@@ -7,6 +7,7 @@ using AgentGrains.Grains.Showcase;
 using AgentGrains.Grains.Tools;
 using AgentGrains.GrainInterfaces.Messages;
 using AgentGrains.GrainInterfaces.Sessions;
+using AgentGrains.GrainInterfaces.Tenants;
 using AgentGrains.Storage.Journal;
 using AgentGrains.Storage.Memory;
 using Microsoft.Extensions.AI;
@@ -81,6 +82,12 @@ public static class AgentSessionsSiloBuilderExtensions
         }
 
         services.AddToolRegistry();
+        // What each tenant's sessions may use (Tenants:<tenant>:DeniedTools).
+        // Bound once: the silo and its embedded gateway both ask for it, and a second binding would append every list twice.
+        if (!services.Any(static d => d.ServiceType == typeof(IConfigureOptions<TenantsOptions>)))
+        {
+            services.AddOptions<TenantsOptions>().BindConfiguration(TenantsOptions.SectionName);
+        }
         // Agents registered in code, plus those defined under the Agents configuration section.
         services.TryAddSingleton(static sp => new AgentCatalog(
             sp.GetServices<AgentDefinition>().Concat(ConfiguredAgents.Read(sp.GetService<IConfiguration>())),

@@ -46,9 +46,6 @@ public sealed class GatewayOptions
     public bool AllowAnonymous { get; set; }
 
     /// <summary>The request rate each tenant may send by default (<c>Gateway:RateLimit:PermitsPerSecond</c>, <c>...:Burst</c>); unlimited by default.</summary>
-    /// <remarks>Past it a request gets 429 with <c>Retry-After</c>. A tenant's own <c>Gateway:Tenants:&lt;tenant&gt;:RateLimit</c> replaces it.</remarks>
-    public Tenants.RateLimitOptions RateLimit { get; set; } = new();
-
-    /// <summary>Settings per tenant, by tenant name (<c>Gateway:Tenants:&lt;tenant&gt;</c>).</summary>
-    public Dictionary<string, Tenants.TenantOptions> Tenants { get; set; } = new(StringComparer.Ordinal);
+    /// <remarks>Past it a request gets 429 with <c>Retry-After</c>. A tenant's own <c>Tenants:&lt;tenant&gt;:RateLimit</c> replaces it.</remarks>
+    public GrainInterfaces.Tenants.RateLimitOptions RateLimit { get; set; } = new();
 }

@@ -3,6 +3,7 @@ using AgentGrains.Client.Gateway.Health;
 using AgentGrains.Client.Gateway.Http;
 using AgentGrains.Client.Gateway.Identity;
 using AgentGrains.Client.Gateway.Tenants;
+using AgentGrains.GrainInterfaces.Tenants;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using AgentGrains.Client.Gateway.Mcp;
@@ -42,6 +43,11 @@ public static class GatewayServiceCollectionExtensions
             .SetFallbackPolicy(new AuthorizationPolicyBuilder(GatewayIdentity.Scheme).RequireAuthenticatedUser().Build())
             .AddPolicy(GatewayIdentity.AdminPolicy, static policy => policy.AddAuthenticationSchemes(GatewayIdentity.Scheme).RequireRole(GatewayIdentity.AdminRole));
         services.AddHostedService<GatewayIdentityStartup>();
+        // Bound once: the silo and its embedded gateway both ask for it, and a second binding would append every list twice.
+        if (!services.Any(static d => d.ServiceType == typeof(IConfigureOptions<TenantsOptions>)))
+        {
+            services.AddOptions<TenantsOptions>().BindConfiguration(TenantsOptions.SectionName);
+        }
         services.AddRateLimiter(TenantRateLimits.Configure);
         services.TryAddSingleton<JsonRequestReader>();
         services.AddProblemDetails(static options => options.CustomizeProblemDetails = StatusCodeProblems.Describe);
@@ -61,7 +67,8 @@ public static class GatewayServiceCollectionExtensions
         services.AddHttpContextAccessor();
         services.TryAddScoped(static sp => new TenantGrains(
             sp.GetRequiredService<IGrainFactory>(),
-            sp.GetRequiredService<Microsoft.AspNetCore.Http.IHttpContextAccessor>().HttpContext?.User));
+            sp.GetRequiredService<Microsoft.AspNetCore.Http.IHttpContextAccessor>().HttpContext?.User,
+            sp.GetRequiredService<IOptionsMonitor<TenantsOptions>>().CurrentValue));
         // An Orleans client (a standalone gateway) reports lost silo connections here; a silo never does.
         services.TryAddSingleton<GatewayConnections>();
         services.AddSingleton<IClusterConnectionStatusObserver>(static sp => sp.GetRequiredService<GatewayConnections>());

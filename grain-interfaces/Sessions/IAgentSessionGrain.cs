@@ -21,8 +21,11 @@ public interface IAgentSessionGrain : IGrainWithStringKey
     /// <exception cref="UnknownAgentException">No agent of that name is defined.</exception>
     /// <exception cref="SessionConflictException">The session exists for another agent or another user.</exception>
     /// <exception cref="ArgumentException">The user id is not valid (<see cref="Memory.UserIds"/>).</exception>
+    /// <param name="agent">The agent.</param>
+    /// <param name="userId">The user whose long-term memory it uses; null for none.</param>
+    /// <param name="owner">Who creates it (the API key's name): approving its runs' calls is theirs, or an admin's; null for nobody in particular.</param>
     [Alias("CreateAsync")]
-    Task<SessionInfo> CreateAsync(string agent, string? userId = null);
+    Task<SessionInfo> CreateAsync(string agent, string? userId = null, string? owner = null);
 
     /// <summary>Accepts a user message and returns at once with the run that will answer it.</summary>
     /// <remarks>A repeated call with the same idempotency key returns the same run and adds nothing.</remarks>

@@ -70,6 +70,12 @@ public sealed partial class RunEngine
     /// <summary>Checks a call of the model's reply without running it: a tool call by the registry, a specialist call by its contract and the run's path.</summary>
     private ToolResult? ValidateCall(RunState run, AgentDefinition agent, FunctionCallContent call)
     {
+        if (IsDenied(call.Name))
+        {
+            // Not offered to the model either; a model that names it anyway learns it is off limits here.
+            return ToolResult.Error($"'{call.Name}' is not available in this session (its tenant may not use it); answer without it.");
+        }
+
         if (IsHandoffCall(agent, call.Name, out _))
         {
             return tools.ValidateArguments(call, Handoffs.Schema);
@@ -78,7 +84,7 @@ public sealed partial class RunEngine
         if (!IsSpecialistCall(agent, call.Name))
         {
             // The specialists and handoffs are named too, so a model that misspells one learns what it may call.
-            return tools.Validate(call, catalog.OfferedNames(agent));
+            return tools.Validate(call, denied is null ? catalog.OfferedNames(agent) : [.. catalog.OfferedNames(agent).Where(n => !IsDenied(n))]);
         }
 
         if (tools.ValidateArguments(call, catalog.Get(call.Name).Contract!.RequestSchema) is { } invalid)

@@ -91,7 +91,14 @@ public sealed partial class RunEngine
             return new MemoryPlan(run.RunId, run.Steps.Count + 1, userId, MessageOf(run), agent);
         }
 
-        var options = new ChatOptions { ModelId = agent.Model ?? modelOptions.Name, Tools = catalog.OfferedTools(agent, memory: Session.UserId is not null) };
+        var offered = catalog.OfferedTools(agent, memory: Session.UserId is not null);
+        if (denied is not null && offered is not null)
+        {
+            // The tenant's denied tools are not offered at all.
+            offered = [.. offered.Where(t => !IsDenied(t.Name))];
+        }
+
+        var options = new ChatOptions { ModelId = agent.Model ?? modelOptions.Name, Tools = offered is { Count: > 0 } ? offered : null };
         return new ModelPlan(run.RunId, run.Steps.Count + 1, ModelMessages(run, agent), options, timeout, remaining < agent.ModelTimeout, agent);
     }
 

@@ -60,6 +60,7 @@ public sealed partial class RunEngine
     /// <param name="timeProvider">The clock.</param>
     /// <param name="logger">Where decisions are logged.</param>
     /// <param name="silo">The silo running this activation (shown on runs it drives).</param>
+    /// <param name="deniedTools">The tools and specialists the session's tenant may not use; none when null.</param>
     public RunEngine(
         string sessionId,
         Func<AgentSessionState> session,
@@ -70,9 +71,11 @@ public sealed partial class RunEngine
         DelegationOptions delegation,
         TimeProvider timeProvider,
         ILogger logger,
-        string silo)
+        string silo,
+        IReadOnlyCollection<string>? deniedTools = null)
     {
         this.sessionId = sessionId;
+        denied = deniedTools is { Count: > 0 } ? new HashSet<string>(deniedTools, StringComparer.Ordinal) : null;
         this.session = session;
         this.log = log;
         this.catalog = catalog;
@@ -86,8 +89,26 @@ public sealed partial class RunEngine
 
     private AgentSessionState Session => session();
 
+    // The tools (and specialists) the session's tenant may not use (Tenants:<tenant>:DeniedTools); null for none.
+    private readonly HashSet<string>? denied;
+
+    /// <summary>Whether the session's tenant may not use the tool or specialist <paramref name="name"/> (by the model's name or the name agents use).</summary>
+    public bool IsDenied(string name) =>
+        denied is not null
+        && (denied.Contains(name) || (tools.TryGet(name, out var tool) && (denied.Contains(tool.Name) || (tool.Alias is { } alias && denied.Contains(alias)))));
+
+    /// <summary>The tools of <paramref name="agent"/> its calls may run: its tools less those the tenant may not use.</summary>
+    public IReadOnlyCollection<string> AllowedTools(AgentDefinition agent)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        return denied is null ? agent.Tools : [.. agent.Tools.Where(t => !IsDenied(t))];
+    }
+
     /// <summary>The session's user (set once, when it is created); null for a session without one.</summary>
     public string? UserId => Session.UserId;
+
+    /// <summary>Who created the session (set once); null for nobody in particular.</summary>
+    public string? Owner => Session.Owner;
 
     /// <summary>Whether anything was changed or asked for since the last <see cref="TakeEffects"/>.</summary>
     public bool HasChanges => !effects.IsEmpty;
@@ -119,7 +140,7 @@ public sealed partial class RunEngine
     /// <exception cref="UnknownAgentException">No agent of that name is defined.</exception>
     /// <exception cref="SessionConflictException">The session exists for another agent or another user.</exception>
     /// <exception cref="ArgumentException">The user id is not valid.</exception>
-    public SessionInfo Create(string agent, string? userId = null)
+    public SessionInfo Create(string agent, string? userId = null, string? owner = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(agent);
         if (userId is not null)
@@ -137,16 +158,17 @@ public sealed partial class RunEngine
 
             // The user is not named: the session may belong to someone else, and the caller may not know who.
             return string.Equals(Session.UserId, userId, StringComparison.Ordinal)
-                ? new SessionInfo(sessionId, existing, Created: false, Session.UserId)
+                ? new SessionInfo(sessionId, existing, Created: false, Session.UserId, Session.Owner)
                 : throw new SessionConflictException($"Session '{sessionId}' already exists for {(Session.UserId is null ? "no user" : "another user")}; it cannot be created again {(userId is null ? "without a user" : "for this user")}.");
         }
 
         Session.Agent = agent;
         Session.UserId = userId;
+        Session.Owner = owner;
         Session.CreatedAt = timeProvider.GetUtcNow();
         effects.MarkChanged();
         LogCreated(logger, sessionId, agent);
-        return new SessionInfo(sessionId, agent, Created: true, userId);
+        return new SessionInfo(sessionId, agent, Created: true, userId, owner);
     }
 
     /// <summary>Accepts a user message: starts its run, or queues it behind the active one.</summary>
@@ -256,6 +278,7 @@ public sealed partial class RunEngine
             Session.Agent = request.Agent;
             // A specialist works for the manager's user: with memory on, it remembers and recalls that user's facts.
             Session.UserId = request.UserId;
+            Session.Owner = request.Owner;
             Session.CreatedAt = timeProvider.GetUtcNow();
         }
 

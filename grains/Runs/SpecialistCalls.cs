@@ -83,7 +83,7 @@ public sealed partial class SpecialistCalls
         var deadline = timeProvider.GetUtcNow() + contract.Timeout;
         var budgetBound = plan.WallTimeEnd < deadline;
         deadline = budgetBound ? plan.WallTimeEnd : deadline;
-        var request = new DelegatedRun(call.Name, call.Arguments, plan.RunId, plan.Path, engine.UserId);
+        var request = new DelegatedRun(call.Name, call.Arguments, plan.RunId, plan.Path, engine.UserId, engine.Owner);
         ToolOutcome Outcome(ToolResult result, RunView? view) =>
             new(result, timeProvider.GetElapsedTime(started).TotalMilliseconds, view?.TotalTokens ?? 0, Sum(view?.Cost, view?.DelegatedCost), startedAt);
 

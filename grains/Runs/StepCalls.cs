@@ -122,7 +122,7 @@ public sealed partial class StepCalls
         ToolResult result;
         try
         {
-            result = await tools.InvokeAsync(call, context, agent.Tools, cancellationToken).ConfigureAwait(false);
+            result = await tools.InvokeAsync(call, context, engine.AllowedTools(agent), cancellationToken).ConfigureAwait(false);
         }
         catch
         {

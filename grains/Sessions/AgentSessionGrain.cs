@@ -11,6 +11,7 @@ using AgentGrains.Grains.Tools;
 using AgentGrains.GrainInterfaces.Messages;
 using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
+using AgentGrains.GrainInterfaces.Tenants;
 using AgentGrains.Storage.Journal;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -49,6 +50,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
     private readonly ToolRegistry tools;
     private readonly IChatClient model;
     private readonly AgentMemory memory;
+    private readonly IOptionsMonitor<TenantsOptions> tenants;
     private readonly ModelOptions modelOptions;
     private readonly DelegationOptions delegation;
     private readonly TimeProvider timeProvider;
@@ -75,6 +77,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
         ToolRegistry tools,
         IChatClient model,
         AgentMemory memory,
+        IOptionsMonitor<TenantsOptions> tenants,
         IOptions<ModelOptions> modelOptions,
         IOptions<DelegationOptions> delegation,
         IOptions<ReminderOptions> reminderOptions,
@@ -90,6 +93,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
         this.tools = tools;
         this.model = model;
         this.memory = memory;
+        this.tenants = tenants;
         this.modelOptions = modelOptions.Value;
         this.delegation = delegation.Value;
         this.timeProvider = timeProvider;
@@ -133,7 +137,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
         }
         AgentTelemetry.ActiveSessions.Add(1);
         counted = true;
-        engine = new RunEngine(SessionId, () => log.State, log, catalog, tools, modelOptions, delegation, timeProvider, logger, RuntimeIdentity);
+        engine = new RunEngine(SessionId, () => log.State, log, catalog, tools, modelOptions, delegation, timeProvider, logger, RuntimeIdentity, tenants.CurrentValue.For(Tenant).DeniedTools);
         calls = new StepCalls(SessionId, Tenant, engine, tools, model, memory, timeProvider, logger);
         reads = new SessionReadModel(SessionId, log, timeProvider, Stopping, draining.Token);
         reads.Publish(log.State, log.Finished);
@@ -166,8 +170,8 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
     public void Dispose() => deactivating.Dispose();
 
     /// <inheritdoc />
-    public Task<SessionInfo> CreateAsync(string agent, string? userId = null) =>
-        AcceptAsync(nameof(CreateAsync), userId is null ? agent : $"{agent}\n{userId}", () => Engine.Create(agent, userId));
+    public Task<SessionInfo> CreateAsync(string agent, string? userId = null, string? owner = null) =>
+        AcceptAsync(nameof(CreateAsync), userId is null && owner is null ? agent : $"{agent}\n{userId}\n{owner}", () => Engine.Create(agent, userId, owner));
 
     /// <inheritdoc />
     public Task<RunSubmission> SubmitAsync(string text)
@@ -283,7 +287,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
     public Task<SessionInfo?> GetInfoAsync()
     {
         ThrowIfStale();
-        return Task.FromResult(Reads.Agent is { } agent ? new SessionInfo(SessionId, agent, Created: false, Reads.UserId) : null);
+        return Task.FromResult(Reads.Agent is { } agent ? new SessionInfo(SessionId, agent, Created: false, Reads.UserId, Reads.Owner) : null);
     }
 
     /// <inheritdoc />

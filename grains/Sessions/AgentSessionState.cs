@@ -19,6 +19,9 @@ public sealed class AgentSessionState
     /// <summary>The user whose long-term memory the session uses, given at creation and never changed; null for none.</summary>
     public string? UserId { get; set; }
 
+    /// <summary>Who created it (an API key's name), whose runs' approvals are theirs (or an admin's); null for nobody in particular.</summary>
+    public string? Owner { get; set; }
+
     /// <summary>When the session was created.</summary>
     public DateTimeOffset CreatedAt { get; set; }
 

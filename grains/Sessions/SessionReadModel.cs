@@ -54,6 +54,9 @@ public sealed class SessionReadModel
     /// <summary>The user whose memory the session uses, as committed; null for none.</summary>
     public string? UserId => published.UserId;
 
+    /// <summary>Who created the session, as committed; null for nobody in particular.</summary>
+    public string? Owner => published.Owner;
+
     /// <summary>The agent a handoff moved the conversation to, as last committed.</summary>
     public string? CurrentAgent => published.CurrentAgent;
 
@@ -273,7 +276,7 @@ public sealed class SessionReadModel
         if (session.Active is null && session.Queue.Count == 0)
         {
             // The common idle case shares one empty map.
-            return new Published(agent, messages, session.RunsFinished, Published.NoRuns, session.CurrentAgent, finished, session.UserId);
+            return new Published(agent, messages, session.RunsFinished, Published.NoRuns, session.CurrentAgent, finished, session.UserId, session.Owner);
         }
 
         var active = new Dictionary<string, PublishedRun>(StringComparer.Ordinal);
@@ -290,11 +293,11 @@ public sealed class SessionReadModel
             }
         }
 
-        return new Published(agent, messages, session.RunsFinished, active, session.CurrentAgent, finished, session.UserId);
+        return new Published(agent, messages, session.RunsFinished, active, session.CurrentAgent, finished, session.UserId, session.Owner);
     }
 
     /// <summary>What readers see: only what has committed.</summary>
-    private sealed record Published(string? Agent, long History, long RunsFinished, IReadOnlyDictionary<string, PublishedRun> Runs, string? CurrentAgent = null, PublishedRun? Finished = null, string? UserId = null)
+    private sealed record Published(string? Agent, long History, long RunsFinished, IReadOnlyDictionary<string, PublishedRun> Runs, string? CurrentAgent = null, PublishedRun? Finished = null, string? UserId = null, string? Owner = null)
     {
         public static IReadOnlyDictionary<string, PublishedRun> NoRuns { get; } = new Dictionary<string, PublishedRun>();
 

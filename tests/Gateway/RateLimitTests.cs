@@ -27,8 +27,8 @@ public sealed class RateLimitTests : IAsyncLifetime
             ["Gateway:ApiKeys:globex:Hash"] = ApiKeyAuthenticationHandler.Hash(GlobexKey),
             ["Gateway:ApiKeys:globex:Tenant"] = "globex",
             // Acme: 3 requests, then one every 100 s (no refill during the test); everyone else unlimited.
-            ["Gateway:Tenants:acme:RateLimit:PermitsPerSecond"] = "0.01",
-            ["Gateway:Tenants:acme:RateLimit:Burst"] = "3",
+            ["Tenants:acme:RateLimit:PermitsPerSecond"] = "0.01",
+            ["Tenants:acme:RateLimit:Burst"] = "3",
         });
     }
 

@@ -14,6 +14,8 @@ public sealed class TenantTests : IAsyncLifetime
 {
     private const string AcmeKey = "acme-key-0123456789";
     private const string GlobexKey = "globex-key-0123456789";
+    private const string AcmeOtherKey = "acme-other-key-0123456789";
+    private const string AcmeAdminKey = "acme-admin-key-0123456789";
 
     private readonly StorageUnderTest storage = StorageUnderTest.Sqlite();
     private GatewayApp? app;
@@ -29,6 +31,14 @@ public sealed class TenantTests : IAsyncLifetime
             ["Gateway:ApiKeys:acme:Tenant"] = "acme",
             ["Gateway:ApiKeys:globex:Hash"] = ApiKeyAuthenticationHandler.Hash(GlobexKey),
             ["Gateway:ApiKeys:globex:Tenant"] = "globex",
+            ["Gateway:ApiKeys:acmeother:Hash"] = ApiKeyAuthenticationHandler.Hash(AcmeOtherKey),
+            ["Gateway:ApiKeys:acmeother:Tenant"] = "acme",
+            ["Gateway:ApiKeys:acmeops:Hash"] = ApiKeyAuthenticationHandler.Hash(AcmeAdminKey),
+            ["Gateway:ApiKeys:acmeops:Tenant"] = "acme",
+            ["Gateway:ApiKeys:acmeops:Roles:0"] = "admin",
+            // Globex may only talk to the assistant; acme's sessions may not use the calculator.
+            ["Tenants:globex:Agents:0"] = "assistant",
+            ["Tenants:acme:DeniedTools:0"] = "calculator",
         });
     }
 
@@ -159,6 +169,64 @@ public sealed class TenantTests : IAsyncLifetime
 
         Assert.True(result.IsError);
         Assert.Contains("does not exist", McpServerTests.Text(result), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AgentAllowList_HidesTheOtherAgents_FromListingsSessionsAndMcp()
+    {
+        using var globex = Client(GlobexKey);
+        using var acme = Client(AcmeKey);
+
+        var listed = (await GatewayHttp.ReadJsonAsync(await globex.GetAsync("/v1/agents", Ct))).GetProperty("agents").EnumerateArray().Select(static a => a.GetProperty("name").GetString()).ToList();
+        Assert.Equal(["assistant"], listed);
+        Assert.Contains("research", (await GatewayHttp.ReadJsonAsync(await acme.GetAsync("/v1/agents", Ct))).GetProperty("agents").EnumerateArray().Select(static a => a.GetProperty("name").GetString()));
+        using var refused = await globex.PostAsJsonAsync("/v1/sessions", new { agent = "research", sessionId = "not-allowed" }, Ct);
+        var problem = await GatewayHttp.AssertProblemAsync(refused, HttpStatusCode.BadRequest);
+        Assert.Equal("Unknown agent 'research'; known agents: assistant.", problem.GetProperty("detail").GetString());
+        await GatewayHttp.AssertProblemAsync(await globex.GetAsync("/v1/sessions/not-allowed", Ct), HttpStatusCode.NotFound);
+
+        await using var mcp = await McpServerTests.ConnectAsync(Client(GlobexKey));
+        Assert.Equal(["assistant"], (await mcp.ListToolsAsync(cancellationToken: Ct)).Select(static t => t.Name));
+        var call = await McpServerTests.CallAsync(mcp, "research", "What is a lease?");
+        Assert.True(call.IsError);
+    }
+
+    [Fact]
+    public async Task DeniedTool_IsNotOfferedToTheTenantsModel_OtherTenantsKeepIt()
+    {
+        using var acme = Client(AcmeKey);
+        using var globex = Client(GlobexKey);
+        await acme.PostAsJsonAsync("/v1/sessions", new { agent = "assistant", sessionId = "sums" }, Ct);
+        await globex.PostAsJsonAsync("/v1/sessions", new { agent = "assistant", sessionId = "sums" }, Ct);
+
+        var acmeReply = await GatewayHttp.ReadJsonAsync(await acme.SendTextAsync("sums", "What is 6*7?"));
+        var globexReply = await GatewayHttp.ReadJsonAsync(await globex.SendTextAsync("sums", "What is 6*7?"));
+
+        Assert.Equal("The answer is 42.", globexReply.GetProperty("reply").GetString());
+        Assert.DoesNotContain("42", acmeReply.GetProperty("reply").GetString(), StringComparison.Ordinal);
+        var run = await acme.GetRunAsync(acmeReply.GetProperty("runId").GetString()!);
+        Assert.All(run.GetProperty("steps").EnumerateArray(), static s => Assert.Empty(s.GetProperty("toolCalls").EnumerateArray()));
+    }
+
+    [Fact]
+    public async Task Approval_OfAnotherKeysRun_NeedsTheAdminRole()
+    {
+        using var acme = Client(AcmeKey);
+        using var other = Client(AcmeOtherKey);
+        using var ops = Client(AcmeAdminKey);
+        await acme.PostAsJsonAsync("/v1/sessions", new { agent = "assistant", sessionId = "owned" }, Ct);
+        using var waiting = await acme.SendTextAsync("owned", "Send a message to ada@example.com: owners decide");
+        var runId = (await GatewayHttp.ReadJsonAsync(waiting)).GetProperty("runId").GetString()!;
+        var callId = (await acme.GetRunAsync(runId)).GetProperty("steps")[0].GetProperty("toolCalls")[0].GetProperty("callId").GetString()!;
+
+        using var refused = await other.PostRawAsync($"/v1/runs/{runId}/approvals/{callId}", """{"approve":true}""");
+        var problem = await GatewayHttp.AssertProblemAsync(refused, HttpStatusCode.Forbidden);
+        Assert.Contains("admin role", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("awaiting_approval", (await acme.GetRunAsync(runId)).GetProperty("status").GetString());
+
+        using var approved = await ops.PostRawAsync($"/v1/runs/{runId}/approvals/{callId}", """{"approve":true}""");
+        Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
+        Assert.Equal("Your message to ada@example.com was sent.", (await acme.WaitForStatusAsync(runId, "completed")).GetProperty("reply").GetString());
     }
 
     private static async Task<List<string>> ListAsync(HttpClient client, string query = "")

@@ -1,3 +1,4 @@
+using AgentGrains.Client.Gateway.Tenants;
 using AgentGrains.Client.Gateway.Sessions;
 using AgentGrains.GrainInterfaces.Agents;
 using Microsoft.AspNetCore.Builder;
@@ -29,9 +30,10 @@ internal static class AgentEndpoints
         return group;
     }
 
-    private static async Task<Ok<AgentListResponse>> ListAgentsAsync([FromServices] IGrainFactory grains, [FromServices] SessionCaller caller, CancellationToken cancellationToken)
+    private static async Task<Ok<AgentListResponse>> ListAgentsAsync([FromServices] TenantGrains grains, [FromServices] SessionCaller caller, CancellationToken cancellationToken)
     {
-        var agents = await caller.ReadAsync(grains.GetGrain<IAgentCatalogGrain>(0).ListAsync, cancellationToken).ConfigureAwait(false);
-        return TypedResults.Ok(new AgentListResponse(agents));
+        var agents = await caller.ReadAsync(grains.All.GetGrain<IAgentCatalogGrain>(0).ListAsync, cancellationToken).ConfigureAwait(false);
+        // The agents the caller's tenant may use (Tenants:<tenant>:Agents).
+        return TypedResults.Ok(new AgentListResponse([.. agents.Where(a => grains.Policy.AllowsAgent(a.Name))]));
     }
 }

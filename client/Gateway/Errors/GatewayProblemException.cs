@@ -30,6 +30,8 @@ internal sealed class GatewayProblemException : Exception
         message,
         new Dictionary<string, string[]>(StringComparer.Ordinal) { [field] = [message] });
 
+    public static GatewayProblemException Forbidden(string detail) => new(StatusCodes.Status403Forbidden, "Not allowed for this API key.", detail);
+
     public static GatewayProblemException NotFound(string title, string detail) => new(StatusCodes.Status404NotFound, title, detail);
 
     public static GatewayProblemException MalformedJson(string detail) => new(

@@ -41,7 +41,9 @@ internal sealed class GatewayExposureValidator(IConfiguration configuration) : I
             }
         }
 
-        foreach (var (path, limit) in options.Tenants.Select(static t => ($"Gateway:Tenants:{t.Key}:RateLimit", t.Value.RateLimit)).Prepend(("Gateway:RateLimit", options.RateLimit)))
+        var tenants = configuration.GetSection(GrainInterfaces.Tenants.TenantsOptions.SectionName).GetChildren()
+            .Select(static t => ($"Tenants:{t.Key}:RateLimit", t.GetSection("RateLimit").Get<GrainInterfaces.Tenants.RateLimitOptions>() ?? new()));
+        foreach (var (path, limit) in tenants.Prepend(("Gateway:RateLimit", options.RateLimit)))
         {
             if (limit.PermitsPerSecond is { } rate && (!(rate > 0) || rate > 1_000_000))
             {

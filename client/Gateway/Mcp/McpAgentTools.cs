@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using AgentGrains.Client.Gateway.Errors;
 using AgentGrains.Client.Gateway.Sessions;
 using AgentGrains.Client.Gateway.Tenants;
+using AgentGrains.GrainInterfaces.Tenants;
 using AgentGrains.GrainInterfaces.Agents;
 using AgentGrains.GrainInterfaces.Memory;
 using AgentGrains.GrainInterfaces.Messages;
@@ -33,6 +34,7 @@ internal sealed partial class McpAgentTools(
     IGrainFactory grains,
     SessionCaller caller,
     IOptions<GatewayOptions> options,
+    IOptionsMonitor<TenantsOptions> tenants,
     TimeProvider timeProvider,
     ILogger<McpAgentTools> logger)
 {
@@ -86,7 +88,8 @@ internal sealed partial class McpAgentTools(
     public async ValueTask<ListToolsResult> ListToolsAsync(RequestContext<ListToolsRequestParams> context, CancellationToken cancellationToken)
     {
         var agents = await caller.ReadAsync(grains.GetGrain<IAgentCatalogGrain>(0).ListAsync, cancellationToken).ConfigureAwait(false);
-        return new ListToolsResult { Tools = [.. agents.Select(ToTool)] };
+        var policy = new TenantGrains(grains, context.User, tenants.CurrentValue).Policy;
+        return new ListToolsResult { Tools = [.. agents.Where(a => policy.AllowsAgent(a.Name)).Select(ToTool)] };
     }
 
     private static Tool ToTool(AgentSummary agent) => new()
@@ -150,13 +153,14 @@ internal sealed partial class McpAgentTools(
     private async Task<CallToolResult> RunAsync(RequestContext<CallToolRequestParams> context, string agent, string message, string? sessionId, string? userId, CancellationToken cancellationToken)
     {
         // The caller's tenant's sessions: another tenant's session id names a session that does not exist.
-        var tenantGrains = new TenantGrains(grains, context.User);
+        var tenantGrains = new TenantGrains(grains, context.User, tenants.CurrentValue);
         IAgentSessionGrain session;
         if (sessionId is null)
         {
+            tenantGrains.EnsureAgent(agent);
             sessionId = SessionIds.New();
             session = tenantGrains.Session(sessionId);
-            await caller.SendAsync(null, () => session.CreateAsync(agent, userId), cancellationToken).ConfigureAwait(false);
+            await caller.SendAsync(null, () => session.CreateAsync(agent, userId, context.User?.Identity?.Name), cancellationToken).ConfigureAwait(false);
         }
         else
         {

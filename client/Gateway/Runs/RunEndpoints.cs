@@ -89,6 +89,14 @@ internal static class RunEndpoints
 
         SessionEndpoints.ValidateIdempotencyKey(idempotencyKey);
         await EnsureExistsAsync(session, runId, caller, cancellationToken).ConfigureAwait(false);
+        // A run's calls are approved by whoever created its session, or by an admin.
+        var info = await caller.ReadAsync(session.GetInfoAsync, cancellationToken).ConfigureAwait(false);
+        if (info?.Owner is { } owner && !string.Equals(owner, httpRequest.HttpContext.User.Identity?.Name, StringComparison.Ordinal)
+            && !httpRequest.HttpContext.User.IsInRole(Identity.GatewayIdentity.AdminRole))
+        {
+            throw GatewayProblemException.Forbidden($"Run '{runId}' belongs to a session another API key created; only that key or a key with the admin role may decide its calls.");
+        }
+
         return TypedResults.Ok(await caller.SendAsync(idempotencyKey, () => session.DecideApprovalAsync(runId, callId, approve), cancellationToken).ConfigureAwait(false));
     }
 

@@ -112,6 +112,11 @@ internal static class SessionEndpoints
             "specialists" => true,
             _ => throw GatewayProblemException.Invalid("include", $"include may only be 'specialists' (to list the sessions runs start for their specialists too); it was '{include}'."),
         };
+        if (agent is not null)
+        {
+            grains.EnsureAgent(agent);
+        }
+
         var directory = grains.All.GetGrain<ISessionDirectoryGrain>(0);
         var page = await caller.ReadAsync(() => directory.ListAsync(new SessionQuery(after, size, agent, specialists, grains.Tenant)), cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(new SessionListResponse(page.Sessions, PageQuery.Cursor(SessionsListing, page.Next)));
@@ -155,13 +160,14 @@ internal static class SessionEndpoints
 
         var sessionId = request.SessionId ?? SessionIds.New();
         SessionIds.Validate(sessionId, "sessionId");
+        grains.EnsureAgent(request.Agent);
         if (request.UserId is not null && UserIds.Problem(request.UserId, "userId") is { } problem)
         {
             throw GatewayProblemException.Invalid("userId", problem);
         }
 
         var grain = grains.Session(sessionId);
-        var session = await caller.SendAsync(null, () => grain.CreateAsync(request.Agent, request.UserId), cancellationToken).ConfigureAwait(false);
+        var session = await caller.SendAsync(null, () => grain.CreateAsync(request.Agent, request.UserId, httpContext.User.Identity?.Name), cancellationToken).ConfigureAwait(false);
         var response = new SessionCreatedResponse(session.SessionId, session.Agent, session.UserId);
         if (!session.Created)
         {

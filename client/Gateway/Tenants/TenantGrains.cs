@@ -3,6 +3,7 @@ using AgentGrains.Client.Gateway.Identity;
 using AgentGrains.GrainInterfaces.Memory;
 using AgentGrains.GrainInterfaces.Outbox;
 using AgentGrains.GrainInterfaces.Sessions;
+using AgentGrains.GrainInterfaces.Tenants;
 using Orleans;
 
 namespace AgentGrains.Client.Gateway.Tenants;
@@ -15,16 +16,30 @@ namespace AgentGrains.Client.Gateway.Tenants;
 /// </remarks>
 /// <param name="grains">The cluster's grains.</param>
 /// <param name="tenant">The caller's tenant; null for an open gateway's caller (no tenant).</param>
-internal sealed class TenantGrains(IGrainFactory grains, string? tenant)
+/// <param name="policy">What the tenant may do (<c>Tenants:&lt;tenant&gt;</c>).</param>
+internal sealed class TenantGrains(IGrainFactory grains, string? tenant, TenantOptions policy)
 {
     /// <summary>The grains of <paramref name="user"/>'s tenant.</summary>
-    public TenantGrains(IGrainFactory grains, ClaimsPrincipal? user)
-        : this(grains, user is null ? null : GatewayIdentity.TenantOf(user))
+    public TenantGrains(IGrainFactory grains, ClaimsPrincipal? user, TenantsOptions tenants)
+        : this(grains, user is null ? null : GatewayIdentity.TenantOf(user), tenants.For(user is null ? null : GatewayIdentity.TenantOf(user)))
     {
     }
 
     /// <summary>The caller's tenant; null for none.</summary>
     public string? Tenant => tenant;
+
+    /// <summary>What the tenant may do.</summary>
+    public TenantOptions Policy => policy;
+
+    /// <summary>Refuses an agent the tenant may not create sessions with, as if it did not exist (its name is not confirmed).</summary>
+    /// <exception cref="UnknownAgentException">The tenant's allow-list leaves it out.</exception>
+    public void EnsureAgent(string agent)
+    {
+        if (!policy.AllowsAgent(agent))
+        {
+            throw new UnknownAgentException($"Unknown agent '{agent}'; known agents: {string.Join(", ", policy.Agents.Order(StringComparer.Ordinal))}.");
+        }
+    }
 
     /// <summary>The cluster's grains, for what belongs to no tenant (the catalog, the cluster).</summary>
     public IGrainFactory All => grains;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using AgentGrains.Client.Gateway.Identity;
+using AgentGrains.GrainInterfaces.Tenants;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,7 +9,7 @@ using Microsoft.Extensions.Options;
 
 namespace AgentGrains.Client.Gateway.Tenants;
 
-/// <summary>Per-tenant request rates with ASP.NET Core's rate limiter: a token bucket per tenant, 429 with <c>Retry-After</c> past it.</summary>
+/// <summary>Per-tenant request rates (<c>Tenants:&lt;tenant&gt;:RateLimit</c>, default <c>Gateway:RateLimit</c>) with ASP.NET Core's rate limiter: a token bucket per tenant, 429 with <c>Retry-After</c> past it.</summary>
 /// <remarks>
 /// A request counts against the tenant of its API key (an open gateway's anonymous caller is one
 /// partition of its own). Requests that need no key (probes, metrics, the API's description) are
@@ -31,7 +32,8 @@ internal static class TenantRateLimits
 
             var tenant = GatewayIdentity.TenantOf(context.User) ?? string.Empty;
             var gateway = context.RequestServices.GetRequiredService<IOptionsMonitor<GatewayOptions>>().CurrentValue;
-            var limit = gateway.Tenants.TryGetValue(tenant, out var own) && own.RateLimit.PermitsPerSecond is not null ? own.RateLimit : gateway.RateLimit;
+            var own = context.RequestServices.GetRequiredService<IOptionsMonitor<TenantsOptions>>().CurrentValue.For(GatewayIdentity.TenantOf(context.User)).RateLimit;
+            var limit = own.PermitsPerSecond is not null ? own : gateway.RateLimit;
             if (limit.PermitsPerSecond is not { } perSecond)
             {
                 return RateLimitPartition.GetNoLimiter("unlimited:" + tenant);
