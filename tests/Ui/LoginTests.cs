@@ -6,6 +6,8 @@ using AgentGrains.Client.Gateway.Identity;
 using AgentGrains.Tests.Gateway;
 using AgentGrains.Tests.Infrastructure;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentGrains.Tests.Ui;
 
@@ -216,7 +218,7 @@ public sealed partial class LoginTests(LoginTests.KeyedGateway fixture) : IClass
     [Fact]
     public async Task OpenGateway_PagesNeedNoSignIn_AndTheLoginPageGoesStraightOn()
     {
-        await using var open = new OpenGateway();
+        await using var open = new OwnGateway();
         await open.InitializeAsync();
         using var browser = Browser(app: open.App);
 
@@ -226,6 +228,36 @@ public sealed partial class LoginTests(LoginTests.KeyedGateway fixture) : IClass
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
         Assert.Equal("/ui/runs/demo~1", login.Headers.Location?.OriginalString);
+    }
+
+    [Fact]
+    public async Task Cookie_KeyGivenANewSecretOrRemoved_SignsTheBrowserOut()
+    {
+        await using var keyed = new OwnGateway(KeySettings());
+        await keyed.InitializeAsync();
+        var configuration = (IConfigurationRoot)keyed.App.Services.GetRequiredService<IConfiguration>();
+        using var admin = Browser(app: keyed.App);
+        using var user = Browser(app: keyed.App);
+        using (var login = await LoginAsync(admin, AdminKey))
+        using (var userLogin = await LoginAsync(user, UserKey))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
+            Assert.Equal(HttpStatusCode.Redirect, userLogin.StatusCode);
+        }
+
+        // The user key gains the admin role: its signed-in browser has it at once.
+        configuration["Gateway:ApiKeys:app:Roles:0"] = "admin";
+        // The admin key gets a new secret: browsers signed in with the old one are signed out.
+        configuration["Gateway:ApiKeys:ops:Hash"] = ApiKeyAuthenticationHandler.Hash("a-new-admin-key-0123456789");
+        configuration.Reload();
+
+        using var promoted = await user.GetAsync("/ui", Ct);
+        Assert.Equal(HttpStatusCode.OK, promoted.StatusCode);
+        using var page = await admin.GetAsync("/ui", Ct);
+        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+        Assert.Contains("expires=Thu, 01 Jan 1970", AuthCookie(page), StringComparison.OrdinalIgnoreCase);
+        using var api = await admin.GetAsync("/v1/sessions", Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, api.StatusCode);
     }
 
     /// <summary>Signs in at <c>/ui/login</c> as a browser does: reads the page for its token, then posts the form.</summary>
@@ -287,8 +319,8 @@ public sealed partial class LoginTests(LoginTests.KeyedGateway fixture) : IClass
         }
     }
 
-    /// <summary>The silo executable without keys: open, as on loopback by default.</summary>
-    private sealed class OpenGateway : IAsyncDisposable
+    /// <summary>A silo executable of one test: without keys (open, as on loopback by default) unless given settings.</summary>
+    private sealed class OwnGateway(Dictionary<string, string?>? settings = null) : IAsyncDisposable
     {
         private readonly StorageUnderTest storage = StorageUnderTest.Sqlite();
 
@@ -297,7 +329,7 @@ public sealed partial class LoginTests(LoginTests.KeyedGateway fixture) : IClass
         public async ValueTask InitializeAsync()
         {
             await storage.InitializeAsync();
-            App = new GatewayApp(storage);
+            App = new GatewayApp(storage, settings);
         }
 
         public async ValueTask DisposeAsync()
