@@ -16,11 +16,12 @@ namespace AgentGrains.Tests.Ui;
 /// on PATH), driven by Playwright's driver from the build output; nothing is downloaded. Without a Chromium
 /// the browser tests are skipped, except under <c>CI=true</c>, where they fail.
 /// </remarks>
-public class BrowserFixture(IReadOnlyDictionary<string, string?>? settings) : IAsyncLifetime
+public class BrowserFixture : IAsyncLifetime
 {
     private static readonly string[] ChromiumNames = ["chromium", "chromium-browser"];
 
     private readonly StorageUnderTest storage = StorageUnderTest.Sqlite();
+    private readonly IReadOnlyDictionary<string, string?>? settings;
     private IPlaywright? playwright;
 
     public GatewayApp App { get; private set; } = null!;
@@ -42,9 +43,11 @@ public class BrowserFixture(IReadOnlyDictionary<string, string?>? settings) : IA
 
     /// <summary>The silo executable as it runs by default: open, on loopback.</summary>
     public BrowserFixture()
-        : this(null)
     {
     }
+
+    /// <summary>The silo executable with <paramref name="settings"/> laid over its configuration.</summary>
+    protected BrowserFixture(IReadOnlyDictionary<string, string?> settings) => this.settings = settings;
 
     public async ValueTask InitializeAsync()
     {
