@@ -37,11 +37,13 @@ public static class GatewayEndpointRouteBuilderExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        // API keys (Gateway:ApiKeys); every endpoint needs a caller unless it says otherwise.
+        // API keys (Gateway:ApiKeys), or a browser signed in with one; every endpoint needs a caller unless it says otherwise.
         app.UseAuthentication();
         app.UseAuthorization();
-        // Per-tenant request rates (Gateway:RateLimit, Gateway:Tenants:<tenant>:RateLimit): 429 past them.
+        // Per-tenant request rates (Gateway:RateLimit, Tenants:<tenant>:RateLimit): 429 past them.
         app.UseRateLimiter();
+        // Checks the token of form posts (the sign-in page's); JSON requests are left alone.
+        app.UseAntiforgery();
         // The API's description is public: it holds no data.
         app.MapOpenApi().AllowAnonymous();
         // The API reference, a page over the OpenAPI document (its script is served by the gateway itself).

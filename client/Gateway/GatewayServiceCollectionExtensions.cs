@@ -36,12 +36,16 @@ public static class GatewayServiceCollectionExtensions
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayOptions>, GatewayExposureValidator>());
-        // API keys as bearer tokens; without configured keys, every caller is the anonymous user (see ApiKeyAuthenticationHandler).
-        services.AddAuthentication(GatewayIdentity.Scheme)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(GatewayIdentity.Scheme, configureOptions: null);
+        // API keys as bearer tokens, or a browser signed in with one at /ui/login (a cookie); without configured
+        // keys, every caller is the anonymous user (see ApiKeyAuthenticationHandler and BrowserSignIn).
+        services.AddAuthentication(GatewayIdentity.DefaultScheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(GatewayIdentity.Scheme, configureOptions: null)
+            .AddBrowserSignIn();
         services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder(GatewayIdentity.Scheme).RequireAuthenticatedUser().Build())
-            .AddPolicy(GatewayIdentity.AdminPolicy, static policy => policy.AddAuthenticationSchemes(GatewayIdentity.Scheme).RequireRole(GatewayIdentity.AdminRole));
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder(GatewayIdentity.DefaultScheme).RequireAuthenticatedUser().Build())
+            .AddPolicy(GatewayIdentity.AdminPolicy, static policy => policy.AddAuthenticationSchemes(GatewayIdentity.DefaultScheme).RequireRole(GatewayIdentity.AdminRole));
+        // The sign-in form's token (its cookie is SameSite=Strict); the API's own bodies are JSON, never forms.
+        services.AddAntiforgery(static options => options.Cookie.SecurePolicy = Microsoft.AspNetCore.Http.CookieSecurePolicy.SameAsRequest);
         services.AddHostedService<GatewayIdentityStartup>();
         // Bound once: the silo and its embedded gateway both ask for it, and a second binding would append every list twice.
         if (!services.Any(static d => d.ServiceType == typeof(IConfigureOptions<TenantsOptions>)))

@@ -22,7 +22,7 @@ internal static class UiEndpoints
     public const string Prefix = "/ui";
 
     // Only this origin's scripts, styles and API: the pages build their elements from API data as text.
-    private const string ContentSecurityPolicy =
+    internal const string ContentSecurityPolicy =
         "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
     private static readonly ManifestEmbeddedFileProvider Files = new ManifestEmbeddedFileProvider(typeof(UiEndpoints).Assembly, "Ui/Assets");
@@ -36,7 +36,9 @@ internal static class UiEndpoints
         group.MapGet(string.Empty, static (HttpContext context) => Serve(context, "index.html"));
         group.MapGet("/sessions/{id}", static (HttpContext context) => Serve(context, "session.html"));
         group.MapGet("/runs/{runId}", static (HttpContext context) => Serve(context, "run.html"));
-        group.MapGet("/assets/{name}", static (string name, HttpContext context) => Serve(context, name));
+        // The scripts and styles hold no data, and the sign-in page needs its style before anyone is signed in.
+        group.MapGet("/assets/{name}", static (string name, HttpContext context) => Serve(context, name)).AllowAnonymous();
+        routes.MapUiSignInEndpoints();
         return routes;
     }
 

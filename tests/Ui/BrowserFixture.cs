@@ -16,11 +16,12 @@ namespace AgentGrains.Tests.Ui;
 /// on PATH), driven by Playwright's driver from the build output; nothing is downloaded. Without a Chromium
 /// the browser tests are skipped, except under <c>CI=true</c>, where they fail.
 /// </remarks>
-public sealed class BrowserFixture : IAsyncLifetime
+public class BrowserFixture : IAsyncLifetime
 {
     private static readonly string[] ChromiumNames = ["chromium", "chromium-browser"];
 
     private readonly StorageUnderTest storage = StorageUnderTest.Sqlite();
+    private readonly IReadOnlyDictionary<string, string?>? settings;
     private IPlaywright? playwright;
 
     public GatewayApp App { get; private set; } = null!;
@@ -40,11 +41,20 @@ public sealed class BrowserFixture : IAsyncLifetime
     /// <summary>Where screenshots are written: beside the test assembly.</summary>
     public static string ScreenshotDirectory => Path.Combine(AppContext.BaseDirectory, "screenshots");
 
+    /// <summary>The silo executable as it runs by default: open, on loopback.</summary>
+    public BrowserFixture()
+    {
+    }
+
+    /// <summary>The silo executable with <paramref name="settings"/> laid over its configuration.</summary>
+    protected BrowserFixture(IReadOnlyDictionary<string, string?> settings) => this.settings = settings;
+
     public async ValueTask InitializeAsync()
     {
         await storage.InitializeAsync();
         // A browser needs a real socket: Kestrel on a free loopback port instead of the in-memory server.
-        App = new GatewayApp(storage, new Dictionary<string, string?> { ["urls"] = "http://127.0.0.1:0" });
+        var all = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>()) { ["urls"] = "http://127.0.0.1:0" };
+        App = new GatewayApp(storage, all);
         App.UseKestrel();
         App.StartServer();
         var addresses = App.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
@@ -118,6 +128,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         }
 
         await storage.DisposeAsync();
+        GC.SuppressFinalize(this);
     }
 
     private static string? FindChromium()

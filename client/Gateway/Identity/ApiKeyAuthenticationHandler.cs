@@ -28,15 +28,16 @@ internal sealed partial class ApiKeyAuthenticationHandler(
 {
     private const string BearerPrefix = "Bearer ";
 
-    // Longer keys are refused before hashing: a header is not a place for megabytes.
-    private const int MaxKeyLength = 512;
+    // Longer keys are refused before hashing: a header or a form is not a place for megabytes.
+    internal const int MaxKeyLength = 512;
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var keys = gateway.CurrentValue.ApiKeys;
         if (keys.Count == 0)
         {
-            return Task.FromResult(Success(GatewayIdentity.AnonymousName, tenant: null, [GatewayIdentity.UserRole, GatewayIdentity.AdminRole]));
+            var anonymous = Principal(GatewayIdentity.AnonymousName, tenant: null, [GatewayIdentity.UserRole, GatewayIdentity.AdminRole], Scheme.Name);
+            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(anonymous, Scheme.Name)));
         }
 
         var header = Request.Headers.Authorization.ToString();
@@ -45,21 +46,14 @@ internal sealed partial class ApiKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        if (!header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase) || header.Length - BearerPrefix.Length is 0 or > MaxKeyLength)
+        if (!header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
         {
             return Task.FromResult(AuthenticateResult.Fail("The Authorization header is not 'Bearer <API key>'."));
         }
 
-        var hash = Hash(header.AsSpan(BearerPrefix.Length).Trim());
-        foreach (var (name, key) in keys)
+        if (Find(keys, header.AsSpan(BearerPrefix.Length)) is { } name)
         {
-            // Fixed-time over every key: how long a refusal takes says nothing about the hashes.
-            if (key.Hash is { Length: 64 } expected
-                && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(hash)))
-            {
-                var roles = key.Roles.Count == 0 ? [GatewayIdentity.UserRole] : key.Roles;
-                return Task.FromResult(Success(name, key.Tenant, roles));
-            }
+            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(Principal(name, keys[name], Scheme.Name), Scheme.Name)));
         }
 
         LogUnknownKey(Logger);
@@ -81,7 +75,44 @@ internal sealed partial class ApiKeyAuthenticationHandler(
         return Convert.ToHexStringLower(digest);
     }
 
-    private AuthenticateResult Success(string name, string? tenant, IEnumerable<string> roles)
+    /// <summary>The name of the configured key <paramref name="key"/> is, or null when it is none of them.</summary>
+    /// <remarks>
+    /// The one lookup of a presented key, for the bearer header and the browser's sign-in alike: the key
+    /// is trimmed, refused when empty or longer than 512 characters (before hashing: no place for megabytes),
+    /// and its hash compared in fixed time with every configured hash, so how long a refusal takes says
+    /// nothing about them.
+    /// </remarks>
+    internal static string? Find(IReadOnlyDictionary<string, ApiKeyOptions> keys, ReadOnlySpan<char> key)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        key = key.Trim();
+        if (key.IsEmpty || key.Length > MaxKeyLength)
+        {
+            return null;
+        }
+
+        var hash = Encoding.ASCII.GetBytes(Hash(key));
+        string? found = null;
+        foreach (var (name, options) in keys)
+        {
+            if (options.Hash is { Length: 64 } expected
+                && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), hash))
+            {
+                found ??= name;
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>The caller a configured key names: its name, its tenant and its roles (<c>user</c> when it lists none).</summary>
+    internal static ClaimsPrincipal Principal(string name, ApiKeyOptions key, string scheme)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return Principal(name, key.Tenant, key.Roles.Count == 0 ? [GatewayIdentity.UserRole] : key.Roles, scheme);
+    }
+
+    private static ClaimsPrincipal Principal(string name, string? tenant, IEnumerable<string> roles, string scheme)
     {
         var claims = new List<Claim> { new(ClaimTypes.Name, name) };
         if (tenant is not null)
@@ -90,9 +121,9 @@ internal sealed partial class ApiKeyAuthenticationHandler(
         }
 
         claims.AddRange(roles.Select(static r => new Claim(ClaimTypes.Role, r)));
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme.Name)), Scheme.Name));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "A request's API key matched no configured key")]
-    private static partial void LogUnknownKey(ILogger logger);
+    internal static partial void LogUnknownKey(ILogger logger);
 }

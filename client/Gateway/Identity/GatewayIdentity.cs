@@ -8,6 +8,15 @@ public static class GatewayIdentity
     /// <summary>The authentication scheme of API keys (<c>Authorization: Bearer</c>).</summary>
     public const string Scheme = "ApiKey";
 
+    /// <summary>The authentication scheme of a browser signed in with an API key at <c>/ui/login</c> (a cookie).</summary>
+    public const string CookieScheme = "ApiKeyCookie";
+
+    /// <summary>The default scheme: the cookie when a request brings it and no <c>Authorization</c> header, else the API key.</summary>
+    public const string DefaultScheme = "ApiKeyOrCookie";
+
+    /// <summary>The name of the sign-in cookie.</summary>
+    public const string CookieName = "agentgrains.auth";
+
     /// <summary>The role of keys that use the API: sessions, runs, memories.</summary>
     public const string UserRole = "user";
 
