@@ -13,4 +13,11 @@ public sealed class NotifyToolOptions
 
     /// <summary>Whether each notification waits for a person's approval before it is sent. Default false.</summary>
     public bool NeedsConfirmation { get; set; }
+
+    /// <summary>
+    /// Whether the webhook may be on a loopback, link-local, private or reserved address (127.0.0.0/8,
+    /// 10.0.0.0/8, 169.254.0.0/16, ::1, fc00::/7, …). Default false: such an address is refused at
+    /// connect time, after the name is resolved, and a literal one in <see cref="Url"/> at start.
+    /// </summary>
+    public bool AllowPrivateNetworks { get; set; }
 }

@@ -18,9 +18,7 @@ internal static class ToolServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddToolRegistry(this IServiceCollection services)
     {
-        services.AddOptions<NotifyToolOptions>().BindConfiguration(NotifyToolOptions.SectionName).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NotifyToolOptions>, NotifyToolOptionsValidator>());
-        services.AddHttpClient(WebhookTool.HttpClientName);
+        services.AddNotifyHttpClient();
         // notify exists only when its URL is configured, which is known once the container is built,
         // so it joins the registered tools here rather than as an AgentTool registration.
         services.TryAddSingleton(static sp => new McpServers(sp.GetService<IConfiguration>(), sp.GetRequiredService<ILoggerFactory>()));
@@ -31,6 +29,19 @@ internal static class ToolServiceCollectionExtensions
                 sp.GetServices<AgentDefinition>().Concat(ConfiguredAgents.Read(sp.GetService<IConfiguration>())))),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ToolRegistry>>()));
+        return services;
+    }
+
+    /// <summary>
+    /// Binds and validates <c>Tools:Notify</c> and registers the <c>notify</c> tool's HTTP client, whose
+    /// connections go through <see cref="WebhookAddressGuard"/> unless <c>Tools:Notify:AllowPrivateNetworks</c> is set.
+    /// </summary>
+    public static IServiceCollection AddNotifyHttpClient(this IServiceCollection services)
+    {
+        services.AddOptions<NotifyToolOptions>().BindConfiguration(NotifyToolOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NotifyToolOptions>, NotifyToolOptionsValidator>());
+        services.AddHttpClient(WebhookTool.HttpClientName).ConfigurePrimaryHttpMessageHandler(
+            static sp => WebhookAddressGuard.CreateHandler(sp.GetRequiredService<IOptions<NotifyToolOptions>>().Value.AllowPrivateNetworks));
         return services;
     }
 }

@@ -19,6 +19,9 @@ namespace AgentGrains.Grains.Tools;
 /// to the model as an error, and the model decides.</para>
 /// <para>An answer other than 2xx throws (<see cref="HttpRequestException"/> with the status and the
 /// start of the body), which the registry turns into an <c>error:</c> result for the model.</para>
+/// <para>Unless <see cref="NotifyToolOptions.AllowPrivateNetworks"/> is set, the HTTP client connects only
+/// to public addresses, checked after the name is resolved (<see cref="WebhookAddressGuard"/>); a refused
+/// address throws <see cref="WebhookAddressRefusedException"/> before anything is sent.</para>
 /// </remarks>
 public sealed class WebhookTool
 {
@@ -64,6 +67,7 @@ public sealed class WebhookTool
     /// <summary>Sends one notification, keyed by the call's idempotency key.</summary>
     /// <exception cref="ArgumentException">The message is empty or longer than <see cref="MaxMessageLength"/>.</exception>
     /// <exception cref="HttpRequestException">The webhook could not be reached or answered with a status other than 2xx.</exception>
+    /// <exception cref="WebhookAddressRefusedException">The webhook's host resolved only to private, loopback or reserved addresses.</exception>
     [AgentTool(Name, TimeoutSeconds = 10, Risk = ToolRisk.Medium, SideEffects = true)]
     [Description("Sends a short notification message to the configured webhook")]
     public async Task<string> NotifyAsync(
@@ -92,7 +96,7 @@ public sealed class WebhookTool
         request.Headers.Add("Idempotency-Key", context.IdempotencyKey);
         // From the factory per call, as it intends: handlers are pooled and recycled, so DNS changes are seen.
         var client = httpClients.CreateClient(HttpClientName);
-        using var response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        using var response = await SendAsync(client, request, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
             var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
@@ -124,6 +128,19 @@ public sealed class WebhookTool
         return string.IsNullOrWhiteSpace(options.Url)
             ? tools
             : tools.Append(Create(services.GetRequiredService<IHttpClientFactory>(), options));
+    }
+
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is WebhookAddressRefusedException refused)
+        {
+            // The handler wraps it with the host and port; the model gets the guard's own words, not the URL.
+            throw new WebhookAddressRefusedException(refused.Message);
+        }
     }
 
     internal static bool TryParseUrl(string? value, [NotNullWhen(true)] out Uri? url) =>

@@ -579,6 +579,8 @@ public sealed class MultiProcessTests(ITestOutputHelper output) : IAsyncLifetime
         var settings = new Dictionary<string, string?>((await ClusterSettingsAsync("Redis")).Concat(model.ModelSettings))
         {
             ["Tools:Notify:Url"] = receiver.Url.ToString(),
+            // The receiver is on loopback, which the notify tool refuses unless told otherwise.
+            ["Tools:Notify:AllowPrivateNetworks"] = "true",
             ["Agents:payer:Instructions"] = "You capture payments and notify billing of each one.",
             ["Agents:payer:Tools:0"] = WebhookTool.Name,
             ["Agents:payer:WatchdogPeriod"] = "00:00:01",

@@ -35,7 +35,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
     {
     }
 
-    /// <summary>The URL to configure as <c>Tools:Notify:Url</c>.</summary>
+    /// <summary>The URL to configure as <c>Tools:Notify:Url</c>; a loopback one, so <c>Tools:Notify:AllowPrivateNetworks=true</c> goes with it.</summary>
     public Uri Url { get; private set; } = null!;
 
     /// <summary>Whether, and at which point, the first attempt is held until <see cref="ReleaseHeld"/>.</summary>

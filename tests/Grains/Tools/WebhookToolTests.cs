@@ -22,11 +22,14 @@ using Orleans.Hosting;
 namespace AgentGrains.Tests.Grains.Tools;
 
 /// <summary>The <c>notify</c> tool against a real HTTP server (Kestrel on a free loopback port).</summary>
+/// <remarks>The receiver is on loopback on purpose, so the tool's client is the production one with <c>Tools:Notify:AllowPrivateNetworks=true</c>.</remarks>
 [Trait("Category", "Integration")]
 [Trait("Provider", "None")]
 public sealed class WebhookToolTests : IAsyncLifetime
 {
     private static readonly string[] Notify = [WebhookTool.Name];
+
+    private static readonly Dictionary<string, string?> AllowPrivateNetworks = new() { ["Tools:Notify:AllowPrivateNetworks"] = "true" };
 
     private readonly WebhookServer server = new();
     private ServiceProvider httpServices = null!;
@@ -36,7 +39,10 @@ public sealed class WebhookToolTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         await server.StartAsync(Ct);
-        httpServices = new ServiceCollection().AddHttpClient().BuildServiceProvider();
+        httpServices = new ServiceCollection()
+            .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(AllowPrivateNetworks).Build())
+            .AddNotifyHttpClient()
+            .BuildServiceProvider();
     }
 
     public async ValueTask DisposeAsync()
@@ -133,6 +139,84 @@ public sealed class WebhookToolTests : IAsyncLifetime
         Assert.DoesNotContain(url, result.FailureMessage, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("http://127.0.0.1:8080/hook")]
+    [InlineData("http://10.1.2.3/hook")]
+    [InlineData("https://169.254.169.254/latest/meta-data/")]
+    [InlineData("http://100.64.0.1/hook")]
+    [InlineData("http://[::1]:5000/hook")]
+    [InlineData("http://[::ffff:192.168.0.10]/hook")]
+    [InlineData("http://[fd00::1]/hook")]
+    [InlineData("http://localhost:5000/hook")]
+    public void Validator_PrivateLiteralWithoutAllowPrivateNetworks_FailsNamingTheSetting(string url)
+    {
+        var result = new NotifyToolOptionsValidator().Validate(null, new NotifyToolOptions { Url = url });
+
+        Assert.True(result.Failed);
+        Assert.Contains("Tools:Notify:AllowPrivateNetworks=true", result.FailureMessage, StringComparison.Ordinal);
+        Assert.DoesNotContain(url, result.FailureMessage, StringComparison.Ordinal);
+        Assert.True(new NotifyToolOptionsValidator().Validate(null, new NotifyToolOptions { Url = url, AllowPrivateNetworks = true }).Succeeded);
+    }
+
+    [Theory]
+    [InlineData("https://hooks.example.com/agents")]
+    [InlineData("https://93.184.216.34/hook")]
+    [InlineData("http://[2606:2800:220:1:248:1893:25c8:1946]/hook")]
+    [InlineData("http://internal.corp/hook")]
+    public void Validator_PublicLiteralOrHostName_Succeeds(string url)
+    {
+        // A host name is checked when connecting, once resolved: a start-up check would be rebound around.
+        Assert.True(new NotifyToolOptionsValidator().Validate(null, new NotifyToolOptions { Url = url }).Succeeded);
+    }
+
+    [Fact]
+    public async Task AddAgentSessions_LoopbackUrlWithoutAllowPrivateNetworks_RefusesTheOptions()
+    {
+        await using var provider = BuildSilo(new() { ["Tools:Notify:Url"] = server.Url("/hook") });
+
+        var failure = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<NotifyToolOptions>>().Value);
+
+        Assert.Contains("Tools:Notify:AllowPrivateNetworks=true", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_LoopbackWebhookWithoutAllowPrivateNetworks_ReturnsErrorNamingTheSettingAndSendsNothing()
+    {
+        await using var guarded = GuardedHttpClients(resolve: null);
+        var registry = Registry(guarded, server.Url("/hook"));
+
+        var result = await registry.InvokeAsync(Call(new() { ["message"] = "hello" }), new ToolContext("s1", "run-5", 1, 0, WebhookTool.Name), Notify, Ct);
+
+        Assert.Equal(
+            ToolResult.Error("'notify' failed: the webhook's address (127.0.0.1) is loopback, link-local or in a private or reserved network, so nothing was sent; an operator allows such addresses with Tools:Notify:AllowPrivateNetworks=true."),
+            result);
+        Assert.Empty(server.Received);
+    }
+
+    /// <summary>DNS rebinding: a host name that passes the start-up check resolves to loopback when the call connects.</summary>
+    [Fact]
+    public async Task InvokeAsync_HostNameResolvingToLoopbackAtConnectTime_ReturnsErrorAndSendsNothing()
+    {
+        var port = new Uri(server.Url("/")).Port;
+        var lookups = new List<string>();
+        await using var guarded = GuardedHttpClients((host, _) =>
+        {
+            lookups.Add(host);
+            return Task.FromResult(new[] { IPAddress.Loopback });
+        });
+        var url = $"http://rebind.example.com:{port}/hook";
+        Assert.True(new NotifyToolOptionsValidator().Validate(null, new NotifyToolOptions { Url = url }).Succeeded);
+        var registry = Registry(guarded, url);
+
+        var result = await registry.InvokeAsync(Call(new() { ["message"] = "hello" }), new ToolContext("s1", "run-6", 1, 0, WebhookTool.Name), Notify, Ct);
+
+        Assert.True(result.IsError);
+        Assert.Contains("Tools:Notify:AllowPrivateNetworks=true", result.Content, StringComparison.Ordinal);
+        Assert.DoesNotContain("rebind.example.com", result.Content, StringComparison.Ordinal);
+        Assert.Equal(["rebind.example.com"], lookups);
+        Assert.Empty(server.Received);
+    }
+
     [Fact]
     public void Validator_NoUrl_Succeeds()
     {
@@ -142,7 +226,7 @@ public sealed class WebhookToolTests : IAsyncLifetime
     [Fact]
     public async Task AddAgentSessions_UrlConfigured_RegistersNotifyWithConfiguredConfirmation()
     {
-        await using var provider = BuildSilo(new() { ["Tools:Notify:Url"] = server.Url("/hook"), ["Tools:Notify:NeedsConfirmation"] = "true" });
+        await using var provider = BuildSilo(new(AllowPrivateNetworks) { ["Tools:Notify:Url"] = server.Url("/hook"), ["Tools:Notify:NeedsConfirmation"] = "true" });
 
         var registry = provider.GetRequiredService<ToolRegistry>();
 
@@ -173,8 +257,19 @@ public sealed class WebhookToolTests : IAsyncLifetime
         return services.BuildServiceProvider();
     }
 
-    private ToolRegistry CreateRegistry(string path) =>
-        new([WebhookTool.Create(HttpClients, new NotifyToolOptions { Url = server.Url(path) })], TimeProvider.System, NullLogger<ToolRegistry>.Instance);
+    private ToolRegistry CreateRegistry(string path) => Registry(httpServices, server.Url(path));
+
+    private static ToolRegistry Registry(IServiceProvider services, string url) =>
+        new([WebhookTool.Create(services.GetRequiredService<IHttpClientFactory>(), new NotifyToolOptions { Url = url })], TimeProvider.System, NullLogger<ToolRegistry>.Instance);
+
+    /// <summary>The tool's client as configured without <c>AllowPrivateNetworks</c>, resolving names with <paramref name="resolve"/> (the system's DNS when null).</summary>
+    private static ServiceProvider GuardedHttpClients(Func<string, CancellationToken, Task<IPAddress[]>>? resolve)
+    {
+        var services = new ServiceCollection();
+        services.AddHttpClient(WebhookTool.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => WebhookAddressGuard.CreateHandler(allowPrivateNetworks: false, new WebhookAddressGuard(resolve)));
+        return services.BuildServiceProvider();
+    }
 
     private static FunctionCallContent Call(Dictionary<string, object?> arguments) => new("call_1", WebhookTool.Name, arguments);
 
