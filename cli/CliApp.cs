@@ -11,6 +11,9 @@ internal static class CliApp
     /// <summary>The environment variable that names the gateway when <c>--gateway</c> is not given.</summary>
     public const string GatewayVariable = "AGENTGRAINS_GATEWAY";
 
+    /// <summary>The environment variable holding the API key sent to gateways that require one (never a command-line option: arguments show in process lists).</summary>
+    public const string ApiKeyVariable = "AGENTGRAINS_API_KEY";
+
     /// <summary>The gateway a silo started with <c>dotnet run --project silo</c> serves.</summary>
     public const string DefaultGateway = "http://127.0.0.1:5080";
 
@@ -168,7 +171,7 @@ internal static class CliApp
             return ExitCodes.Usage;
         }
 
-        using var client = new GatewayClient(address);
+        using var client = new GatewayClient(address, apiKey: Environment.GetEnvironmentVariable(ApiKeyVariable));
         try
         {
             return await command(client).ConfigureAwait(false);

@@ -18,7 +18,10 @@ internal sealed class GatewayClient : IDisposable
 
     private readonly HttpClient http;
 
-    public GatewayClient(Uri gateway, HttpMessageHandler? handler = null)
+    /// <param name="gateway">The gateway's address.</param>
+    /// <param name="handler">The HTTP handler (tests); a socket handler when null.</param>
+    /// <param name="apiKey">The API key sent as <c>Authorization: Bearer</c>; none when null.</param>
+    public GatewayClient(Uri gateway, HttpMessageHandler? handler = null, string? apiKey = null)
     {
         Gateway = gateway;
         http = new HttpClient(handler ?? new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) })
@@ -28,6 +31,10 @@ internal sealed class GatewayClient : IDisposable
             Timeout = Timeout.InfiniteTimeSpan,
         };
         http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("agentgrains-cli", "1.0"));
+        if (!string.IsNullOrWhiteSpace(apiKey))
+        {
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey.Trim());
+        }
     }
 
     /// <summary>The gateway's address.</summary>

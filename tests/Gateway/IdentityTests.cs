@@ -128,6 +128,19 @@ public sealed class IdentityTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    [Fact]
+    public async Task Cli_WithTheApiKey_Works_WithoutIt_SaysWhatToSend()
+    {
+        using var keyed = new AgentGrains.Cli.Http.GatewayClient(App.Server.BaseAddress, App.Server.CreateHandler(), apiKey: UserKey);
+        using var anonymous = new AgentGrains.Cli.Http.GatewayClient(App.Server.BaseAddress, App.Server.CreateHandler());
+
+        var agents = await keyed.GetAgentsAsync(Ct);
+        var refused = await Assert.ThrowsAsync<AgentGrains.Cli.CliException>(() => anonymous.GetAgentsAsync(Ct));
+
+        Assert.Contains(agents.Agents, static a => a.Name == "assistant");
+        Assert.Contains("Authorization: Bearer", refused.Message, StringComparison.Ordinal);
+    }
+
     private HttpClient Client(string? authorization)
     {
         var client = App.CreateClient();
