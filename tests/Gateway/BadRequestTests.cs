@@ -143,6 +143,17 @@ public abstract class BadRequestTests(GatewayFixture fixture)
         Assert.Contains("/openapi/v1.json", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("/openapi/v2.json")]
+    [InlineData("/openapi/v1.yaml")]
+    [InlineData("/openapi/")]
+    public async Task UnknownOpenApiDocument_Returns404Problem(string path)
+    {
+        using var response = await client.GetAsync(path, Ct);
+
+        await GatewayHttp.AssertProblemAsync(response, HttpStatusCode.NotFound);
+    }
+
     [Fact]
     public async Task SendMessage_UnknownSession_Returns404AndSessionStillMissing()
     {
