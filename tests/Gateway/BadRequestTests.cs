@@ -143,6 +143,24 @@ public abstract class BadRequestTests(GatewayFixture fixture)
         Assert.Contains("/openapi/v1.json", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task SendMessage_TwoIdempotencyKeys_Returns400AndHistoryUnchanged()
+    {
+        var sessionId = await client.CreateSessionWithHistoryAsync();
+        var before = await client.GetSessionJsonAsync(sessionId);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/sessions/{sessionId}/messages")
+        {
+            Content = new StringContent("{\"text\":\"hi\"}", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", ["first-key", "second-key"]);
+
+        using var response = await client.SendAsync(request, Ct);
+
+        var problem = await GatewayHttp.AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("Idempotency-Key", out _), problem.ToString());
+        Assert.Equal(before, await client.GetSessionJsonAsync(sessionId));
+    }
+
     [Theory]
     [InlineData("/openapi/v2.json")]
     [InlineData("/openapi/v1.yaml")]
