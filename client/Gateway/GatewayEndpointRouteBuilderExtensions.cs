@@ -18,6 +18,9 @@ public static class GatewayEndpointRouteBuilderExtensions
     /// <summary>Where the API reference page is served.</summary>
     public const string ApiReferencePrefix = "/api-reference";
 
+    /// <summary>Where the OpenAPI document is served.</summary>
+    private const string OpenApiPath = "/openapi/v1.json";
+
     /// <summary>Where the MCP server (every agent as a tool, streamable HTTP) is served.</summary>
     public const string McpPath = "/mcp";
 
@@ -44,8 +47,9 @@ public static class GatewayEndpointRouteBuilderExtensions
         app.UseRateLimiter();
         // Checks the token of form posts (the sign-in page's); JSON requests are left alone.
         app.UseAntiforgery();
-        // The API's description is public: it holds no data.
-        app.MapOpenApi().AllowAnonymous();
+        // The API's description is public: it holds no data. Its one document only: OpenAPI's own
+        // route ({documentName}) would answer any other name with a plain-text 404, not a problem.
+        app.MapOpenApi(OpenApiPath).AllowAnonymous();
         // The API reference, a page over the OpenAPI document (its script is served by the gateway itself).
         app.MapScalarApiReference(ApiReferencePrefix, static options => options.WithTitle("AgentGrains gateway API")).AllowAnonymous();
         app.MapHealthEndpoints();

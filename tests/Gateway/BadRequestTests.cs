@@ -144,6 +144,35 @@ public abstract class BadRequestTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task SendMessage_TwoIdempotencyKeys_Returns400AndHistoryUnchanged()
+    {
+        var sessionId = await client.CreateSessionWithHistoryAsync();
+        var before = await client.GetSessionJsonAsync(sessionId);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/sessions/{sessionId}/messages")
+        {
+            Content = new StringContent("{\"text\":\"hi\"}", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", ["first-key", "second-key"]);
+
+        using var response = await client.SendAsync(request, Ct);
+
+        var problem = await GatewayHttp.AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("Idempotency-Key", out _), problem.ToString());
+        Assert.Equal(before, await client.GetSessionJsonAsync(sessionId));
+    }
+
+    [Theory]
+    [InlineData("/openapi/v2.json")]
+    [InlineData("/openapi/v1.yaml")]
+    [InlineData("/openapi/")]
+    public async Task UnknownOpenApiDocument_Returns404Problem(string path)
+    {
+        using var response = await client.GetAsync(path, Ct);
+
+        await GatewayHttp.AssertProblemAsync(response, HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task SendMessage_UnknownSession_Returns404AndSessionStillMissing()
     {
         var sessionId = GatewayHttp.NewSessionId();

@@ -11,12 +11,14 @@ namespace AgentGrains.Tests.Gateway;
 /// <remarks>
 /// The whole pipeline of silo/Program.cs runs (an Orleans silo on localhost clustering, on ports of
 /// its own), appsettings.json included; only the settings given here are laid over it. Disposing
-/// stops the host gracefully, as Ctrl-C does.
+/// stops the host gracefully, as Ctrl-C does. <c>configuration</c> adds sources of the test's own
+/// last (a reloadable one, to change a setting while the app runs).
 /// </remarks>
 public sealed class GatewayApp(
     StorageUnderTest storage,
     IReadOnlyDictionary<string, string?>? settings = null,
-    Action<IServiceCollection>? services = null) : WebApplicationFactory<Program>
+    Action<IServiceCollection>? services = null,
+    Action<IConfigurationBuilder>? configuration = null) : WebApplicationFactory<Program>
 {
     // Each app is a one-silo cluster of its own: its Orleans ports must not meet another test's.
     private readonly Dictionary<string, string?> ports = new()
@@ -53,15 +55,17 @@ public sealed class GatewayApp(
             }
         }
 
-        builder.ConfigureAppConfiguration(configuration =>
+        builder.ConfigureAppConfiguration(sources =>
         {
-            configuration.AddInMemoryCollection(storage.Settings);
-            configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Warning" });
-            configuration.AddInMemoryCollection(ports);
+            sources.AddInMemoryCollection(storage.Settings);
+            sources.AddInMemoryCollection(new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Warning" });
+            sources.AddInMemoryCollection(ports);
             if (settings is not null)
             {
-                configuration.AddInMemoryCollection(settings);
+                sources.AddInMemoryCollection(settings);
             }
+
+            configuration?.Invoke(sources);
         });
         if (services is not null)
         {

@@ -87,7 +87,7 @@ internal static class RunEndpoints
             throw GatewayProblemException.Invalid("approve", "approve is required: true to run the tool call, false to deny it.");
         }
 
-        SessionEndpoints.ValidateIdempotencyKey(idempotencyKey);
+        SessionEndpoints.ValidateIdempotencyKey(httpRequest, idempotencyKey);
         await EnsureExistsAsync(session, runId, caller, cancellationToken).ConfigureAwait(false);
         // A run's calls are approved by whoever created its session, or by an admin.
         var info = await caller.ReadAsync(session.GetInfoAsync, cancellationToken).ConfigureAwait(false);
@@ -103,12 +103,13 @@ internal static class RunEndpoints
     private static async Task<Ok<RunView>> CancelAsync(
         string runId,
         [FromHeader(Name = SessionEndpoints.IdempotencyKeyHeader)] string? idempotencyKey,
+        HttpRequest httpRequest,
         [FromServices] TenantGrains grains,
         [FromServices] SessionCaller caller,
         CancellationToken cancellationToken)
     {
         var session = Session(runId, grains);
-        SessionEndpoints.ValidateIdempotencyKey(idempotencyKey);
+        SessionEndpoints.ValidateIdempotencyKey(httpRequest, idempotencyKey);
         await EnsureExistsAsync(session, runId, caller, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(await caller.SendAsync(idempotencyKey, () => session.CancelRunAsync(runId), cancellationToken).ConfigureAwait(false));
     }

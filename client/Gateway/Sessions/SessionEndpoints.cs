@@ -58,7 +58,7 @@ internal static class SessionEndpoints
         group.MapPost("/{id}/messages", SendMessageAsync)
             .WithName("SendMessage")
             .WithSummary("Sends a user message to a session; waits for the run's final reply unless wait=false.")
-            .WithDescription($"The message starts a run (or queues behind the active one). 200 with the reply once the run ends within Gateway:MaxReplyWait; otherwise, or once the run pauses for a person's approval, or with ?wait=false, 202 with the runId, its status and a Location header to follow it at /v1/runs/{{runId}}. With an {IdempotencyKeyHeader} header (at most {MaxIdempotencyKeyLength} characters), a repeated request returns the first one's run and adds no second message; reusing a key for a different message is refused with 422. 404 when the session does not exist; nothing is sent then. 409 when a run is active and the agent's policy is reject.")
+            .WithDescription($"The message starts a run (or queues behind the active one). 200 with the reply once the run ends within Gateway:MaxReplyWait; otherwise, or once the run pauses for a person's approval, or with ?wait=false, 202 with the runId, its status and a Location header to follow it at /v1/runs/{{runId}}. With one {IdempotencyKeyHeader} header (at most {MaxIdempotencyKeyLength} characters; two are refused with 400), a repeated request returns the first one's run and adds no second message; reusing a key for a different message is refused with 422. 404 when the session does not exist; nothing is sent then. 409 when a run is active and the agent's policy is reject.")
             .Accepts<SendMessageRequest>("application/json")
             .ProducesValidationProblem()
             .Produces<RunAcceptedResponse>(StatusCodes.Status202Accepted)
@@ -191,7 +191,7 @@ internal static class SessionEndpoints
         CancellationToken cancellationToken)
     {
         SessionIds.Validate(id, "id");
-        ValidateIdempotencyKey(idempotencyKey);
+        ValidateIdempotencyKey(httpRequest, idempotencyKey);
         var waitForReply = ParseWait(wait);
         var request = await reader.ReadAsync<SendMessageRequest>(httpRequest, cancellationToken).ConfigureAwait(false);
         if (string.IsNullOrWhiteSpace(request.Text))
@@ -236,8 +236,14 @@ internal static class SessionEndpoints
         _ => throw GatewayProblemException.Invalid("wait", $"wait is '{wait}'; send wait=false to get 202 with the run at once, or leave it out (or wait=true) to wait for the reply."),
     };
 
-    internal static void ValidateIdempotencyKey(string? key)
+    /// <summary>Refuses a bad <c>Idempotency-Key</c>: blank, too long, or more than one (bound as one string, they would be joined into a key nobody sent).</summary>
+    internal static void ValidateIdempotencyKey(HttpRequest request, string? key)
     {
+        if (request.Headers[IdempotencyKeyHeader].Count > 1)
+        {
+            throw GatewayProblemException.Invalid(IdempotencyKeyHeader, $"The request has {request.Headers[IdempotencyKeyHeader].Count} {IdempotencyKeyHeader} headers; send one key per request.");
+        }
+
         if (key is null)
         {
             return;
