@@ -205,6 +205,7 @@ public static class ChaosRun
             var report = await check.VerifyAsync(load, sessions, settled, receiver);
             return report with
             {
+                SiloFailures = Failures(silos.Concat(retired).OfType<NodeProcess>().Distinct()),
                 Seed = plan.Seed,
                 Kills = kills.Count,
                 LoadSeconds = (loadEnded - loadStarted).TotalSeconds,
@@ -247,6 +248,32 @@ public static class ChaosRun
                 await postgres.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>The distinct errors the silos logged (<c>fail:</c> entries with their exception), up to ten, for a report that shows client-visible errors.</summary>
+    private static List<string> Failures(IEnumerable<NodeProcess> processes)
+    {
+        var seen = new Dictionary<string, (string Block, int Count)>(StringComparer.Ordinal);
+        foreach (var process in processes)
+        {
+            var lines = process.Output.Split('\n');
+            for (var i = 0; i < lines.Length; i++)
+            {
+                if (!lines[i].StartsWith("fail:", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                var block = lines.Skip(i).Take(1).Concat(lines.Skip(i + 1).TakeWhile(static l => l.StartsWith(' ')).Take(25)).ToList();
+                // The same failure told apart by its category and first exception line, not by its ids.
+                var signature = lines[i] + "|" + (block.FirstOrDefault(static l => l.Contains("Exception", StringComparison.Ordinal)) ?? string.Empty);
+                seen[signature] = seen.TryGetValue(signature, out var known)
+                    ? (known.Block, known.Count + 1)
+                    : ($"{process.Name}:\n{string.Join("\n", block)}", 1);
+            }
+        }
+
+        return [.. seen.Values.OrderByDescending(static v => v.Count).Take(10).Select(static v => $"× {v.Count} {v.Block}")];
     }
 
     /// <summary>The model, deterministic by conversation: the chaos agent's step 1 calls notify and the analyst, its step 2 sums up; the analyst answers at once.</summary>
@@ -660,6 +687,9 @@ public sealed record ChaosReport
 
     public int ModelRequests { get; init; }
 
+    /// <summary>The distinct errors the silos logged, most frequent first.</summary>
+    public IReadOnlyList<string> SiloFailures { get; init; } = [];
+
     /// <summary>The figures as a Markdown table.</summary>
     public string Table()
     {
@@ -717,6 +747,7 @@ public sealed record ChaosReport
         Section("stuck", Stuck);
         Section("client-visible errors", ClientErrorKeys);
         Section("timeline", Timeline);
+        Section("errors the silos logged", SiloFailures);
         return details.ToString();
     }
 }
