@@ -37,10 +37,11 @@ public sealed class ChaosTests(ITestOutputHelper output)
     /// <remarks>
     /// Found by the chaos bench: a session whose activation outlived the database's stop read the
     /// message's idempotency key from a database that was down, and the gateway answered 500 (an
-    /// unexpected error, not to be retried) instead of 503 (retry with the same key).
+    /// unexpected error, not to be retried) instead of 503 (retry with the same key). Reads of its
+    /// history, runs and events answered 500 the same way.
     /// </remarks>
     [Fact]
-    public async Task PostgresDown_MessageToASessionStillActive_Answers503ToRetryAndTheRetryIsAcceptedOnce()
+    public async Task PostgresDown_MessageAndReadsOfASessionStillActive_Answer503ToRetryAndTheRetryIsAcceptedOnce()
     {
         await using var postgres = await TestPostgresServer.StartAsync();
         await using var model = await FakeOpenAIServer.StartAsync();
@@ -64,6 +65,18 @@ public sealed class ChaosTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(http, "first", "before the stop")).Status);
 
         postgres.Halt();
+        // Reads that need the journal (the history, the list of runs) say the same; a run's event stream waits for it.
+        foreach (var path in (string[])["/v1/sessions/down", "/v1/sessions/down/runs"])
+        {
+            using var read = await http.GetAsync(path, Ct);
+            Assert.True(read.StatusCode == HttpStatusCode.ServiceUnavailable, $"GET {path} while the database is down: HTTP {(int)read.StatusCode}");
+        }
+
+        using (var events = await http.GetAsync("/v1/runs/down~1/events", HttpCompletionOption.ResponseHeadersRead, Ct))
+        {
+            Assert.True(events.StatusCode == HttpStatusCode.OK, $"GET the events of down~1 while the database is down: HTTP {(int)events.StatusCode}");
+        }
+
         var (status, body) = await SendAsync(http, "second", "while the database is down");
         await postgres.ResumeAsync();
 
