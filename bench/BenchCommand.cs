@@ -38,6 +38,12 @@ internal static class BenchCommand
               What the Orleans Dashboard costs a silo: read-only session calls (8 callers) and durable agent messages
               (64 callers) on SQLite with the dashboard off, on with nobody watching, and on while watched (every grain
               call timed); the three take turns for 3 rounds (medians), with the process's CPU per call.
+          chaos [minutes of silo kills, default 2] [seed]
+              3 silo processes (the silo executable, PostgreSQL storage, Redis membership, throwaway servers) under a steady
+              load of agent runs (the notify webhook tool and a specialist) sent through their gateways with idempotency keys,
+              clients retrying 503/504/connection errors with the same key; one silo killed with kill -9 every 10 s (each
+              restarted), then PostgreSQL and Redis restarted. Prints acknowledged, lost, processed twice, tool effects per
+              key, stuck runs and client-visible errors. Needs redis-server besides PostgreSQL's binaries.
           -h, --help
               This text.
 
@@ -78,6 +84,12 @@ internal static class BenchCommand
                 case "dashboard":
                     MaxArguments(args, 2);
                     await DashboardBench.RunAsync(PositiveSeconds(args, 1, 5));
+                    return 0;
+                case "chaos":
+                    MaxArguments(args, 3);
+                    await ChaosBench.RunAsync(
+                        PositiveNumber(args, 1, "minutes of silo kills", 2),
+                        args.Length > 2 ? PositiveInt(args, 2, "the seed", null) : null);
                     return 0;
                 case "peers":
                     if (args.Length != 5)
@@ -142,12 +154,14 @@ internal static class BenchCommand
             : throw new UsageException($"{what} must be a whole number of 1 or more, not '{args[index]}'.");
     }
 
-    private static double PositiveSeconds(string[] args, int index, double fallback) =>
+    private static double PositiveSeconds(string[] args, int index, double fallback) => PositiveNumber(args, index, "seconds per figure", fallback);
+
+    private static double PositiveNumber(string[] args, int index, string what, double fallback) =>
         args.Length <= index
             ? fallback
-            : double.TryParse(args[index], NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && double.IsFinite(seconds)
-                ? seconds
-                : throw new UsageException($"seconds per figure must be a positive number, not '{args[index]}'.");
+            : double.TryParse(args[index], NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0 && double.IsFinite(value)
+                ? value
+                : throw new UsageException($"{what} must be a positive number, not '{args[index]}'.");
 
     private static string ConnectionString(string value)
     {

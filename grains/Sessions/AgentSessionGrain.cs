@@ -304,6 +304,22 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
         return Reads.Agent is null ? [] : await Reads.ReadHistoryAsync();
     }
 
+    /// <summary>The record of a message accepted with <paramref name="key"/>, if any.</summary>
+    /// <exception cref="SessionUnavailableException">The database could not be read for a moment (stopped, restarting, a broken connection): nothing was changed, and the same message with the same key may succeed.</exception>
+    private async Task<MessageRecord?> FindMessageAsync(string key)
+    {
+        try
+        {
+            return await Log.FindMessageAsync(key, Stopping);
+        }
+        catch (Storage.StorageException ex) when (ex.IsTransient)
+        {
+            // Without the key's record the message can be neither answered as a retry nor accepted as new;
+            // the caller sends it again with the same key (as for a commit that failed).
+            throw new SessionUnavailableException($"Session '{SessionId}' could not look up idempotency key '{key}': {ex.Message}; nothing was changed. Retry with the same idempotency key.");
+        }
+    }
+
     /// <summary>Handles a message: answers a retry from its record, else lets the engine change the session and commits the change with the message's record.</summary>
     /// <param name="method">The message's kind (part of its fingerprint).</param>
     /// <param name="request">What it asks (part of its fingerprint).</param>
@@ -319,7 +335,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
     {
         ThrowIfStale();
         var fingerprint = key is null ? null : Fingerprint(method, request);
-        if (key is not null && await Log.FindMessageAsync(key, Stopping) is { } earlier)
+        if (key is not null && await FindMessageAsync(key) is { } earlier)
         {
             // A retry of a message already accepted: the first outcome, nothing processed again.
             return string.Equals(earlier.Request, fingerprint, StringComparison.Ordinal)

@@ -1,4 +1,5 @@
 using AgentGrains.Grains.Runs;
+using AgentGrains.GrainInterfaces.Messages;
 using AgentGrains.GrainInterfaces.Runs;
 using AgentGrains.GrainInterfaces.Sessions;
 
@@ -118,7 +119,7 @@ public sealed class SessionReadModel
             if (after < found.EventCount)
             {
                 var count = (int)Math.Min(found.EventCount - after, MaxEventsPerPage);
-                var page = await log.ReadEventsAsync(found.FirstEvent + after, count, stopping).ConfigureAwait(false);
+                var page = await ReadAsync(log.ReadEventsAsync(found.FirstEvent + after, count, stopping)).ConfigureAwait(false);
                 return new RunEventPage(page, found.View.IsTerminal && found.EventCount > 0 && after + page.Count >= found.EventCount);
             }
 
@@ -164,7 +165,7 @@ public sealed class SessionReadModel
         var finished = Math.Min(top, current.RunsFinished);
         if (finished >= bottom)
         {
-            var rows = await log.ReadRunsAsync(bottom - 1, (int)(finished - bottom + 1), stopping).ConfigureAwait(false);
+            var rows = await ReadAsync(log.ReadRunsAsync(bottom - 1, (int)(finished - bottom + 1), stopping)).ConfigureAwait(false);
             for (var i = rows.Count - 1; i >= 0; i--)
             {
                 runs.Add(RunSummary.From(rows[i].ToView(sessionId, agent, rows[i].Messages)));
@@ -181,7 +182,7 @@ public sealed class SessionReadModel
         var entries = new List<HistoryEntry>((int)Math.Min(end, ReadPageSize));
         while (entries.Count < end)
         {
-            var page = await log.ReadHistoryAsync(entries.Count, (int)Math.Min(ReadPageSize, end - entries.Count), stopping).ConfigureAwait(false);
+            var page = await ReadAsync(log.ReadHistoryAsync(entries.Count, (int)Math.Min(ReadPageSize, end - entries.Count), stopping)).ConfigureAwait(false);
             if (page.Count == 0)
             {
                 break;
@@ -230,7 +231,7 @@ public sealed class SessionReadModel
             return null;
         }
 
-        var rows = await log.ReadRunsAsync(number - 1, 1, stopping).ConfigureAwait(false);
+        var rows = await ReadAsync(log.ReadRunsAsync(number - 1, 1, stopping)).ConfigureAwait(false);
         return rows.Count == 1 ? new PublishedRun(rows[0].ToView(sessionId, agent, rows[0].Messages), rows[0].FirstEvent, rows[0].EventCount) : null;
     }
 
@@ -305,4 +306,17 @@ public sealed class SessionReadModel
     }
 
     private sealed record PublishedRun(RunView View, long FirstEvent, long EventCount);
+
+    /// <summary>A read of the journal; a database that cannot be read for the moment is the transient <see cref="SessionUnavailableException"/> (503: the caller reads again), not an unexpected error.</summary>
+    private async Task<T> ReadAsync<T>(Task<T> read)
+    {
+        try
+        {
+            return await read.ConfigureAwait(false);
+        }
+        catch (Storage.StorageException ex) when (ex.IsTransient)
+        {
+            throw new SessionUnavailableException($"Session '{sessionId}' could not read its journal: {ex.Message}; read again.");
+        }
+    }
 }

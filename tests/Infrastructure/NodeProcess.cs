@@ -61,7 +61,11 @@ public sealed class NodeProcess : IAsyncDisposable
     }
 
     /// <summary>Starts a silo process with the given settings and waits until its silo is an active member of the cluster.</summary>
-    public static Task<NodeProcess> StartSiloAsync(string name, IReadOnlyDictionary<string, string?> settings, CancellationToken cancellationToken)
+    public static Task<NodeProcess> StartSiloAsync(string name, IReadOnlyDictionary<string, string?> settings, CancellationToken cancellationToken) =>
+        StartSiloAsync(name, settings, AppContext.BaseDirectory, cancellationToken);
+
+    /// <summary>Starts a silo process of the <see cref="SiloAssembly"/> in <paramref name="directory"/> (the tests reference the silo, which puts it in their own folder) and waits until its silo is an active member of the cluster.</summary>
+    public static Task<NodeProcess> StartSiloAsync(string name, IReadOnlyDictionary<string, string?> settings, string directory, CancellationToken cancellationToken)
     {
         var siloPort = FreePort();
         var ports = new Dictionary<string, string?>(settings)
@@ -69,12 +73,12 @@ public sealed class NodeProcess : IAsyncDisposable
             ["Orleans:SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
             ["Orleans:GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
         };
-        return StartAsync(SiloAssembly, name, ports, siloPort, cancellationToken);
+        return StartAsync(SiloAssembly, name, ports, siloPort, directory, cancellationToken);
     }
 
     /// <summary>Starts a standalone gateway process with the given settings and waits until it sees an active silo.</summary>
     public static Task<NodeProcess> StartGatewayAsync(IReadOnlyDictionary<string, string?> settings, CancellationToken cancellationToken) =>
-        StartAsync(GatewayAssembly, "gateway", settings, siloPort: null, cancellationToken);
+        StartAsync(GatewayAssembly, "gateway", settings, siloPort: null, AppContext.BaseDirectory, cancellationToken);
 
     /// <summary>Whether an Orleans silo address (<c>127.0.0.1:port@generation</c>, or the runtime identity <c>S127.0.0.1:port:generation</c>) is this process's silo.</summary>
     public bool IsSilo(string? siloAddress) =>
@@ -119,15 +123,15 @@ public sealed class NodeProcess : IAsyncDisposable
         process.Dispose();
     }
 
-    private static async Task<NodeProcess> StartAsync(string assembly, string name, IReadOnlyDictionary<string, string?> settings, int? siloPort, CancellationToken cancellationToken)
+    private static async Task<NodeProcess> StartAsync(string assembly, string name, IReadOnlyDictionary<string, string?> settings, int? siloPort, string directory, CancellationToken cancellationToken)
     {
         var address = new Uri($"http://127.0.0.1:{FreePort().ToString(CultureInfo.InvariantCulture)}");
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, assembly), $"--urls={address}" },
+            ArgumentList = { Path.Combine(directory, assembly), $"--urls={address}" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
+            WorkingDirectory = directory,
         };
         foreach (var (key, value) in settings)
         {

@@ -10,22 +10,26 @@ namespace AgentGrains.Tests.Infrastructure;
 /// Trust authentication, its own socket folder, <c>fsync=on</c> and <c>synchronous_commit=on</c>
 /// (the defaults: every commit waits for its WAL flush, as in production). initdb refuses root, so
 /// when the process runs as root the server runs as the <c>postgres</c> user. <see cref="Stop"/>
-/// (and <see cref="DisposeAsync"/>) stops the server and deletes the folder.
+/// (and <see cref="DisposeAsync"/>) stops the server and deletes the folder; <see cref="Halt"/> and
+/// <see cref="ResumeAsync"/> stop it and start it again on the same port and data folder, as a
+/// restart of a production server.
 /// </remarks>
 public sealed class TestPostgresServer : IAsyncDisposable
 {
     private readonly string root;
     private readonly string data;
     private readonly string? runAs;
+    private readonly string options;
     private readonly Lock gate = new();
     private bool stopped;
 
-    private TestPostgresServer(string bin, string root, string? runAs, string connectionString)
+    private TestPostgresServer(string bin, string root, string? runAs, string options, string connectionString)
     {
         Bin = bin;
         this.root = root;
         data = Path.Combine(root, "data");
         this.runAs = runAs;
+        this.options = options;
         ConnectionString = connectionString;
     }
 
@@ -57,7 +61,7 @@ public sealed class TestPostgresServer : IAsyncDisposable
             await RunAsync(Path.Combine(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"], runAs, "initdb");
             var port = FreePort();
             var options = $"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on -c max_connections=300";
-            await RunAsync(Path.Combine(bin, "pg_ctl"), ["start", "-D", data, "-w", "-t", "60", "-l", Path.Combine(root, "server.log"), "-o", options], runAs, "pg_ctl start");
+            await StartServerAsync(bin, root, runAs, options);
             started = true;
             var connectionString = new NpgsqlConnectionStringBuilder
             {
@@ -66,7 +70,7 @@ public sealed class TestPostgresServer : IAsyncDisposable
                 Username = "postgres",
                 Database = "postgres",
             }.ConnectionString;
-            return new TestPostgresServer(bin, root, runAs, connectionString);
+            return new TestPostgresServer(bin, root, runAs, options, connectionString);
         }
         catch
         {
@@ -126,6 +130,27 @@ public sealed class TestPostgresServer : IAsyncDisposable
             stopped = true;
         }
     }
+
+    /// <summary>Stops the server at once (<c>pg_ctl stop -m immediate</c>: connections are cut, nothing is flushed beyond what commits flushed), keeping its data for <see cref="ResumeAsync"/>.</summary>
+    public void Halt()
+    {
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(stopped, this);
+            StopServer(Bin, data, runAs);
+        }
+    }
+
+    /// <summary>Starts the server again after <see cref="Halt"/>, on the same port and data folder (crash recovery replays its WAL), and waits until it accepts connections.</summary>
+    /// <exception cref="InvalidOperationException">pg_ctl failed (the message says why).</exception>
+    public Task ResumeAsync()
+    {
+        ObjectDisposedException.ThrowIf(stopped, this);
+        return StartServerAsync(Bin, root, runAs, options);
+    }
+
+    private static Task StartServerAsync(string bin, string root, string? runAs, string options) =>
+        RunAsync(Path.Combine(bin, "pg_ctl"), ["start", "-D", Path.Combine(root, "data"), "-w", "-t", "60", "-l", Path.Combine(root, "server.log"), "-o", options], runAs, "pg_ctl start");
 
     private static void StopServer(string bin, string data, string? runAs)
     {
