@@ -135,7 +135,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
             // a new activation once it is back; a row that cannot be read stays a loud, permanent error.
             throw new SessionUnavailableException($"Session '{SessionId}' could not be loaded: {ex.Message}");
         }
-        AgentTelemetry.ActiveSessions.Add(1);
+        AgentTelemetry.SessionActivated();
         counted = true;
         engine = new RunEngine(SessionId, () => log.State, log, catalog, tools, modelOptions, delegation, timeProvider, logger, RuntimeIdentity, tenants.CurrentValue.For(Tenant).DeniedTools);
         calls = new StepCalls(SessionId, Tenant, engine, tools, model, memory, timeProvider, logger);
@@ -160,7 +160,7 @@ public sealed partial class AgentSessionGrain : Grain, IAgentSessionGrain, IRemi
         if (counted)
         {
             counted = false;
-            AgentTelemetry.ActiveSessions.Add(-1);
+            AgentTelemetry.SessionDeactivated();
         }
 
         return Task.CompletedTask;

@@ -48,8 +48,19 @@ public static class AgentTelemetry
     /// <summary>Tool and specialist calls that returned an error result, by <c>gen_ai.tool.name</c>.</summary>
     public static readonly Counter<long> ToolErrors = Meter.CreateCounter<long>("agentgrains.tool.errors", "{error}", "Tool and specialist calls that returned an error.");
 
-    /// <summary>Session activations on this silo.</summary>
-    public static readonly UpDownCounter<long> ActiveSessions = Meter.CreateUpDownCounter<long>("agentgrains.sessions.active", "{session}", "Agent session activations on this silo.");
+    // Session activations in this process, observed whole: a meter provider started later (a scrape
+    // endpoint, an exporter) reads the current count, not only the changes it saw.
+    private static long activeSessions;
+
+    /// <summary>Session activations on this silo, read when metrics are collected.</summary>
+    public static readonly ObservableUpDownCounter<long> ActiveSessions = Meter.CreateObservableUpDownCounter(
+        "agentgrains.sessions.active", static () => Volatile.Read(ref activeSessions), "{session}", "Agent session activations on this silo.");
+
+    /// <summary>Counts an activation that loaded its session.</summary>
+    public static void SessionActivated() => Interlocked.Increment(ref activeSessions);
+
+    /// <summary>Counts an activation that went away.</summary>
+    public static void SessionDeactivated() => Interlocked.Decrement(ref activeSessions);
 
     // One tracing wrapper per model client (the silo's, an agent's offline model, a code specialist), made when first traced.
     private static readonly ConditionalWeakTable<IChatClient, IChatClient> TracedModels = [];

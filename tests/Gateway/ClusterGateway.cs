@@ -1,4 +1,5 @@
 using AgentGrains.Client.Gateway;
+using AgentGrains.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
@@ -29,6 +30,7 @@ public sealed class ClusterGateway : IAsyncDisposable
         }
 
         builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(SecretWatch.LoggerProvider);
         builder.Services.AddSingleton(client);
         builder.Services.AddSingleton<IGrainFactory>(client);
         builder.Services.AddAgentGrainsGateway();

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace AgentGrains.Tests.Gateway;
 
@@ -67,6 +68,8 @@ public sealed class GatewayApp(
 
             configuration?.Invoke(sources);
         });
+        // Everything the app logs is watched for the run's secrets (SecretWatch).
+        builder.ConfigureLogging(static logging => logging.AddProvider(SecretWatch.LoggerProvider));
         if (services is not null)
         {
             builder.ConfigureServices(services);

@@ -34,9 +34,9 @@ public sealed class HostileInputTests(ITestOutputHelper output) : IAsyncLifetime
     private const int Senders = 8;
     private const long MaxBodyBytes = 16 * 1024;
 
-    private const string AcmeKey = "acme-admin-key-0123456789";
-    private const string GlobexKey = "globex-admin-key-0123456789";
-    private const string RevocableKey = "acme-ops-key-0123456789";
+    private static readonly string AcmeKey = SecretWatch.Register("HostileInputTests.AcmeKey", "acme-admin-key-0123456789");
+    private static readonly string GlobexKey = SecretWatch.Register("HostileInputTests.GlobexKey", "globex-admin-key-0123456789");
+    private static readonly string RevocableKey = SecretWatch.Register("HostileInputTests.RevocableKey", "acme-ops-key-0123456789");
 
     // The longest Idempotency-Key the gateway accepts (IdempotencyKey.MaxLength less the "http:" prefix).
     private const int MaxIdempotencyKeyLength = 195;

@@ -11,8 +11,8 @@ namespace AgentGrains.Tests.Gateway;
 [Trait("Provider", "Sqlite")]
 public sealed class IdentityTests : IAsyncLifetime
 {
-    private const string AdminKey = "admin-key-0123456789";
-    private const string UserKey = "user-key-0123456789";
+    private static readonly string AdminKey = SecretWatch.Register("IdentityTests.AdminKey", "admin-key-0123456789");
+    private static readonly string UserKey = SecretWatch.Register("IdentityTests.UserKey", "user-key-0123456789");
 
     private readonly StorageUnderTest storage = StorageUnderTest.Sqlite();
     private GatewayApp? app;

@@ -9,8 +9,8 @@ namespace AgentGrains.Tests.Gateway;
 [Trait("Provider", "Sqlite")]
 public sealed class RateLimitTests : IAsyncLifetime
 {
-    private const string AcmeKey = "acme-key-0123456789";
-    private const string GlobexKey = "globex-key-0123456789";
+    private static readonly string AcmeKey = SecretWatch.Register("RateLimitTests.AcmeKey", "acme-key-0123456789");
+    private static readonly string GlobexKey = SecretWatch.Register("RateLimitTests.GlobexKey", "globex-key-0123456789");
 
     private readonly StorageUnderTest storage = StorageUnderTest.Sqlite();
     private GatewayApp? app;

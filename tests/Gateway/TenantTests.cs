@@ -12,10 +12,10 @@ namespace AgentGrains.Tests.Gateway;
 [Trait("Provider", "Sqlite")]
 public sealed class TenantTests : IAsyncLifetime
 {
-    private const string AcmeKey = "acme-key-0123456789";
-    private const string GlobexKey = "globex-key-0123456789";
-    private const string AcmeOtherKey = "acme-other-key-0123456789";
-    private const string AcmeAdminKey = "acme-admin-key-0123456789";
+    private static readonly string AcmeKey = SecretWatch.Register("TenantTests.AcmeKey", "acme-key-0123456789");
+    private static readonly string GlobexKey = SecretWatch.Register("TenantTests.GlobexKey", "globex-key-0123456789");
+    private static readonly string AcmeOtherKey = SecretWatch.Register("TenantTests.AcmeOtherKey", "acme-other-key-0123456789");
+    private static readonly string AcmeAdminKey = SecretWatch.Register("TenantTests.AcmeAdminKey", "acme-admin-key-0123456789");
 
     private readonly StorageUnderTest storage = StorageUnderTest.Sqlite();
     private GatewayApp? app;

@@ -80,6 +80,7 @@ public sealed class SessionCluster : IAsyncDisposable
             }
 
             host.Logging.SetMinimumLevel(LogLevel.Warning);
+            host.Logging.AddProvider(SecretWatch.LoggerProvider);
         });
         builder.ConfigureSilo((_, silo) =>
         {

@@ -27,11 +27,11 @@ namespace AgentGrains.Tests.Telemetry;
 [Trait("Provider", "Postgres")]
 public sealed class SecretScanTests : IAsyncLifetime
 {
-    private static readonly string ApiKey = "ak-" + Guid.NewGuid().ToString("N");
-    private static readonly string WrongKey = "ak-" + Guid.NewGuid().ToString("N");
-    private static readonly string ModelKey = "sk-" + Guid.NewGuid().ToString("N");
-    private static readonly string DatabasePassword = "pw-" + Guid.NewGuid().ToString("N");
-    private static readonly string McpSecret = "mcp-" + Guid.NewGuid().ToString("N");
+    private static readonly string ApiKey = SecretWatch.Register("SecretScanTests.ApiKey", "ak-" + Guid.NewGuid().ToString("N"));
+    private static readonly string WrongKey = SecretWatch.Register("SecretScanTests.WrongKey", "ak-" + Guid.NewGuid().ToString("N"));
+    private static readonly string ModelKey = SecretWatch.Register("SecretScanTests.ModelKey", "sk-" + Guid.NewGuid().ToString("N"));
+    private static readonly string DatabasePassword = SecretWatch.Register("SecretScanTests.DatabasePassword", "pw-" + Guid.NewGuid().ToString("N"));
+    private static readonly string McpSecret = SecretWatch.Register("SecretScanTests.McpSecret", "mcp-" + Guid.NewGuid().ToString("N"));
 
     private readonly StorageUnderTest storage = StorageUnderTest.Postgres();
     private readonly Recorder logs = new();

@@ -16,8 +16,8 @@ namespace AgentGrains.Tests.Ui;
 [Trait("Provider", "Sqlite")]
 public sealed partial class LoginTests(LoginTests.KeyedGateway fixture) : IClassFixture<LoginTests.KeyedGateway>
 {
-    public const string AdminKey = "admin-key-0123456789";
-    public const string UserKey = "user-key-0123456789";
+    public static readonly string AdminKey = SecretWatch.Register("LoginTests.AdminKey", "admin-key-0123456789");
+    public static readonly string UserKey = SecretWatch.Register("LoginTests.UserKey", "user-key-0123456789");
 
     private const string BrowserAccept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 
