@@ -74,8 +74,10 @@ public sealed class SecretWatch : IAsyncDisposable
             : throw new InvalidOperationException($"Secrets appeared in what the test run logged or traced ({Found.Count}):\n{string.Join("\n", Found.Take(10))}");
     }
 
-    private static string Describe(Activity span)
+    /// <summary>What a span says: its name, status, tags and events, as text to scan.</summary>
+    public static string Describe(Activity span)
     {
+        ArgumentNullException.ThrowIfNull(span);
         var text = new System.Text.StringBuilder().Append(span.DisplayName).Append(' ').Append(span.StatusDescription);
         foreach (var tag in span.TagObjects)
         {

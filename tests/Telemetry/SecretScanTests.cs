@@ -112,7 +112,7 @@ public sealed class SecretScanTests : IAsyncLifetime
         var sources = new List<(string Where, string Text)>();
         sources.AddRange(logs.Entries.Select(static e => ("log", e)));
         var ended = spans.Snapshot();
-        sources.AddRange(ended.Select(static s => ("span", Describe(s))));
+        sources.AddRange(ended.Select(static s => ("span", SecretWatch.Describe(s))));
         sources.AddRange(responses.Select(static r => ("response", r)));
         Assert.True(logs.Entries.Count > 200, $"Only {logs.Entries.Count} log entries were recorded; the scan would prove little.");
         Assert.Contains(ended, static s => s.OperationName.StartsWith("execute_tool", StringComparison.Ordinal) || s.DisplayName.StartsWith("execute_tool", StringComparison.Ordinal));
@@ -137,31 +137,6 @@ public sealed class SecretScanTests : IAsyncLifetime
             responses.Enqueue(text.Append(body).ToString());
             return body;
         }
-    }
-
-    private static string Describe(Activity span)
-    {
-        var text = new StringBuilder().Append(span.OperationName).Append(' ').Append(span.DisplayName).Append(' ').Append(span.StatusDescription);
-        foreach (var tag in span.TagObjects)
-        {
-            text.Append(' ').Append(tag.Key).Append('=').Append(tag.Value);
-        }
-
-        foreach (var e in span.Events)
-        {
-            text.Append(' ').Append(e.Name);
-            foreach (var tag in e.Tags)
-            {
-                text.Append(' ').Append(tag.Key).Append('=').Append(tag.Value);
-            }
-        }
-
-        foreach (var baggage in span.Baggage)
-        {
-            text.Append(' ').Append(baggage.Key).Append('=').Append(baggage.Value);
-        }
-
-        return text.ToString();
     }
 
     /// <summary>Keeps every entry at every level: message, state, scopes and exception.</summary>

@@ -50,9 +50,11 @@ internal sealed class McpRunProgress(McpServer server, ProgressToken token, Tena
                 {
                     var page = await source.Pending!.ConfigureAwait(false);
                     source.Pending = null;
-                    if (source == root && page.Finished)
+                    if (source == root && page.Finished && page.Events.Count > 0)
                     {
-                        // The run's last page: what its specialists committed and was not sent yet goes first.
+                        // The run's last page: its events up to the end (which may start specialists, when the
+                        // run was quick), then what its specialists committed and was not sent yet, then its end.
+                        await SendAsync(source, page with { Events = page.Events.Take(page.Events.Count - 1).ToList() }, cancellationToken, finished: false).ConfigureAwait(false);
                         await DrainSpecialistsAsync(root, cancellationToken).ConfigureAwait(false);
                     }
 
@@ -92,7 +94,7 @@ internal sealed class McpRunProgress(McpServer server, ProgressToken token, Tena
     }
 
     /// <summary>Sends the events of a page not sent yet (once each), and adds the specialist runs they start.</summary>
-    private async Task SendAsync(Source source, RunEventPage page, CancellationToken cancellationToken)
+    private async Task SendAsync(Source source, RunEventPage page, CancellationToken cancellationToken, bool finished = true)
     {
         foreach (var entry in page.Events.Where(e => e.Sequence > source.After))
         {
@@ -105,7 +107,7 @@ internal sealed class McpRunProgress(McpServer server, ProgressToken token, Tena
             await NotifyAsync(Describe(source.Path, entry), cancellationToken).ConfigureAwait(false);
         }
 
-        source.Finished |= page.Finished;
+        source.Finished |= finished && page.Finished;
     }
 
     private Source Add(string runId, IReadOnlyList<string>? path)
