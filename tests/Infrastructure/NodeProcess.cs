@@ -198,6 +198,8 @@ public sealed class NodeProcess : IAsyncDisposable
     {
         if (line is not null)
         {
+            // What a silo or gateway process logs is watched for the run's secrets too.
+            SecretWatch.Check($"output of {Name}", line);
             lock (output)
             {
                 output.AppendLine(line);

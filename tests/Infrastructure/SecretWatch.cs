@@ -11,7 +11,8 @@ namespace AgentGrains.Tests.Infrastructure;
 /// <remarks>
 /// Tests register each secret they configure (<see cref="Register"/>). Every silo and gateway the
 /// tests host in this process logs through <see cref="LoggerProvider"/> (<c>GatewayApp</c>,
-/// <c>SessionCluster</c>, <c>ClusterGateway</c>), at the levels the host logs at; the spans of the
+/// <c>SessionCluster</c>, <c>ClusterGateway</c>), at the levels the host logs at, and every line a silo
+/// or gateway process writes is checked as it is read (<c>NodeProcess</c>); the spans of the
 /// project's own source and Microsoft.Extensions.AI's are checked as they end. A secret found is kept
 /// with where it was found, and the assembly fixture's disposal fails the run naming it.
 /// </remarks>
