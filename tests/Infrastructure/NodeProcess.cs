@@ -36,6 +36,9 @@ public sealed class NodeProcess : IAsyncDisposable
         process.BeginErrorReadLine();
     }
 
+    /// <summary>Sees every line every process writes (where, line); null for none.</summary>
+    public static Action<string, string>? OutputWatcher { get; set; }
+
     /// <summary>A name for messages, such as <c>silo 2</c>.</summary>
     public string Name { get; }
 
@@ -198,8 +201,8 @@ public sealed class NodeProcess : IAsyncDisposable
     {
         if (line is not null)
         {
-            // What a silo or gateway process logs is watched for the run's secrets too.
-            SecretWatch.Check($"output of {Name}", line);
+            // What a silo or gateway process logs is watched for the run's secrets too (the test run's SecretWatch).
+            OutputWatcher?.Invoke($"output of {Name}", line);
             lock (output)
             {
                 output.AppendLine(line);

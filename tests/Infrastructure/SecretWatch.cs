@@ -32,6 +32,7 @@ public sealed class SecretWatch : IAsyncDisposable
             ActivityStopped = static span => Check($"span {span.DisplayName}", Describe(span)),
         };
         ActivitySource.AddActivityListener(listener);
+        NodeProcess.OutputWatcher = Check;
     }
 
     /// <summary>The secrets found so far, with where.</summary>
