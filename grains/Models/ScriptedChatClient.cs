@@ -244,39 +244,18 @@ public sealed partial class ScriptedChatClient() : DeterministicChatClient(Model
             asked--;
         }
 
-        for (var i = asked - 1; i >= 0; i--)
+        // Statements before the question, newest first (a restated fact wins); then the user's long-term
+        // memory (the facts given with the request, what recall found); then the running summary of what
+        // fell out of the window, its newest statement first.
+        var statements = Enumerable.Range(0, Math.Max(asked, 0)).Reverse().Select(i => messages[i]).Where(static m => m.Role == ChatRole.User).Select(static m => m.Text.Trim())
+            .Concat(messages.SelectMany(MemoryContext.CarriedBy).Concat(RecallResults(messages)).Select(static f => f.TrimEnd('.')))
+            .Concat(messages.Select(SummaryRequest.CarriedBy).OfType<string>()
+                .SelectMany(static summary => summary.Split(". ", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Reverse().Select(static sentence => sentence.TrimEnd('.'))));
+        foreach (var statement in statements)
         {
-            if (messages[i].Role == ChatRole.User
-                && TryParseFact(messages[i].Text.Trim(), out var fact)
-                && string.Equals(Key(fact.Subject), key, StringComparison.Ordinal))
+            if (TryParseFact(statement, out var fact) && string.Equals(Key(fact.Subject), key, StringComparison.Ordinal))
             {
                 return Sentence(Capitalize($"{SecondPerson(fact.Subject)} {fact.Verb} {SecondPerson(fact.Value)}"));
-            }
-        }
-
-        // Then the user's long-term memory: the facts given with the request, and what recall found.
-        foreach (var remembered in messages.SelectMany(MemoryContext.CarriedBy).Concat(RecallResults(messages)))
-        {
-            if (TryParseFact(remembered.TrimEnd('.'), out var fact) && string.Equals(Key(fact.Subject), key, StringComparison.Ordinal))
-            {
-                return Sentence(Capitalize($"{SecondPerson(fact.Subject)} {fact.Verb} {SecondPerson(fact.Value)}"));
-            }
-        }
-
-        // Then the running summary of what fell out of the window, its newest statement first.
-        foreach (var message in messages)
-        {
-            if (SummaryRequest.CarriedBy(message) is not { } summary)
-            {
-                continue;
-            }
-
-            foreach (var sentence in summary.Split(". ", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Reverse())
-            {
-                if (TryParseFact(sentence.TrimEnd('.'), out var fact) && string.Equals(Key(fact.Subject), key, StringComparison.Ordinal))
-                {
-                    return Sentence(Capitalize($"{SecondPerson(fact.Subject)} {fact.Verb} {SecondPerson(fact.Value)}"));
-                }
             }
         }
 

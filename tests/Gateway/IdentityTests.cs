@@ -9,41 +9,13 @@ namespace AgentGrains.Tests.Gateway;
 /// <summary>API keys over the silo's HTTP pipeline: who may call what, and what a refusal says.</summary>
 [Trait("Category", "Integration")]
 [Trait("Provider", "Sqlite")]
-public sealed class IdentityTests : IAsyncLifetime
+public sealed class IdentityTests : KeyedGatewayTest
 {
     private static readonly string AdminKey = SecretWatch.Register("IdentityTests.AdminKey", "admin-key-0123456789");
     private static readonly string UserKey = SecretWatch.Register("IdentityTests.UserKey", "user-key-0123456789");
 
-    private readonly StorageUnderTest storage = StorageUnderTest.Sqlite();
-    private GatewayApp? app;
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private GatewayApp App => app!;
-
-    public async ValueTask InitializeAsync()
-    {
-        await storage.InitializeAsync();
-        app = new GatewayApp(storage, new Dictionary<string, string?>
-        {
-            ["Gateway:ApiKeys:ops:Hash"] = ApiKeyAuthenticationHandler.Hash(AdminKey),
-            ["Gateway:ApiKeys:ops:Tenant"] = "acme",
-            ["Gateway:ApiKeys:ops:Roles:0"] = "admin",
-            ["Gateway:ApiKeys:ops:Roles:1"] = "user",
-            ["Gateway:ApiKeys:app:Hash"] = ApiKeyAuthenticationHandler.Hash(UserKey),
-            ["Gateway:ApiKeys:app:Tenant"] = "acme",
-        });
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (app is not null)
-        {
-            await app.DisposeAsync();
-        }
-
-        await storage.DisposeAsync();
-    }
+    protected override IReadOnlyDictionary<string, string?> Settings =>
+        new Dictionary<string, string?>(Key("ops", AdminKey, "acme", "admin", "user").Concat(Key("app", UserKey, "acme")));
 
     [Theory]
     [InlineData(null)]
@@ -52,7 +24,7 @@ public sealed class IdentityTests : IAsyncLifetime
     [InlineData("Bearer ")]
     public async Task Api_WithoutAKnownKey_Is401ProblemAskingForABearerKey_AndChangesNothing(string? authorization)
     {
-        using var client = Client(authorization);
+        using var client = Authorized(authorization);
 
         using var created = await client.PostAsJsonAsync("/v1/sessions", new { agent = "assistant", sessionId = "refused" }, Ct);
         using var read = await client.GetAsync("/v1/sessions/refused", Ct);
@@ -66,14 +38,14 @@ public sealed class IdentityTests : IAsyncLifetime
 
         var problem = await GatewayHttp.AssertProblemAsync(created, HttpStatusCode.Unauthorized);
         Assert.Contains("Authorization: Bearer", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        using var admin = Client("Bearer " + AdminKey);
+        using var admin = Client(AdminKey);
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync("/v1/sessions/refused", Ct)).StatusCode);
     }
 
     [Fact]
     public async Task UserKey_DrivesSessions_ButNotTheOperatorsPages()
     {
-        using var user = Client("Bearer " + UserKey);
+        using var user = Client(UserKey);
 
         using var created = await user.PostAsJsonAsync("/v1/sessions", new { agent = "assistant", sessionId = "keyed" }, Ct);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
@@ -94,7 +66,7 @@ public sealed class IdentityTests : IAsyncLifetime
     [Fact]
     public async Task AdminKey_ReachesTheOperatorsPages()
     {
-        using var admin = Client("Bearer " + AdminKey);
+        using var admin = Client(AdminKey);
 
         foreach (var path in new[] { "/v1/cluster", "/ui", "/dashboard/", "/v1/sessions" })
         {
@@ -139,16 +111,5 @@ public sealed class IdentityTests : IAsyncLifetime
 
         Assert.Contains(agents.Agents, static a => a.Name == "assistant");
         Assert.Contains("Authorization: Bearer", refused.Message, StringComparison.Ordinal);
-    }
-
-    private HttpClient Client(string? authorization)
-    {
-        var client = App.CreateClient();
-        if (authorization is not null)
-        {
-            client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", authorization);
-        }
-
-        return client;
     }
 }

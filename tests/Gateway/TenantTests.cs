@@ -10,47 +10,20 @@ namespace AgentGrains.Tests.Gateway;
 /// <summary>Two tenants on one gateway: the same ids, nothing of one visible to the other (404, never 403).</summary>
 [Trait("Category", "Integration")]
 [Trait("Provider", "Sqlite")]
-public sealed class TenantTests : IAsyncLifetime
+public sealed class TenantTests : KeyedGatewayTest
 {
     private static readonly string AcmeKey = SecretWatch.Register("TenantTests.AcmeKey", "acme-key-0123456789");
     private static readonly string GlobexKey = SecretWatch.Register("TenantTests.GlobexKey", "globex-key-0123456789");
     private static readonly string AcmeOtherKey = SecretWatch.Register("TenantTests.AcmeOtherKey", "acme-other-key-0123456789");
     private static readonly string AcmeAdminKey = SecretWatch.Register("TenantTests.AcmeAdminKey", "acme-admin-key-0123456789");
 
-    private readonly StorageUnderTest storage = StorageUnderTest.Sqlite();
-    private GatewayApp? app;
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync()
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(
+        Key("acme", AcmeKey, "acme").Concat(Key("globex", GlobexKey, "globex")).Concat(Key("acmeother", AcmeOtherKey, "acme")).Concat(Key("acmeops", AcmeAdminKey, "acme", "admin")))
     {
-        await storage.InitializeAsync();
-        app = new GatewayApp(storage, new Dictionary<string, string?>
-        {
-            ["Gateway:ApiKeys:acme:Hash"] = ApiKeyAuthenticationHandler.Hash(AcmeKey),
-            ["Gateway:ApiKeys:acme:Tenant"] = "acme",
-            ["Gateway:ApiKeys:globex:Hash"] = ApiKeyAuthenticationHandler.Hash(GlobexKey),
-            ["Gateway:ApiKeys:globex:Tenant"] = "globex",
-            ["Gateway:ApiKeys:acmeother:Hash"] = ApiKeyAuthenticationHandler.Hash(AcmeOtherKey),
-            ["Gateway:ApiKeys:acmeother:Tenant"] = "acme",
-            ["Gateway:ApiKeys:acmeops:Hash"] = ApiKeyAuthenticationHandler.Hash(AcmeAdminKey),
-            ["Gateway:ApiKeys:acmeops:Tenant"] = "acme",
-            ["Gateway:ApiKeys:acmeops:Roles:0"] = "admin",
-            // Globex may only talk to the assistant; acme's sessions may not use the calculator.
-            ["Tenants:globex:Agents:0"] = "assistant",
-            ["Tenants:acme:DeniedTools:0"] = "calculator",
-        });
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (app is not null)
-        {
-            await app.DisposeAsync();
-        }
-
-        await storage.DisposeAsync();
-    }
+        // Globex may only talk to the assistant; acme's sessions may not use the calculator.
+        ["Tenants:globex:Agents:0"] = "assistant",
+        ["Tenants:acme:DeniedTools:0"] = "calculator",
+    };
 
     [Fact]
     public async Task TwoTenants_BothUseTheSameSessionId_EachSeesOnlyItsOwn()
@@ -233,12 +206,5 @@ public sealed class TenantTests : IAsyncLifetime
     {
         var page = await GatewayHttp.ReadJsonAsync(await client.GetAsync("/v1/sessions" + query, Ct));
         return [.. page.GetProperty("sessions").EnumerateArray().Select(static s => s.GetProperty("sessionId").GetString()!)];
-    }
-
-    private HttpClient Client(string key)
-    {
-        var client = app!.CreateClient();
-        client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", "Bearer " + key);
-        return client;
     }
 }

@@ -21,7 +21,12 @@ internal sealed class TenantGrains(IGrainFactory grains, string? tenant, TenantO
 {
     /// <summary>The grains of <paramref name="user"/>'s tenant.</summary>
     public TenantGrains(IGrainFactory grains, ClaimsPrincipal? user, TenantsOptions tenants)
-        : this(grains, user is null ? null : GatewayIdentity.TenantOf(user), tenants.For(user is null ? null : GatewayIdentity.TenantOf(user)))
+        : this(grains, user is null ? null : GatewayIdentity.TenantOf(user), tenants)
+    {
+    }
+
+    private TenantGrains(IGrainFactory grains, string? tenant, TenantsOptions tenants)
+        : this(grains, tenant, tenants.For(tenant))
     {
     }
 
