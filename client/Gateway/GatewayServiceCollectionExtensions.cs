@@ -52,6 +52,9 @@ public static class GatewayServiceCollectionExtensions
         {
             services.AddOptions<TenantsOptions>().BindConfiguration(TenantsOptions.SectionName);
         }
+
+        services.AddOptions<TenantsOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TenantsOptions>, TenantsOptionsValidator>());
         services.AddRateLimiter(TenantRateLimits.Configure);
         services.TryAddSingleton<JsonRequestReader>();
         services.AddProblemDetails(static options => options.CustomizeProblemDetails = StatusCodeProblems.Describe);

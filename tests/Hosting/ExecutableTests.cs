@@ -45,6 +45,8 @@ public sealed class ExecutableTests
     [InlineData(NodeProcess.SiloAssembly, "agentgrains-silo", "--Cluster:Provider=Redis", "ConnectionStrings:Redis is empty")]
     [InlineData(NodeProcess.SiloAssembly, "agentgrains-silo", "--Gateway:MaxRequestBodyBytes=0", "Gateway:MaxRequestBodyBytes")]
     [InlineData(NodeProcess.SiloAssembly, "agentgrains-silo", "--Dashboard:Enabled=maybe", "Dashboard:Enabled is 'maybe'")]
+    [InlineData(NodeProcess.SiloAssembly, "agentgrains-silo", "--Tenants:acme:RateLimit:PermitsPerSecond=0", "Tenants:acme:RateLimit:PermitsPerSecond is 0")]
+    [InlineData(NodeProcess.GatewayAssembly, "agentgrains-gateway", "--Gateway:RateLimit:Burst=0", "Gateway:RateLimit:Burst is 0")]
     [InlineData(NodeProcess.SiloAssembly, "agentgrains-silo", "--OTEL_TRACES_EXPORTER=zipkin", "OTEL_TRACES_EXPORTER is 'zipkin'")]
     [InlineData(NodeProcess.GatewayAssembly, "agentgrains-gateway", "--Cluster:Provider=Redis", "ConnectionStrings:Redis is empty")]
     [InlineData(NodeProcess.GatewayAssembly, "agentgrains-gateway", "--Dashboard:Enabled=yes", "Dashboard:Enabled is 'yes'")]

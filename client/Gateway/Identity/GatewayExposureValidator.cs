@@ -41,20 +41,8 @@ internal sealed class GatewayExposureValidator(IConfiguration configuration) : I
             }
         }
 
-        var tenants = configuration.GetSection(GrainInterfaces.Tenants.TenantsOptions.SectionName).GetChildren()
-            .Select(static t => ($"Tenants:{t.Key}:RateLimit", t.GetSection("RateLimit").Get<GrainInterfaces.Tenants.RateLimitOptions>() ?? new()));
-        foreach (var (path, limit) in tenants.Prepend(("Gateway:RateLimit", options.RateLimit)))
-        {
-            if (limit.PermitsPerSecond is { } rate && (!(rate > 0) || rate > 1_000_000))
-            {
-                failures.Add($"{path}:PermitsPerSecond is {rate.ToString(System.Globalization.CultureInfo.InvariantCulture)}; set it to a positive rate such as 10 (or 0.5 for one request every 2 s), or remove it for no limit");
-            }
-
-            if (limit.Burst is { } burst && burst is < 1 or > 1_000_000)
-            {
-                failures.Add($"{path}:Burst is {burst.ToString(System.Globalization.CultureInfo.InvariantCulture)}; set it to 1 or more requests");
-            }
-        }
+        // Each tenant's own rate is checked with the tenants' settings (TenantsOptionsValidator).
+        failures.AddRange(Tenants.TenantsOptionsValidator.RateLimitProblems("Gateway:RateLimit", options.RateLimit));
 
         if (options.ApiKeys.Count == 0 && !options.AllowAnonymous && ExposedAt() is { } exposed)
         {
